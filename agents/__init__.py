@@ -1,0 +1,1 @@
+"""innosim agents: enterprises (columnar), universities, incubators, investors, brokers and platforms."""

@@ -1,0 +1,166 @@
+"""Investors: VC funds and angel networks (deals on a noisy quality signal), banks (loans), and the public
+guidance fund that holds the 拨改投 stakes, exits them after the holding period and recycles the proceeds."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model.calendar import year_of
+
+WAN = 1e4
+DEAL_MEDIAN_WAN = 800.0  # median VC round, 万 yuan (assumption)
+SEED_MEDIAN_WAN = 300.0  # median seed round, 万 yuan (assumption)
+DEAL_SIGMA = 1.0
+VC_RD_SHARE = 0.4  # share of raised money spent on R&D
+SIGNAL_NOISE = 0.7
+VC_MAX_AGE_Y = 8.0
+LISTING_P_Q = 0.01  # quarterly IPO chance of a VC-backed HTE with revenue >= 2亿
+
+
+class VCFund(mesa.Agent):
+    """A venture fund; its deals are assigned by the sector's vectorised screening."""
+
+    def __init__(self, model: mesa.Model) -> None:
+        super().__init__(model)
+        self.deals = 0
+        self.invested = 0.0  # yuan
+
+
+class AngelNetwork(VCFund):
+    """Angels: seed deals only."""
+
+
+class Bank(mesa.Agent):
+    """A bank lending to credit-white-list firms (loans booked when the loan subsidy pays)."""
+
+    def __init__(self, model: mesa.Model) -> None:
+        super().__init__(model)
+        self.subsidised_loans = 0
+
+
+class GuidanceFund(mesa.Agent):
+    """The municipal guidance / 拨改投 fund: holds stakes (in the firm columns) and exits them."""
+
+    def __init__(self, model: mesa.Model) -> None:
+        super().__init__(model)
+        self.exits = 0
+        self.proceeds = 0.0  # yuan
+        self.written_off = 0.0  # yuan of cost lost to firm exits
+
+    def step_exits(self, m, q: int, rng: np.random.Generator) -> None:
+        """Exit stakes whose holding period ends: heavy-tailed multiples of cost, mean ``R_rec``."""
+        f, p = m.firms, m.params
+        due = np.flatnonzero((f.stake > 0) & (f.stake_exit_q == q))
+        u = rng.standard_normal(f.n)  # one draw per firm slot keeps streams aligned across scenarios
+        if due.size == 0:
+            return
+        sigma = 2.0 / p["pareto_a"]
+        quality_tilt = np.exp(0.3 * f.quality[due] - 0.045)
+        multiple = p["R_rec"] * np.exp(sigma * u[due] - 0.5 * sigma**2) * quality_tilt
+        proceeds = f.stake_cost[due] * multiple
+        m.ledger.receive_proceeds(year_of(q), float(proceeds.sum()))
+        self.exits += due.size
+        self.proceeds += float(proceeds.sum())
+        m.flows["equity_exits"] += due.size
+        m.flows["equity_proceeds"] += float(proceeds.sum())
+        f.stake[due] = 0.0
+        f.stake_cost[due] = 0.0
+        f.stake_exit_q[due] = -1
+
+    def write_off(self, m, dead: np.ndarray) -> None:
+        """Stakes in firms that exit are lost."""
+        f = m.firms
+        lost = dead[f.stake[dead] > 0]
+        self.written_off += float(f.stake_cost[lost].sum())
+        m.flows["equity_written_off"] += float(f.stake_cost[lost].sum())
+        f.stake[lost] = 0.0
+        f.stake_cost[lost] = 0.0
+        f.stake_exit_q[lost] = -1
+        f.convertible[dead] = 0.0
+
+
+class InvestorSector:
+    """All investors. VC screening, deals, convertible conversion and listings are vectorised here."""
+
+    def __init__(self, model: mesa.Model, vc_funds: int, angels: int, banks: int, guidance: int) -> None:
+        self.vcs = [VCFund(model) for _ in range(vc_funds)] + [AngelNetwork(model) for _ in range(angels)]
+        self.banks = [Bank(model) for _ in range(banks)]
+        self.guidance = [GuidanceFund(model) for _ in range(guidance)]
+        self.fund = self.guidance[0]
+        self.deals_this_quarter = np.empty(0, dtype=np.int64)
+        self.deal_amount = np.zeros(0)
+        self._loan_rr = 0
+
+    def step(self, m, q: int, rng: np.random.Generator) -> None:
+        """This quarter's VC and angel deals."""
+        f, p = m.firms, m.params
+        n = f.n
+        z = rng.standard_normal((3, n))  # per-slot draws: signal noise, extra-deal noise, amount
+        base = rng.poisson(p["vc_deals"] / 4.0)
+        reward_on = m.instruments["vc_seed_reward"].active(m, year_of(q))
+        extra = rng.poisson(p["e_seed"] * p["vc_deals"] / 4.0) if reward_on else 0
+        age = f.age_years(q)
+        cand = np.flatnonzero(f.alive & f.tech & (age <= VC_MAX_AGE_Y) & ~f.vc_backed)
+        signal = (f.quality[cand] + SIGNAL_NOISE * z[0, cand] + 0.3 * f.hte[cand] + 0.2 * f.incubated[cand]
+                  + 0.2 * (f.tie_uni[cand] >= 0))
+        order = cand[np.argsort(-signal, kind="stable")]
+        chosen = order[:base]
+        if extra:
+            # Reward-driven seed deals: young firms, screened with a noisier signal (lower average quality).
+            rest = order[base:]
+            young = rest[age[rest] <= 3.0]
+            noisy = f.quality[young] + (SIGNAL_NOISE + 3.0 * abs(p["q_shift"])) * z[1, young]
+            chosen = np.concatenate((chosen, young[np.argsort(-noisy, kind="stable")[:extra]]))
+        self.deals_this_quarter = chosen
+        self.deal_amount = np.zeros(n)
+        if chosen.size == 0:
+            return
+        median = np.where(age[chosen] <= 3.0, SEED_MEDIAN_WAN, DEAL_MEDIAN_WAN) * WAN
+        amount = median * np.exp(DEAL_SIGMA * z[2, chosen])
+        self.deal_amount[chosen] = amount
+        f.vc_backed[chosen] = True
+        f.vc_q[chosen] = q
+        f.private_pipe[chosen] += VC_RD_SHARE * amount
+        if self.vcs:
+            owners = rng.integers(0, len(self.vcs), chosen.size)
+            for k, a, amt in zip(np.bincount(owners, minlength=len(self.vcs)), self.vcs,
+                                 np.bincount(owners, weights=amount, minlength=len(self.vcs)), strict=True):
+                a.deals += int(k)
+                a.invested += float(amt)
+        m.flows["vc_deals"] += chosen.size
+        self._convert(m, q, chosen, amount)
+
+    def _convert(self, m, q: int, ids: np.ndarray, amount: np.ndarray) -> None:
+        """先投后股: a pending convertible grant becomes a stake at the round's valuation."""
+        f = m.firms
+        conv = (f.convertible[ids] > 0) & (f.conv_deadline_q[ids] >= q)
+        c, amt = ids[conv], amount[conv]
+        post = 4.0 * f.revenue[c] + amt + f.convertible[c]
+        f.stake[c] = np.clip(f.convertible[c] / post, 0.0, 1.0)
+        f.stake_cost[c] = f.convertible[c]
+        f.stake_exit_q[c] = q + int(round(4 * m.params["T_exit"]))
+        f.convertible[c] = 0.0
+        m.flows["converted_grants"] += c.size
+
+    def expire_convertibles(self, m, q: int) -> None:
+        """Convertibles past their deadline stay grants."""
+        f = m.firms
+        gone = (f.convertible > 0) & (f.conv_deadline_q < q)
+        f.convertible[gone] = 0.0
+
+    def listings(self, m, q: int, rng: np.random.Generator) -> None:
+        """IPOs of VC-backed HTEs large enough to list."""
+        f = m.firms
+        u = rng.random(f.n)
+        new = f.alive & f.hte & f.vc_backed & ~f.listed & (f.revenue >= 2e8) & (u < LISTING_P_Q)
+        f.listed[new] = True
+
+    def book_loans(self, ids: np.ndarray) -> None:
+        """Subsidised loans, spread over the banks in turn."""
+        if not self.banks:
+            return
+        owners = (self._loan_rr + np.arange(ids.size)) % len(self.banks)
+        for k, bank in zip(np.bincount(owners, minlength=len(self.banks)), self.banks, strict=True):
+            bank.subsidised_loans += int(k)
+        self._loan_rr += ids.size

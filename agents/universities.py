@@ -1,0 +1,93 @@
+"""Universities and research institutes: research funding and staff -> transferable results (Poisson) ->
+contracts through brokers or direct ties, and spin-outs. State in arrays (tens of rows), Mesa agent views."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model.city import Universities as UniProfile
+
+RESULT_DECAY_Q = 0.10  # share of unmatched results that go stale each quarter
+TIE_CONTRACT_Q = 0.05  # quarterly chance that a firm-university tie yields a contract
+PILOT_GAIN = 2.0  # conversion uplift per yuan of pilot money relative to the university's yearly R&D
+
+
+class University(mesa.Agent):
+    """Mesa view of university row ``uid``."""
+
+    def __init__(self, model: mesa.Model, uid: int) -> None:
+        super().__init__(model)
+        self.uid = uid
+
+    @property
+    def researchers(self) -> int:
+        return int(self.model.universities.researchers[self.uid])
+
+    @property
+    def rd_year(self) -> float:
+        """Yearly R&D funding, yuan."""
+        return float(self.model.universities.rd_year[self.uid])
+
+    @property
+    def platforms(self) -> int:
+        return int(self.model.platforms.univ_platforms[self.uid])
+
+
+class UniversitySector:
+    """All universities and institutes; vectorised across rows."""
+
+    def __init__(self, model: mesa.Model, prof: UniProfile, rng: np.random.Generator) -> None:
+        n = prof.count
+        w = np.exp(prof.size_sigma * rng.standard_normal(n))
+        w /= w.sum()
+        self.n = n
+        self.growth = prof.rd_growth
+        self.researchers = np.maximum(20, np.round(prof.researchers_total * w)).astype(np.int64)
+        self.rd_year = prof.rd_total_yi * 1e8 * w
+        self.grant_year = np.zeros(n)
+        self.results = np.zeros(n)
+        self.pilot = np.zeros(n)
+        self.agents = [University(model, i) for i in range(n)]
+
+    def receive_research_grants(self, idx: np.ndarray, paid: np.ndarray) -> None:
+        """NSF grants (yuan) add to this year's research money."""
+        np.add.at(self.grant_year, idx, paid)
+
+    def receive_pilot_platforms(self, idx: np.ndarray, paid: np.ndarray) -> None:
+        """Pilot / proof-of-concept money (yuan) builds conversion capacity."""
+        np.add.at(self.pilot, idx, paid)
+
+    def rd_quarter(self) -> float:
+        """R&D performed this quarter, yuan (core funding plus grants)."""
+        return float((self.rd_year + self.grant_year).sum() / 4.0)
+
+    def step(self, m, q: int, rng: np.random.Generator) -> None:
+        """Results arrive, brokers and ties turn some into contracts, some contracts spin out firms."""
+        p = m.params
+        boost = 1.0 + self.grant_year / self.rd_year
+        lam = p["lambda_u"] * self.researchers / 100.0 / 4.0 * boost
+        self.results = self.results * (1 - RESULT_DECAY_Q) + rng.poisson(lam)
+        conversion = 1.0 + PILOT_GAIN * self.pilot / self.rd_year
+        capacity = m.brokers.stock / 10.0 * p["k_b"] / 4.0
+        total = self.results.sum()
+        share = np.minimum(1.0, capacity / max(total, 1.0) * conversion)
+        brokered = rng.binomial(self.results.astype(np.int64), share)
+        ties = m.firms.tie_uni[m.firms.alive]
+        tie_counts = np.bincount(ties[ties >= 0], minlength=self.n)
+        direct = rng.binomial(tie_counts, TIE_CONTRACT_Q)
+        self.results = np.maximum(0.0, self.results - brokered)
+        n_contracts = brokered + direct
+        k = int(n_contracts.sum())
+        median = m.city.transfer.contract_value_median_wan * 1e4
+        values = median * np.exp(p["contract_sigma"] * rng.standard_normal(k))
+        m.flows["tech_contract_turnover"] += float(values.sum())
+        m.flows["contracts_university"] += k
+        m.flows["brokered_matches"] += int(brokered.sum())
+        spins = rng.binomial(n_contracts, p["p_spin"])
+        m.queue_spinouts(np.repeat(np.arange(self.n), spins))
+
+    def year_end(self) -> None:
+        """Core funding grows; this year's grants are spent."""
+        self.rd_year *= 1.0 + self.growth
+        self.grant_year[:] = 0.0

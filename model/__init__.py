@@ -1,0 +1,1 @@
+"""innosim model core: scenario config, random streams, parameters, instruments, ledger and the Mesa model."""

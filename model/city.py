@@ -1,0 +1,140 @@
+"""City profiles: the initial state at end-2020 as data (stocks, firm-size mix, agents), each number sourced.
+
+A profile is YAML (``scenarios/cities/*.yaml``). Every numeric field must have an entry in ``sources``
+(its dotted path -> where the number comes from, or why it is an assumption), so a second city is data, not code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from model.errors import InputError, format_pydantic
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Segment(Strict):
+    """A group of firms drawn from one size and R&D-intensity distribution."""
+
+    name: str
+    count: int = Field(ge=0)
+    revenue_median_wan: float = Field(gt=0, description="万 yuan per year")
+    revenue_sigma: float = Field(ge=0, le=4)
+    rd_intensity_median: float = Field(gt=0, lt=1)
+    rd_intensity_sigma: float = Field(ge=0, le=3)
+    age_mean_years: float = Field(gt=0)
+    tech: bool = True
+    marine_share: float = Field(0.0, ge=0, le=1)
+    key_chain_share: float = Field(0.0, ge=0, le=1)
+
+
+class Enterprises(Strict):
+    segments: list[Segment] = Field(min_length=1)
+    birth_segment: str
+    rd_total_yi: float = Field(gt=0, description="firms' R&D in the initial year, 亿元")
+    hte_stock: int = Field(ge=0)
+    tech_sme_registered: int = Field(ge=0)
+    listed_hte: int = Field(ge=0)
+    vc_backed: int = Field(ge=0)
+    knowledge_years: float = Field(gt=0, description="initial knowledge stock in years of R&D")
+
+    @model_validator(mode="after")
+    def _birth_segment_known(self) -> Enterprises:
+        if self.birth_segment not in {s.name for s in self.segments}:
+            raise ValueError(f"birth_segment {self.birth_segment!r} is not one of the segments")
+        return self
+
+
+class Universities(Strict):
+    count: int = Field(ge=1)
+    researchers_total: int = Field(ge=1)
+    rd_total_yi: float = Field(gt=0)
+    size_sigma: float = Field(ge=0, le=3)
+    rd_growth: float = Field(ge=-0.2, le=0.5, description="yearly growth of university R&D funding")
+
+
+class Incubators(Strict):
+    count: int = Field(ge=0)
+    national: int = Field(ge=0)
+    tenants_total: int = Field(ge=0)
+    capacity_total: int = Field(ge=0)
+    tenancy_years: float = Field(gt=0)
+    intake_share: float = Field(ge=0, le=1, description="share of new firms that apply to an incubator")
+
+
+class Investors(Strict):
+    vc_funds: int = Field(ge=0)
+    banks: int = Field(ge=0)
+    angel_networks: int = Field(ge=0)
+    guidance_funds: int = Field(ge=1)
+
+
+class Transfer(Strict):
+    brokers: int = Field(ge=0)
+    service_points: int = Field(ge=0)
+    contract_value_median_wan: float = Field(gt=0)
+    training_cost_wan: float = Field(gt=0, description="万 yuan per trained broker")
+    turnover_initial_yi: float = Field(ge=0, description="technology-contract turnover in the initial year, 亿元")
+
+
+class Platforms(Strict):
+    provincial_plus: int = Field(ge=0)
+    national_key_labs: int = Field(ge=0)
+    host_rd_threshold_wan: float = Field(gt=0, description="yearly R&D (万 yuan) that qualifies a host")
+
+
+class CityProfile(Strict):
+    name: str
+    initial_year: int = Field(ge=2000, le=2030)
+    enterprises: Enterprises
+    universities: Universities
+    incubators: Incubators
+    investors: Investors
+    transfer: Transfer
+    platforms: Platforms
+    sources: dict[str, str]
+
+    @model_validator(mode="after")
+    def _every_number_sourced(self) -> CityProfile:
+        missing = [p for p in _numeric_paths(self) if p not in self.sources]
+        if missing:
+            raise ValueError(f"no source given for {', '.join(missing)} (add them under 'sources')")
+        if self.incubators.national > self.incubators.count:
+            raise ValueError("incubators.national exceeds incubators.count")
+        return self
+
+
+def _numeric_paths(profile: CityProfile) -> list[str]:
+    paths = []
+    for section in ("enterprises", "universities", "incubators", "investors", "transfer", "platforms"):
+        obj = getattr(profile, section)
+        for field, value in obj:
+            if field == "segments":
+                paths.append(f"{section}.segments")
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                paths.append(f"{section}.{field}")
+    return paths
+
+
+@lru_cache(maxsize=16)
+def _load_cached(path: str, mtime: float) -> CityProfile:
+    from model.config import _read_yaml
+
+    data = _read_yaml(Path(path))
+    try:
+        return CityProfile(**data)
+    except ValidationError as e:
+        raise format_pydantic(path, e) from None
+
+
+def load_city(path: str | Path) -> CityProfile:
+    """Read and validate a city profile; raises ``InputError`` naming the file and field."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(p, "", "city profile not found")
+    return _load_cached(str(p.resolve()), p.stat().st_mtime)

@@ -1,0 +1,89 @@
+"""拨改投: municipal S&T equity instead of a grant (≤ 1,000万 per project), held, exited, proceeds recycled.
+
+Variants (shares of deals set in the options): ``equity`` (pure stake), ``grant_plus_equity`` (拨投结合: part
+grant, part stake) and ``convertible`` (先投后股: a grant that converts into a stake at the firm's next VC round
+within ``convert_years``, or stays a grant). Stakes live in the firm columns (``stake`` share in [0, 1],
+``stake_cost`` yuan, ``stake_exit_q``); exits are processed by the guidance fund agent each quarter.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from model.instruments.base import WAN, Instrument, Options, fund_rd
+
+
+class EquityOptions(Options):
+    cap_wan: float = Field(1000.0, gt=0, le=1000.0, description="≤ 1,000万 per project")
+    min_ticket_wan: float = Field(100.0, gt=0)
+    ticket_share_of_revenue: float = Field(0.5, gt=0, le=5)
+    premoney_revenue_multiple: float = Field(4.0, gt=0, description="pre-money valuation / yearly revenue")
+    min_premoney_wan: float = Field(2000.0, gt=0)
+    rd_share: float = Field(0.5, ge=0, le=1, description="share of invested money spent on R&D")
+    screen_noise: float = Field(0.5, ge=0, le=3, description="看得准: noise of the fund's quality signal")
+    max_age_years: float = Field(10.0, gt=0)
+    share_equity: float = Field(1.0, ge=0, le=1)
+    share_grant_plus_equity: float = Field(0.0, ge=0, le=1)
+    share_convertible: float = Field(0.0, ge=0, le=1)
+    grant_part: float = Field(0.3, ge=0, le=1, description="拨投结合: grant part of each deal")
+    convert_years: float = Field(3.0, gt=0, le=8)
+
+    @model_validator(mode="after")
+    def _shares_sum(self) -> EquityOptions:
+        total = self.share_equity + self.share_grant_plus_equity + self.share_convertible
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"variant shares must sum to 1 (got {total:.3f})")
+        return self
+
+
+class Equity(Instrument):
+    """Equity deals in Q3, selected on a noisy quality signal among young registered / certified firms."""
+
+    key = "equity"
+    family = "equity"
+    label_en = "拨改投 grant-to-equity"
+    label_zh = "拨改投"
+    quarters = (3,)
+    Options = EquityOptions
+
+    def eligible(self, m, q, rng):
+        f = m.firms
+        young = f.age_years(q) <= self.opt.max_age_years
+        return f.alive & f.tech & young & (f.hte | f.tech_sme | f.incubated) & (f.stake == 0) & (f.convertible == 0)
+
+    def select(self, m, q, mask, rng):
+        idx = np.flatnonzero(mask)
+        f = m.firms
+        signal = f.quality[idx] + self.opt.screen_noise * rng.standard_normal(idx.size)
+        signal += 0.2 * f.hte[idx] + 0.2 * f.incubated[idx] + 0.2 * f.vc_backed[idx]
+        return idx[np.argsort(-signal, kind="stable")]
+
+    def request(self, m, q, idx, rng):
+        ticket = self.opt.ticket_share_of_revenue * m.firms.revenue[idx]
+        return np.clip(ticket, self.opt.min_ticket_wan * WAN, self.opt.cap_wan * WAN)
+
+    def effect(self, m, q, idx, paid, rng):
+        f, p, o = m.firms, m.params, self.opt
+        u = rng.random(idx.size)
+        conv = u < o.share_convertible
+        mixed = (u >= o.share_convertible) & (u < o.share_convertible + o.share_grant_plus_equity)
+        grant = np.where(mixed, o.grant_part * paid, np.where(conv, paid, 0.0))
+        equity = paid - grant
+        private = p["m_crowd"] * equity
+        premoney = np.maximum(o.premoney_revenue_multiple * f.revenue[idx], o.min_premoney_wan * WAN)
+        stake = equity / (premoney + equity + private)
+        held = equity > 0
+        hold_q = np.round(4 * (p["T_exit"] + rng.uniform(-1, 1, idx.size))).astype(np.int16)
+        f.stake[idx[held]] = stake[held]
+        f.stake_cost[idx[held]] = equity[held]
+        f.stake_exit_q[idx[held]] = q + hold_q[held]
+        f.convertible[idx[conv]] = paid[conv]
+        f.conv_deadline_q[idx[conv]] = q + int(round(4 * o.convert_years))
+        co = private > 0
+        f.vc_backed[idx[co]] = True
+        f.vc_q[idx[co]] = q
+        fund_rd(m, idx, o.rd_share * paid, grants=False)
+        np.add.at(f.grants_cum, idx, grant)
+        np.add.at(f.private_pipe, idx, o.rd_share * private)
+        m.flows["private_coinvest"] += float(private.sum())

@@ -1,0 +1,79 @@
+"""Finance instruments: the 10% VC seed reward and loan interest / guarantee subsidies."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from model.instruments.base import WAN, Instrument, Options
+
+
+class SeedRewardOptions(Options):
+    rate: float = Field(0.10, gt=0, le=0.10, description="10% of the amount invested at seed stage")
+    max_age_years: float = Field(3.0, gt=0, description="seed-stage / talent firm: at most this old")
+
+
+class VCSeedReward(Instrument):
+    """Pays VCs 10% of this quarter's seed-stage investments (after the investors' step). While money is left,
+    VCs expect the reward and do more seed deals (``e_seed``), of lower average quality (``q_shift``)."""
+
+    key = "vc_seed_reward"
+    family = "finance"
+    label_en = "VC seed reward"
+    label_zh = "天使/种子投资奖励"
+    Options = SeedRewardOptions
+
+    def eligible(self, m, q, rng):
+        f = m.firms
+        mask = np.zeros(f.n, dtype=bool)
+        deals = m.investors.deals_this_quarter
+        mask[deals] = True
+        return mask & (f.age_years(q) <= self.opt.max_age_years)
+
+    def select(self, m, q, mask, rng):
+        return np.flatnonzero(mask)
+
+    def request(self, m, q, idx, rng):
+        return self.opt.rate * m.investors.deal_amount[idx]
+
+    def effect(self, m, q, idx, paid, rng):
+        m.flows["seed_rewards"] += float(paid.sum())
+
+    def active(self, m, year: int) -> bool:
+        """Whether VCs can count on the reward this year (budget not used up)."""
+        return m.ledger.remaining(self.key, year) > 0
+
+
+class LoanOptions(Options):
+    cap_wan: float = Field(30.0, gt=0, le=30.0, description="≤ 30万 per firm")
+    p_loan: float = Field(0.06, ge=0, le=1, description="quarterly probability a whitelisted firm borrows")
+    loan_share_of_revenue: float = Field(0.3, gt=0, le=3)
+    interest_rate: float = Field(0.045, gt=0, le=0.2)
+    subsidised_share: float = Field(0.5, gt=0, le=1)
+    min_loan_wan: float = Field(100.0, gt=0)
+    max_loan_wan: float = Field(5000.0, gt=0)
+
+
+class LoanSubsidy(Instrument):
+    """Interest / guarantee subsidy on bank loans to credit-white-list firms (registered or certified),
+    投保贷联动. A subsidised firm's exit hazard is multiplied by ``h_loan`` for a year."""
+
+    key = "loan_subsidy"
+    family = "finance"
+    label_en = "Loan interest / guarantee subsidy"
+    label_zh = "贷款贴息与担保补助"
+    Options = LoanOptions
+
+    def eligible(self, m, q, rng):
+        f = m.firms
+        borrows = rng.random(f.n) < self.opt.p_loan
+        return f.alive & (f.hte | f.tech_sme) & (f.loan_until_q < q) & borrows
+
+    def request(self, m, q, idx, rng):
+        o = self.opt
+        loan = np.clip(o.loan_share_of_revenue * m.firms.revenue[idx], o.min_loan_wan * WAN, o.max_loan_wan * WAN)
+        return np.minimum(loan * o.interest_rate * o.subsidised_share, o.cap_wan * WAN)
+
+    def effect(self, m, q, idx, paid, rng):
+        m.firms.loan_until_q[idx] = q + 4
+        m.investors.book_loans(idx)

@@ -1,0 +1,50 @@
+"""Technology-transfer support: rewards to technology-contract service points and broker training (硕果计划)."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from model.instruments.base import WAN, Instrument, Options
+
+
+class TransferOptions(Options):
+    cap_point_wan: float = Field(50.0, gt=0, le=50.0, description="≤ 50万 per service point")
+    reward_rate: float = Field(0.002, gt=0, le=0.05, description="reward per yuan of last year's turnover")
+    training_share: float = Field(0.4, ge=0, le=1, description="share of the budget for broker training")
+    broker_cost_wan: float = Field(10.0, gt=0, description="yearly cost of one broker at a service point")
+
+
+class TransferSupport(Instrument):
+    """Annual (Q2): service points receive rewards by last year's registered turnover and hire brokers with
+    them; the training share of the budget trains brokers, of whom ``trainee_retention`` become active."""
+
+    key = "transfer_support"
+    family = "transfer"
+    label_en = "Service points and broker training"
+    label_zh = "技术转移服务与经纪人培育"
+    quarters = (2,)
+    recipients = "service points"
+    Options = TransferOptions
+
+    def eligible(self, m, q, rng):
+        return np.ones(m.brokers.service_points + 1, dtype=bool)
+
+    def select(self, m, q, mask, rng):
+        # Row 0 is the training programme; rows 1.. are service points in random order.
+        pts = 1 + rng.permutation(mask.size - 1)
+        return np.concatenate(([0], pts))
+
+    def request(self, m, q, idx, rng):
+        year_budget = m.ledger.remaining(self.key, m.year)
+        training = self.opt.training_share * year_budget
+        turnover = m.last_year_turnover
+        share = rng.dirichlet(np.ones(max(1, idx.size - 1)))[: idx.size - 1]
+        rewards = np.minimum(self.opt.reward_rate * turnover * share, self.opt.cap_point_wan * WAN)
+        return np.concatenate(([training], rewards))
+
+    def effect(self, m, q, idx, paid, rng):
+        training = float(paid[idx == 0].sum())
+        rewards = float(paid[idx != 0].sum())
+        m.brokers.train(training / (m.city.transfer.training_cost_wan * WAN), m.params["trainee_retention"])
+        m.brokers.hire(rewards / (self.opt.broker_cost_wan * WAN))

@@ -1,0 +1,77 @@
+"""The ledger: every public yuan booked per instrument and year, never more than the budget.
+
+Budgets and amounts are in yuan. The 拨改投 fund is revolving: exit proceeds are booked as ``proceeds`` in the
+year they arrive and recycled into the next year's equity budget (``recycled``), so money out, stakes held,
+exits and money back are tracked to the yuan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.calendar import FIRST_YEAR, YEARS
+
+
+class BudgetExceeded(RuntimeError):
+    """A booking would take spending past the budget: a bug in an instrument, never a user error."""
+
+
+class Ledger:
+    """Budgets and bookings, arrays indexed by [instrument, year]."""
+
+    def __init__(self, budgets: dict[str, dict[int, float]], recycle_into: str | None = "equity") -> None:
+        self.keys = list(budgets)
+        self._row = {k: i for i, k in enumerate(self.keys)}
+        shape = (len(self.keys), len(YEARS))
+        self.budget = np.zeros(shape)
+        for k, by_year in budgets.items():
+            for y, v in by_year.items():
+                self.budget[self._row[k], y - FIRST_YEAR] = v
+        self.spent = np.zeros(shape)
+        self.recipients = np.zeros(shape, dtype=np.int64)
+        self.proceeds = np.zeros(len(YEARS))
+        self.recycled = np.zeros(len(YEARS))
+        self.invested = np.zeros(len(YEARS))
+        self.recycle_into = recycle_into
+
+    def remaining(self, key: str, year: int) -> float:
+        """Budget left for ``key`` in ``year`` (yuan)."""
+        r, c = self._row[key], year - FIRST_YEAR
+        return max(0.0, float(self.budget[r, c] - self.spent[r, c]))
+
+    def fit(self, key: str, year: int, requests: np.ndarray) -> np.ndarray:
+        """Amounts paid for ``requests`` (yuan, in priority order) within what is left: first come, first
+        served; the first request that does not fit is cut to the remainder and later ones get nothing."""
+        left = self.remaining(key, year)
+        if requests.size == 0 or left <= 0:
+            return np.zeros_like(requests)
+        before = np.concatenate(([0.0], np.cumsum(requests)[:-1]))
+        return np.clip(np.minimum(requests, left - before), 0.0, None)
+
+    def book(self, key: str, year: int, amounts: np.ndarray) -> float:
+        """Book payments (yuan); raises ``BudgetExceeded`` if they exceed the remaining budget."""
+        total = float(np.sum(amounts))
+        if total < 0 or np.any(amounts < 0):
+            raise BudgetExceeded(f"{key}: negative payment")
+        r, c = self._row[key], year - FIRST_YEAR
+        if self.spent[r, c] + total > self.budget[r, c] * (1 + 1e-12) + 1e-6:
+            raise BudgetExceeded(f"{key} {year}: {self.spent[r, c] + total:.0f} > budget {self.budget[r, c]:.0f}")
+        self.spent[r, c] += total
+        self.recipients[r, c] += int(np.count_nonzero(amounts))
+        if key == self.recycle_into:
+            self.invested[c] += total
+        return total
+
+    def receive_proceeds(self, year: int, amount: float) -> None:
+        """Exit proceeds of public stakes (yuan) arrive in ``year``; they top up next year's fund budget."""
+        if amount < 0:
+            raise ValueError("proceeds cannot be negative")
+        c = year - FIRST_YEAR
+        self.proceeds[c] += amount
+        if self.recycle_into is not None and c + 1 < len(YEARS):
+            self.budget[self._row[self.recycle_into], c + 1] += amount
+            self.recycled[c + 1] += amount
+
+    def unspent(self) -> np.ndarray:
+        """Budget left over per [instrument, year] (yuan)."""
+        return self.budget - self.spent

@@ -1,0 +1,165 @@
+"""The innosim Mesa model: one quarter per step, 2021Q1-2028Q4, from the city's end-2020 state.
+
+Phase order of one quarter (the only place it is defined):
+ 1. entry and exit      births (background + university spin-outs), incubator graduation and intake, exits
+ 2. status rounds       tech-SME register batch (every quarter); HTE certification (Q4)
+ 3. investors           VC / angel deals (with 先投后股 conversion), 拨改投 exits, listings
+ 4. instruments         every registered instrument in registry order, within its yearly budget
+ 5. R&D and growth      R&D spending (own + public with additionality + awards + VC money), revenue growth
+ 6. transfer            university results -> contracts, firm-to-firm contracts, broker flows
+ 7. platforms           annual platform round (Q4)
+ 8. record              indicators of the quarter; year-end bookkeeping after Q4
+
+The model is a pure function of (scenario, parameters, seed, replicate): all randomness comes from named
+streams (``model.rng.Streams``). ``run()`` returns plain arrays; ``dispose()`` releases the model so that
+Mesa 3.3 (which keeps every model alive through ``Agent._ids``) does not leak across long ensembles.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from agents import enterprise_rules as rules
+from agents.brokers import BrokerPool
+from agents.enterprises import EnterpriseAgent, synthesise
+from agents.incubators import IncubatorNetwork
+from agents.investors import InvestorSector
+from agents.platforms import PlatformRegistry
+from agents.technology_market import firm_contracts
+from agents.universities import UniversitySector
+from model.calendar import FIRST_YEAR, N_QUARTERS, year_of
+from model.city import CityProfile, load_city
+from model.config import Scenario
+from model.indicators import Recorder, empty_flows
+from model.instruments.registry import REGISTRY
+from model.ledger import Ledger
+from model.parameters import resolve
+from model.rng import Streams
+
+
+class InnosimModel(mesa.Model):
+    """The city's innovation ecosystem under one scenario."""
+
+    def __init__(self, scenario: Scenario, params: dict[str, float] | None = None, seed: int = 0,
+                 replicate: int = 0, city: CityProfile | None = None) -> None:
+        self.streams = Streams(seed, replicate)
+        super().__init__(rng=self.streams.run_seed())
+        self.scenario = scenario
+        self.params = resolve({**(params or {}), **scenario.assumptions})
+        self.city = city or load_city(scenario.city)
+        self.q = 0
+        self.year = FIRST_YEAR
+        self.flows = empty_flows()
+        self._spin_queue: list[np.ndarray] = []
+        self._inspected: dict[int, EnterpriseAgent] = {}
+        c = self.city
+        self.firms = synthesise(c, self.streams.get("synthesis"))
+        self.nu_scale = self.firms.nu_scale
+        self.birth_segment_code = [s.name for s in c.enterprises.segments].index(c.enterprises.birth_segment)
+        self.universities = UniversitySector(self, c.universities, self.streams.get("universities.setup"))
+        self.incubators = IncubatorNetwork(self, c.incubators, self.streams.get("incubators.setup"))
+        self.incubators.seat_initial(self.firms, c.incubators.tenants_total, self.streams.get("incubators.seat"))
+        inv = c.investors
+        self.investors = InvestorSector(self, inv.vc_funds, inv.angel_networks, inv.banks, inv.guidance_funds)
+        self.brokers = BrokerPool(c.transfer.brokers, c.transfer.service_points)
+        self.platforms = PlatformRegistry(c.platforms.provincial_plus, c.platforms.national_key_labs,
+                                          self.universities.n, self.firms, c.platforms.host_rd_threshold_wan,
+                                          self.streams.get("platforms.setup"))
+        self.instruments = {k: cls(scenario.options(k)) for k, cls in REGISTRY.items()}
+        self.ledger = Ledger(scenario.budgets_yuan())
+        self.hte_round = rules.HTERound()
+        self.recorder = Recorder(list(REGISTRY))
+        self.last_year_turnover = c.transfer.turnover_initial_yi * 1e8  # yuan
+        self._year_turnover = 0.0
+        rules.draw_voucher_needs(self, FIRST_YEAR, self.streams.get("voucher_need", -1))
+
+    # --- helpers used by agents and instruments ---------------------------------------------------
+    def queue_spinouts(self, parents: np.ndarray) -> None:
+        """University ids of spin-outs to be born next quarter."""
+        if parents.size:
+            self._spin_queue.append(parents)
+
+    def add_firm_rd(self, idx: np.ndarray, amount: np.ndarray) -> None:
+        """Extra R&D (yuan) performed this quarter by firms ``idx`` (e.g. bought services)."""
+        f = self.firms
+        np.add.at(f.rd, idx, amount)
+        np.add.at(f.rd_year, idx, amount)
+        np.add.at(f.knowledge, idx, amount)
+        self._extra_rd += float(np.sum(amount))
+
+    def enterprise(self, firm_id: int) -> EnterpriseAgent:
+        """Firm ``firm_id`` as a Mesa agent (created on first request) for inspection."""
+        if not 0 <= firm_id < self.firms.n:
+            raise IndexError(f"no firm {firm_id}: the model has {self.firms.n}")
+        if firm_id not in self._inspected:
+            self._inspected[firm_id] = EnterpriseAgent(self, firm_id)
+        return self._inspected[firm_id]
+
+    # --- one quarter ------------------------------------------------------------------------------
+    def step(self) -> None:
+        q = self.q
+        self.year = year_of(q)
+        s = self.streams
+        self.flows = empty_flows()
+        self._extra_rd = 0.0
+        # 1. entry and exit
+        parents = np.concatenate(self._spin_queue) if self._spin_queue else np.empty(0, dtype=np.int64)
+        self._spin_queue = []
+        new = rules.births(self, q, parents, s.get("births", q))
+        self.incubators.step(self.firms, q, new, s.get("incubators", q))
+        dead = rules.exits(self, q, s.get("exits", q))
+        self.investors.fund.write_off(self, dead)
+        # 2. status rounds
+        rules.register_tech_smes(self, q, s.get("tech_sme", q))
+        if q % 4 == 3:
+            self.hte_round.run(self, self.year, s.get("hte", q))
+        # 3. investors
+        self.investors.step(self, q, s.get("vc", q))
+        self.investors.expire_convertibles(self, q)
+        self.investors.fund.step_exits(self, q, s.get("equity_exits", q))
+        self.investors.listings(self, q, s.get("listings", q))
+        # 4. instruments
+        spend = {k: inst.deliver(self, q) for k, inst in self.instruments.items()}
+        # 5. R&D and growth
+        rd = rules.spend_rd(self, q)
+        rules.grow(self, q, s.get("growth", q))
+        # 6. transfer
+        self.universities.step(self, q, s.get("universities", q))
+        firm_contracts(self, q, s.get("contracts", q))
+        self.brokers.step(self.params, self.last_year_turnover / 1e8)
+        # 7. platforms (the award instrument is paid from within the round)
+        if q % 4 == 3:
+            before = self.ledger.spent[self.ledger._row["platform_awards"], self.year - FIRST_YEAR]
+            self.platforms.annual_round(self, self.year, s.get("platforms", q))
+            after = self.ledger.spent[self.ledger._row["platform_awards"], self.year - FIRST_YEAR]
+            spend["platform_awards"] += after - before
+        # 8. record, then close the year
+        self._year_turnover += self.flows["tech_contract_turnover"]
+        self.recorder.record(self, q, float(rd.sum()) + self._extra_rd, int(new.size), int(dead.size), spend)
+        if q % 4 == 3:
+            self._close_year(q)
+        self.q += 1
+
+    def _close_year(self, q: int) -> None:
+        s = self.streams
+        rules.year_end(self, self.year, s.get("year_end", q))
+        rules.draw_voucher_needs(self, self.year + 1, s.get("voucher_need", q))
+        self.universities.year_end()
+        self.incubators.year_end(s.get("incubators.year_end", q))
+        self.last_year_turnover = self._year_turnover
+        self._year_turnover = 0.0
+
+    def run(self, quarters: int = N_QUARTERS) -> dict[str, np.ndarray]:
+        """Run ``quarters`` steps from the start; returns the quarterly indicator arrays (copies)."""
+        for _ in range(quarters):
+            self.step()
+        return {k: v[:quarters].copy() for k, v in self.recorder.data.items()}
+
+    def dispose(self) -> None:
+        """Drop Mesa's class-level references to this model so it can be garbage-collected (mesa#3179)."""
+        self.remove_all_agents()
+        ids = getattr(mesa.Agent, "_ids", None)
+        if ids is not None:
+            ids.pop(self, None)
+        self._inspected.clear()
