@@ -1,0 +1,1 @@
+"""innosim experiments: runs, ensembles, results files, charts and the command line."""

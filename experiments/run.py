@@ -1,0 +1,92 @@
+"""``innosim run``: an ensemble of replicates of one scenario -> tables, targets, fan charts, manifest."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from experiments.charts import fan_charts
+from experiments.ensemble import Task, run_ensemble, to_annual
+from experiments.results import (
+    choose_out_dir,
+    git_commit,
+    now,
+    package_versions,
+    publish,
+    staging_dir,
+    write_manifest,
+    write_tables,
+)
+from experiments.targets import summary_table, target_table
+from model.config import YI, chain_hash, file_hash, load_raw, load_scenario
+from model.parameters import prior_medians
+
+PARAMETER_SOURCE = "prior medians (no calibrated posterior shipped yet: calibration is issue 3)"
+
+
+def run_scenario(path: str | Path, replicates: int = 100, seed: int = 20240101, workers: int = 1,
+                 out: str | None = None, progress: bool = True) -> Path:
+    """Run ``replicates`` replicates of the scenario at ``path``; returns the results folder."""
+    started = now()
+    scenario = load_scenario(path)
+    final = choose_out_dir(out, scenario.name)
+    params = prior_medians()
+    tasks = [Task(replicate=k, params=params, draw=-1) for k in range(replicates)]
+    stage = staging_dir(final)
+    try:
+        bar = tqdm(total=replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not progress,
+                   file=sys.stderr)
+        ts = run_ensemble(scenario, tasks, seed, workers, progress=bar.update)
+        bar.close()
+        annual = to_annual(ts)
+        targets = target_table(annual)
+        write_tables(stage, ts, annual, targets)
+        charts = fan_charts(annual, stage, scenario.name)
+        _, chain = load_raw(path)
+        write_manifest(stage, {
+            "command": "innosim run",
+            "scenario_file": str(Path(path)),
+            "scenario_sha256": file_hash(path),
+            "scenario_chain_sha256": chain_hash(path),
+            "extends_chain": [str(p) for p in chain],
+            "city_profile": scenario.city,
+            "city_profile_sha256": file_hash(scenario.city),
+            "resolved_config": scenario.model_dump(mode="json"),
+            "budgets_yi_per_year": {k: {str(y): v / YI for y, v in d.items()}
+                                    for k, d in scenario.budgets_yuan().items()},
+            "seed": seed,
+            "replicates": replicates,
+            "workers": workers,
+            "parameter_source": PARAMETER_SOURCE,
+            "parameters": {**params, **scenario.assumptions},
+            "posterior_file": None,
+            "packages": package_versions(),
+            "git_commit": git_commit(),
+            "started": started,
+            "finished": now(),
+            "files": sorted(p.name for p in stage.iterdir()) + ["manifest.json"],
+            "charts": [p.name for p in charts],
+        })
+        return publish(stage, final)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def format_summary(annual: pd.DataFrame) -> str:
+    """The short table printed at the end of a run."""
+    s = summary_table(annual)
+    lines = [f"{'2028 target':<24}{'target':>10}{'median':>10}{'90% band':>22}{'P(met)':>9}{'95% CI':>16}"]
+    for _, r in s.iterrows():
+        if r["indicator"] == "all":
+            band, med, tgt = "", "", "all five"
+        else:
+            band = f"[{r['p05']:,.0f} – {r['p95']:,.0f}]"
+            med, tgt = f"{r['median']:,.0f}", f"> {r['target']:,.0f}"
+        ci = f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+        lines.append(f"{r['indicator']:<24}{tgt:>10}{med:>10}{band:>22}{r['p_met']:>9.2f}{ci:>16}")
+    return "\n".join(lines)
