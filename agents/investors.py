@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+from scipy.special import ndtri
 
 from model.calendar import year_of
 
@@ -16,6 +17,16 @@ VC_RD_SHARE = 0.4  # share of raised money spent on R&D
 SIGNAL_NOISE = 0.7
 VC_MAX_AGE_Y = 8.0
 LISTING_P_Q = 0.01  # quarterly IPO chance of a VC-backed HTE with revenue >= 2亿
+
+
+def _top_k(ids: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` best ids by score, best first, without sorting them all."""
+    if k <= 0:
+        return ids[:0]
+    if k < ids.size:
+        keep = np.argpartition(-score, k - 1)[:k]
+        ids, score = ids[keep], score[keep]
+    return ids[np.argsort(-score, kind="stable")]
 
 
 class VCFund(mesa.Agent):
@@ -52,12 +63,12 @@ class GuidanceFund(mesa.Agent):
         """Exit stakes whose holding period ends: heavy-tailed multiples of cost, mean ``R_rec``."""
         f, p = m.firms, m.params
         due = np.flatnonzero((f.stake > 0) & (f.stake_exit_q == q))
-        u = rng.standard_normal(f.n)  # one draw per firm slot keeps streams aligned across scenarios
         if due.size == 0:
             return
+        u = ndtri(rng.random(f.n)[due])  # one draw per firm slot keeps streams aligned across scenarios
         sigma = 2.0 / p["pareto_a"]
         quality_tilt = np.exp(0.3 * f.quality[due] - 0.045)
-        multiple = p["R_rec"] * np.exp(sigma * u[due] - 0.5 * sigma**2) * quality_tilt
+        multiple = p["R_rec"] * np.exp(sigma * u - 0.5 * sigma**2) * quality_tilt
         proceeds = f.stake_cost[due] * multiple
         m.ledger.receive_proceeds(year_of(q), float(proceeds.sum()))
         self.exits += due.size
@@ -96,28 +107,27 @@ class InvestorSector:
         """This quarter's VC and angel deals."""
         f, p = m.firms, m.params
         n = f.n
-        z = rng.standard_normal((3, n))  # per-slot draws: signal noise, extra-deal noise, amount
-        base = rng.poisson(p["vc_deals"] / 4.0)
+        u = rng.random((3, n))  # per-slot uniforms: signal noise, extra-deal noise, amount
+        base = int(rng.poisson(p["vc_deals"] / 4.0))
         reward_on = m.instruments["vc_seed_reward"].active(m, year_of(q))
-        extra = rng.poisson(p["e_seed"] * p["vc_deals"] / 4.0) if reward_on else 0
+        extra = int(rng.poisson(p["e_seed"] * p["vc_deals"] / 4.0)) if reward_on else 0
         age = f.age_years(q)
         cand = np.flatnonzero(f.alive & f.tech & (age <= VC_MAX_AGE_Y) & ~f.vc_backed)
-        signal = (f.quality[cand] + SIGNAL_NOISE * z[0, cand] + 0.3 * f.hte[cand] + 0.2 * f.incubated[cand]
-                  + 0.2 * (f.tie_uni[cand] >= 0))
-        order = cand[np.argsort(-signal, kind="stable")]
-        chosen = order[:base]
+        signal = (f.quality[cand] + SIGNAL_NOISE * ndtri(u[0, cand]) + 0.3 * f.hte[cand]
+                  + 0.2 * f.incubated[cand] + 0.2 * (f.tie_uni[cand] >= 0))
+        chosen = _top_k(cand, signal, base)
         if extra:
             # Reward-driven seed deals: young firms, screened with a noisier signal (lower average quality).
-            rest = order[base:]
-            young = rest[age[rest] <= 3.0]
-            noisy = f.quality[young] + (SIGNAL_NOISE + 3.0 * abs(p["q_shift"])) * z[1, young]
-            chosen = np.concatenate((chosen, young[np.argsort(-noisy, kind="stable")[:extra]]))
+            young = cand[age[cand] <= 3.0]
+            young = young[~np.isin(young, chosen)]
+            noisy = f.quality[young] + (SIGNAL_NOISE + 3.0 * abs(p["q_shift"])) * ndtri(u[1, young])
+            chosen = np.concatenate((chosen, _top_k(young, noisy, extra)))
         self.deals_this_quarter = chosen
         self.deal_amount = np.zeros(n)
         if chosen.size == 0:
             return
         median = np.where(age[chosen] <= 3.0, SEED_MEDIAN_WAN, DEAL_MEDIAN_WAN) * WAN
-        amount = median * np.exp(DEAL_SIGMA * z[2, chosen])
+        amount = median * np.exp(DEAL_SIGMA * ndtri(u[2, chosen]))
         self.deal_amount[chosen] = amount
         f.vc_backed[chosen] = True
         f.vc_q[chosen] = q

@@ -1,0 +1,78 @@
+"""Time one full baseline run at Qingdao scale against Mesa's own empty loop, in the same process.
+
+Model: building the city (every agent and instrument) plus all 32 quarters. Mesa: 32 calls of
+``model.agents.shuffle_do("step")`` over already-created agents whose ``step`` does nothing, as many agents as
+the run had firms (every firm that existed during the run). Medians of ``--repeat`` alternating repetitions,
+so machine noise hits both sides alike. The last line printed is a JSON object.
+
+    python benchmarks/model_vs_mesa.py [--repeat 7] [--scenario scenarios/baseline.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import time
+from pathlib import Path
+
+import mesa
+
+from model.calendar import N_QUARTERS
+from model.config import load_scenario
+from model.simulation import InnosimModel
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Empty(mesa.Agent):
+    def step(self) -> None:
+        pass
+
+
+def time_model(scenario, seed: int) -> tuple[float, int]:
+    gc.collect()
+    t0 = time.perf_counter()
+    m = InnosimModel(scenario, seed=seed)
+    m.run()
+    dt = time.perf_counter() - t0
+    n = m.firms.n
+    m.dispose()
+    return dt, n
+
+
+def time_mesa(n_agents: int) -> float:
+    model = mesa.Model(rng=1)
+    for _ in range(n_agents):
+        _Empty(model)
+    gc.collect()
+    t0 = time.perf_counter()
+    for _ in range(N_QUARTERS):
+        model.agents.shuffle_do("step")
+    dt = time.perf_counter() - t0
+    model.remove_all_agents()
+    getattr(mesa.Agent, "_ids", {}).pop(model, None)
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"))
+    a = ap.parse_args()
+    scenario = load_scenario(a.scenario)
+    time_model(scenario, 0)  # warm-up: imports, caches
+    model_t, mesa_t, n = [], [], 0
+    for r in range(a.repeat):
+        dt, n = time_model(scenario, r)
+        model_t.append(dt)
+        mesa_t.append(time_mesa(n))
+        print(f"repeat {r + 1}/{a.repeat}: model {dt:.3f} s, mesa empty loop {mesa_t[-1]:.3f} s ({n} agents)")
+    ms, es = statistics.median(model_t), statistics.median(mesa_t)
+    print(json.dumps({"n_firms": n, "quarters": N_QUARTERS, "model_s": round(ms, 4), "mesa_empty_s": round(es, 4),
+                      "ratio": round(ms / es, 3)}))
+
+
+if __name__ == "__main__":
+    main()
