@@ -109,9 +109,9 @@ class Scenario(Strict):
                 REGISTRY[key].Options(**spec.options)
             except ValidationError as e:
                 first = e.errors()[0]
-                loc = ".".join(str(p) for p in first["loc"])
+                loc = ".".join([key, "options", *(str(p) for p in first["loc"])])
                 msg = "unknown option" if first["type"] == "extra_forbidden" else first["msg"]
-                raise ValueError(f"{key}.options.{loc}: {msg}") from None
+                raise ValueError(f"{loc}: {msg.removeprefix('Value error, ')}") from None
         return v
 
     @field_validator("assumptions")

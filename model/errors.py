@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+_UNION_BRANCH = re.compile(r"^(float|int|str|bool|list\[.*\]|dict\[.*\]|function-.*)$")
+_NESTED = re.compile(r"^([A-Za-z_][\w]*(?:\.[\w]+)+): (.*)$", re.S)
 
 
 class InputError(Exception):
@@ -19,10 +23,17 @@ class InputError(Exception):
 def format_pydantic(path: str | Path, err) -> InputError:
     """The first problem of a pydantic ``ValidationError`` as an ``InputError``."""
     first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-after"))
+    parts = [str(p) for p in first["loc"] if not _UNION_BRANCH.match(str(p))]
     msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown key (check the spelling; see docs/scenarios.md for the allowed keys)"
-    elif "input" in first and first["type"] not in ("missing",):
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        msg = "unknown key (check the spelling; docs/scenarios.md lists the allowed keys)"
+    elif kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        nested = _NESTED.match(msg)
+        if nested:  # a validator that checked a nested object names the deeper path itself
+            parts.append(nested.group(1))
+            msg = nested.group(2)
+    elif kind != "missing" and "input" in first:
         msg = f"{msg} (got {first['input']!r})"
-    return InputError(path, loc, msg)
+    return InputError(path, ".".join(parts), msg)

@@ -1,0 +1,38 @@
+"""Shared fixtures: the repository root, shipped scenarios, and a CLI runner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from model.config import load_scenario
+from model.parameters import prior_medians
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def baseline():
+    return load_scenario(SCENARIOS / "baseline.yaml")
+
+
+@pytest.fixture(scope="session")
+def medians():
+    return prior_medians()
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``innosim`` as a user would (a fresh interpreter), capturing output."""
+    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, timeout=600)
+
+
+def write_scenario(tmp: Path, text: str, name: str = "s.yaml") -> Path:
+    """A scenario file in ``tmp`` whose ``city`` points at the shipped Qingdao profile."""
+    p = tmp / name
+    p.write_text(text.replace("CITY", str(SCENARIOS / "cities" / "qingdao.yaml")), encoding="utf-8")
+    return p
