@@ -1,0 +1,81 @@
+"""``innosim run`` end to end: the files, their columns, the manifest and the charts."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from experiments.targets import target_table, wilson
+from tests.conftest import cli
+
+ANNUAL_COLUMNS = ["replicate", "year", "tech_enterprises", "hte", "tech_sme", "rd_expenditure", "platforms",
+                  "tech_contract_turnover", "tech_brokers"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "baseline"
+    r = cli("run", "scenarios/baseline.yaml", "--replicates", "4", "--seed", "3", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    return out, r
+
+
+def test_outputs_exist_and_summary_printed(run_dir):
+    out, r = run_dir
+    for name in ("manifest.json", "timeseries.parquet", "annual.csv", "targets.csv"):
+        assert (out / name).is_file(), name
+    assert len(list(out.glob("fan_*.png"))) == 5
+    assert "P(met)" in r.stdout and "tech_brokers" in r.stdout and str(out) in r.stdout
+    assert "replicates" in r.stderr  # the progress bar
+
+
+def test_tables(run_dir):
+    out, _ = run_dir
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert len(ts) == 4 * 32 and ts["quarter"].iloc[0] == "2021Q1" and ts["quarter"].iloc[-1] == "2028Q4"
+    annual = pd.read_csv(out / "annual.csv")
+    assert set(ANNUAL_COLUMNS) <= set(annual.columns)
+    assert any(c.startswith("spend_") for c in annual.columns)
+    assert len(annual) == 4 * 8
+    targets = pd.read_csv(out / "targets.csv")
+    assert list(targets.columns) == ["indicator", "target", "p_met", "ci_low", "ci_high", "n"]
+    assert list(targets["indicator"]) == ["tech_enterprises", "rd_expenditure", "platforms",
+                                          "tech_contract_turnover", "tech_brokers", "all"]
+    pd.testing.assert_frame_equal(targets, target_table(annual), check_exact=False, atol=1e-6)
+    # Yearly flows are the sum of the quarters; stocks are the year-end quarter.
+    r0 = ts[(ts.replicate == 0) & (ts.year == 2023)]
+    a0 = annual[(annual.replicate == 0) & (annual.year == 2023)].iloc[0]
+    assert abs(r0["rd_expenditure"].sum() - a0["rd_expenditure"]) < 1e-4
+    assert r0["hte"].iloc[-1] == a0["hte"]
+
+
+def test_manifest(run_dir):
+    out, _ = run_dir
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("scenario_file", "scenario_sha256", "resolved_config", "seed", "replicates", "parameter_source",
+                "packages", "git_commit", "started", "finished"):
+        assert key in m, key
+    assert m["seed"] == 3 and m["replicates"] == 4 and "prior" in m["parameter_source"]
+    assert m["packages"]["mesa"].startswith("3.")
+
+
+def test_default_folder_never_overwrites(tmp_path):
+    from tests.conftest import ROOT
+
+    base = tmp_path
+    scen = str(ROOT / "scenarios" / "baseline.yaml")
+    r1 = cli("run", scen, "--replicates", "1", "--quiet", cwd=base)
+    r2 = cli("run", scen, "--replicates", "1", "--quiet", cwd=base)
+    assert r1.returncode == 0 and r2.returncode == 0, (r1.stderr, r2.stderr)
+    assert (base / "results" / "baseline" / "manifest.json").is_file()
+    assert (base / "results" / "baseline-2" / "manifest.json").is_file()
+
+
+def test_wilson_against_hand_computed():
+    # k=8, n=10: centre (8 + 1.92)/13.84, half-width 1.96*sqrt(1.6+0.96)/13.84
+    lo, hi = wilson(8, 10)
+    assert abs(lo - 0.4902) < 1e-3 and abs(hi - 0.9433) < 1e-3
+    lo, hi = wilson(0, 20)
+    assert lo == 0.0 and abs(hi - 0.1611) < 1e-3

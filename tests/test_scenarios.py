@@ -1,0 +1,43 @@
+"""Every shipped scenario validates, says what it assumes, and runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.config import load_scenario
+from model.simulation import InnosimModel
+from tests.conftest import SCENARIOS, cli
+
+SHIPPED = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
+REQUIRED = {"baseline.yaml", "budget_x0p5.yaml", "budget_x1p5.yaml", "budget_x2.yaml", "mix_subsidy_heavy.yaml",
+            "mix_voucher_heavy.yaml", "mix_equity_heavy.yaml"}
+
+
+def test_required_scenarios_are_shipped():
+    assert REQUIRED <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_scenario_validates_and_runs_four_quarters(name):
+    text = (SCENARIOS / name).read_text(encoding="utf-8")
+    assert text.lstrip().startswith("#"), "each scenario opens with a comment block saying what it assumes"
+    assert cli("validate", f"scenarios/{name}").returncode == 0
+    out = InnosimModel(load_scenario(SCENARIOS / name), seed=1).run(4)
+    assert out["tech_enterprises"][3] > 0 and out["rd_expenditure"].sum() > 0
+
+
+def test_mixes_keep_the_baseline_total():
+    base = load_scenario(SCENARIOS / "baseline.yaml").budgets_yuan()
+    for name in ("mix_subsidy_heavy", "mix_voucher_heavy", "mix_equity_heavy"):
+        mix = load_scenario(SCENARIOS / f"{name}.yaml").budgets_yuan()
+        for y in range(2021, 2029):
+            assert np.isclose(sum(d[y] for d in mix.values()), sum(d[y] for d in base.values()))
+
+
+def test_budget_scale_applies_from_2024():
+    base = load_scenario(SCENARIOS / "baseline.yaml").budgets_yuan()
+    half = load_scenario(SCENARIOS / "budget_x0p5.yaml").budgets_yuan()
+    for k in base:
+        assert half[k][2023] == base[k][2023]
+        assert np.isclose(half[k][2026], 0.5 * base[k][2026])
