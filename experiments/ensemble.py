@@ -37,18 +37,26 @@ class Task:
 def run_replicate(scenario: Scenario, task: Task, seed: int, city: CityProfile | None = None,
                   quarters: int = N_QUARTERS) -> pd.DataFrame:
     """Quarterly indicators of one replicate as a tidy frame (money in 亿元)."""
+    return run_replicate_full(scenario, task, seed, city, quarters)[0]
+
+
+def run_replicate_full(scenario: Scenario, task: Task, seed: int, city: CityProfile | None = None,
+                       quarters: int = N_QUARTERS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Quarterly indicators and the ledger (instrument × year, 亿元) of one replicate."""
     model = InnosimModel(scenario, task.params, seed=seed, replicate=task.replicate, city=city)
     try:
         data = model.run(quarters)
+        ledger = pd.DataFrame(model.ledger.rows())
     finally:
         model.dispose()
     del model
+    ledger.insert(0, "replicate", task.replicate)
     frame = pd.DataFrame({k: (v / YI if (k in MONEY or k.startswith("spend_")) else v) for k, v in data.items()})
     frame.insert(0, "replicate", task.replicate)
     frame.insert(1, "draw", task.draw)
     frame.insert(2, "quarter", [label(q) for q in range(quarters)])
     frame.insert(3, "year", [year_of(q) for q in range(quarters)])
-    return frame
+    return frame, ledger
 
 
 def to_annual(ts: pd.DataFrame) -> pd.DataFrame:
@@ -74,15 +82,15 @@ def _init_worker(scenario: Scenario, city: CityProfile, seed: int, quarters: int
     _W.update(scenario=scenario, city=city, seed=seed, quarters=quarters)
 
 
-def _work(task: Task) -> pd.DataFrame:
-    frame = run_replicate(_W["scenario"], task, _W["seed"], _W["city"], _W["quarters"])  # type: ignore[arg-type]
+def _work(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
+    out = run_replicate_full(_W["scenario"], task, _W["seed"], _W["city"], _W["quarters"])  # type: ignore[arg-type]
     gc.collect()
-    return frame
+    return out
 
 
 def iter_ensemble(scenario: Scenario, tasks: list[Task], seed: int, workers: int = 1,
-                  quarters: int = N_QUARTERS) -> Iterator[pd.DataFrame]:
-    """Yield each replicate's frame as it finishes (any order); workers > 1 uses spawned processes."""
+                  quarters: int = N_QUARTERS) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Yield each replicate's (indicators, ledger) as it finishes (any order); workers > 1 uses spawned processes."""
     city = load_city(scenario.city)
     if workers <= 1:
         _init_worker(scenario, city, seed, quarters)
@@ -98,12 +106,15 @@ def iter_ensemble(scenario: Scenario, tasks: list[Task], seed: int, workers: int
 
 
 def run_ensemble(scenario: Scenario, tasks: list[Task], seed: int, workers: int = 1, quarters: int = N_QUARTERS,
-                 progress: Callable[[int], None] | None = None) -> pd.DataFrame:
-    """All replicates' quarterly frames, concatenated in replicate order (independent of worker count)."""
-    frames = []
-    for frame in iter_ensemble(scenario, tasks, seed, workers, quarters):
-        frames.append(frame)
+                 progress: Callable[[int], None] | None = None, ledgers: list | None = None) -> pd.DataFrame:
+    """All replicates' quarterly frames in replicate order (independent of worker count). Pass a list as
+    ``ledgers`` to receive the concatenated ledger table as its single element."""
+    results = []
+    for out in iter_ensemble(scenario, tasks, seed, workers, quarters):
+        results.append(out)
         if progress:
             progress(1)
-    frames.sort(key=lambda f: int(f["replicate"].iloc[0]))
-    return pd.concat(frames, ignore_index=True)
+    results.sort(key=lambda r: int(r[0]["replicate"].iloc[0]))
+    if ledgers is not None:
+        ledgers.append(pd.concat([r[1] for r in results], ignore_index=True))
+    return pd.concat([r[0] for r in results], ignore_index=True)

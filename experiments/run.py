@@ -39,9 +39,11 @@ def run_scenario(path: str | Path, replicates: int = 100, seed: int = 20240101, 
     stage = staging_dir(final)
     try:
         bar = tqdm(total=replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not progress,
-                   file=sys.stderr)
-        ts = run_ensemble(scenario, tasks, seed, workers, progress=bar.update)
+                   mininterval=1.0, file=sys.stderr)
+        ledgers: list = []
+        ts = run_ensemble(scenario, tasks, seed, workers, progress=bar.update, ledgers=ledgers)
         bar.close()
+        ledgers[0].to_csv(stage / "ledger.csv", index=False, float_format="%.8f")
         annual = to_annual(ts)
         targets = target_table(annual)
         write_tables(stage, ts, annual, targets)

@@ -75,3 +75,18 @@ class Ledger:
     def unspent(self) -> np.ndarray:
         """Budget left over per [instrument, year] (yuan)."""
         return self.budget - self.spent
+
+    def rows(self) -> list[dict[str, float | int | str]]:
+        """One record per instrument × year (亿元): budget (incl. recycled proceeds), spent, unspent, recipients;
+        the equity rows also carry the fund's proceeds and recycled money."""
+        out = []
+        for r, key in enumerate(self.keys):
+            for c, year in enumerate(YEARS):
+                rec = {"instrument": key, "year": year, "budget": self.budget[r, c] / 1e8,
+                       "spent": self.spent[r, c] / 1e8, "unspent": (self.budget[r, c] - self.spent[r, c]) / 1e8,
+                       "recipients": int(self.recipients[r, c]), "proceeds": 0.0, "recycled": 0.0}
+                if key == self.recycle_into:
+                    rec["proceeds"] = self.proceeds[c] / 1e8
+                    rec["recycled"] = self.recycled[c] / 1e8
+                out.append(rec)
+        return out

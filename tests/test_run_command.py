@@ -24,7 +24,7 @@ def run_dir(tmp_path_factory):
 
 def test_outputs_exist_and_summary_printed(run_dir):
     out, r = run_dir
-    for name in ("manifest.json", "timeseries.parquet", "annual.csv", "targets.csv"):
+    for name in ("manifest.json", "timeseries.parquet", "annual.csv", "targets.csv", "ledger.csv"):
         assert (out / name).is_file(), name
     assert len(list(out.glob("fan_*.png"))) == 5
     assert "P(met)" in r.stdout and "tech_brokers" in r.stdout and str(out) in r.stdout
@@ -49,6 +49,20 @@ def test_tables(run_dir):
     a0 = annual[(annual.replicate == 0) & (annual.year == 2023)].iloc[0]
     assert abs(r0["rd_expenditure"].sum() - a0["rd_expenditure"]) < 1e-4
     assert r0["hte"].iloc[-1] == a0["hte"]
+
+
+def test_ledger_reports_unspent_and_matches_spending(run_dir):
+    out, _ = run_dir
+    led = pd.read_csv(out / "ledger.csv")
+    annual = pd.read_csv(out / "annual.csv")
+    assert (led["spent"] <= led["budget"] + 1e-9).all() and (led["unspent"] >= -1e-9).all()
+    assert ((led["budget"] - led["spent"] - led["unspent"]).abs() < 1e-9).all()
+    spent = led.groupby(["replicate", "year", "instrument"])["spent"].sum().unstack()
+    for k in spent.columns:
+        got = annual.set_index(["replicate", "year"])[f"spend_{k}"]
+        assert (abs(got - spent[k]) < 1e-5).all(), k
+    eq = led[led.instrument == "equity"]
+    assert (eq["recycled"].iloc[1:].to_numpy() >= 0).all()
 
 
 def test_manifest(run_dir):
