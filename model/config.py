@@ -227,7 +227,10 @@ def file_hash(path: str | Path) -> str:
 def chain_hash(path: str | Path) -> str:
     """sha256 over every file of the extends chain and the city profile, so any edit changes it."""
     scen_raw, chain = load_raw(path)
+    files = list(chain)
+    if "city" in scen_raw:
+        files.append(Path(scen_raw["city"]))
     h = hashlib.sha256()
-    for p in chain + [Path(scen_raw["city"])] if "city" in scen_raw else chain:
-        h.update(Path(p).read_bytes())
+    for p in files:
+        h.update(p.read_bytes())
     return h.hexdigest()

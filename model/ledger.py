@@ -39,6 +39,10 @@ class Ledger:
         r, c = self._row[key], year - FIRST_YEAR
         return max(0.0, float(self.budget[r, c] - self.spent[r, c]))
 
+    def spent_in(self, key: str, year: int) -> float:
+        """Yuan booked for ``key`` in ``year`` so far."""
+        return float(self.spent[self._row[key], year - FIRST_YEAR])
+
     def fit(self, key: str, year: int, requests: np.ndarray) -> np.ndarray:
         """Amounts paid for ``requests`` (yuan, in priority order) within what is left: first come, first
         served; the first request that does not fit is cut to the remainder and later ones get nothing."""

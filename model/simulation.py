@@ -130,10 +130,9 @@ class InnosimModel(mesa.Model):
         self.brokers.step(self.params, self.last_year_turnover / 1e8)
         # 7. platforms (the award instrument is paid from within the round)
         if q % 4 == 3:
-            before = self.ledger.spent[self.ledger._row["platform_awards"], self.year - FIRST_YEAR]
+            before = self.ledger.spent_in("platform_awards", self.year)
             self.platforms.annual_round(self, self.year, s.get("platforms", q))
-            after = self.ledger.spent[self.ledger._row["platform_awards"], self.year - FIRST_YEAR]
-            spend["platform_awards"] += after - before
+            spend["platform_awards"] += self.ledger.spent_in("platform_awards", self.year) - before
         # 8. record, then close the year
         self._year_turnover += self.flows["tech_contract_turnover"]
         self.recorder.record(self, q, float(rd.sum()) + self._extra_rd, int(new.size), int(dead.size), spend)

@@ -77,19 +77,20 @@ def test_existing_out_is_never_overwritten(tmp_path):
     assert (out / "keep.txt").read_text() == "precious"
 
 
-def test_bad_city_profile_named(tmp_path):
+def _validate_city_variant(tmp_path, old: str, new: str):
+    """Validate a scenario whose city profile is Qingdao's with ``old`` replaced by ``new``."""
     city = tmp_path / "city.yaml"
     src = (ROOT / "scenarios" / "cities" / "qingdao.yaml").read_text(encoding="utf-8")
-    city.write_text(src.replace("  brokers: 900\n", "  brokers: -5\n"), encoding="utf-8")
-    scen = write_scenario(tmp_path, f"name: x\ncity: {city}\n")
-    r = cli("validate", str(scen))
+    assert old in src
+    city.write_text(src.replace(old, new), encoding="utf-8")
+    return cli("validate", str(write_scenario(tmp_path, f"name: x\ncity: {city}\n")))
+
+
+def test_bad_city_profile_named(tmp_path):
+    r = _validate_city_variant(tmp_path, "  brokers: 900\n", "  brokers: -5\n")
     assert r.returncode == 2 and "city.yaml" in r.stderr and "transfer.brokers" in r.stderr
 
 
 def test_unsourced_city_number_rejected(tmp_path):
-    city = tmp_path / "city.yaml"
-    src = (ROOT / "scenarios" / "cities" / "qingdao.yaml").read_text(encoding="utf-8")
-    city.write_text(src.replace("  transfer.brokers:", "  transfer.brokers_x:"), encoding="utf-8")
-    scen = write_scenario(tmp_path, f"name: x\ncity: {city}\n")
-    r = cli("validate", str(scen))
+    r = _validate_city_variant(tmp_path, "  transfer.brokers:", "  transfer.brokers_x:")
     assert r.returncode == 2 and "no source given for transfer.brokers" in r.stderr

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from model.config import Scenario
 from model.instruments.registry import REGISTRY
 from model.simulation import InnosimModel
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, spy_effect
 
 CITY = str(SCENARIOS / "cities" / "qingdao.yaml")
 WAN = 1e4
@@ -101,14 +101,12 @@ def test_voucher_requires_registration():
     m = InnosimModel(scen, seed=2)
     seen = []
     inst = m.instruments["vouchers"]
-    orig = inst.effect
 
-    def effect(mm, q, idx, paid, rng):
+    def check(mm, q, idx, paid):
         seen.append(bool(np.all(mm.firms.tech_sme[idx])))
         assert np.all(paid <= 0.5 * inst._fee[idx] + 1e-6)  # the city pays at most half the fee
-        return orig(mm, q, idx, paid, rng)
 
-    inst.effect = effect
+    spy_effect(inst, check)
     for _ in range(4):
         m.step()
     assert seen and all(seen)
@@ -130,15 +128,9 @@ def test_loan_subsidy_cap(rich_model):
 
 def test_seed_reward_is_ten_percent(rich_model):
     m, caps, _ = rich_model
-    inst = m.instruments["vc_seed_reward"]
     seen = []
-    orig = inst.effect
-
-    def effect(mm, q, idx, paid, rng):
-        seen.append(np.allclose(paid, 0.10 * mm.investors.deal_amount[idx]))
-        return orig(mm, q, idx, paid, rng)
-
-    inst.effect = effect
+    spy_effect(m.instruments["vc_seed_reward"],
+               lambda mm, q, idx, paid: seen.append(np.allclose(paid, 0.10 * mm.investors.deal_amount[idx])))
     m.step()
     m.step()
     assert caps["vc_seed_reward"].all()[1].size and seen and all(seen)

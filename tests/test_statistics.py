@@ -7,7 +7,7 @@ import numpy as np
 
 from model.config import Scenario
 from model.simulation import InnosimModel
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, spy_effect
 
 CITY = str(SCENARIOS / "cities" / "qingdao.yaml")
 TOL_SE = 4.0
@@ -17,14 +17,7 @@ def test_voucher_deadweight_share_matches_additionality():
     scen = Scenario(name="v", city=CITY, instruments={"vouchers": {"budget": 10.0}})
     m = InnosimModel(scen, seed=8)
     paid_all = []
-    inst = m.instruments["vouchers"]
-    orig = inst.effect
-
-    def effect(mm, q, idx, paid, rng):
-        paid_all.append(paid.copy())
-        return orig(mm, q, idx, paid, rng)
-
-    inst.effect = effect
+    spy_effect(m.instruments["vouchers"], lambda mm, q, idx, paid: paid_all.append(paid.copy()))
     out = m.run(16)
     w = np.concatenate(paid_all)
     p_dead = 1.0 - m.params["add_v"]
