@@ -52,7 +52,7 @@ def _cmd_run(a: argparse.Namespace) -> int:
     folder = run_scenario(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet)
     annual = pd.read_csv(folder / "annual.csv")
     print(format_summary(annual))
-    print(f"\nresults: {folder}/ (annual.csv, timeseries.parquet, targets.csv, manifest.json)")
+    print(f"\nresults: {folder}/ (annual.csv, timeseries.parquet, targets.csv, ledger.csv, manifest.json)")
     print(f"charts:  {', '.join(str(p) for p in sorted(Path(folder).glob('fan_*.png')))}")
     return 0
 
