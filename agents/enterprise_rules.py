@@ -146,6 +146,7 @@ class HTERound:
         self.certified = np.flatnonzero(passed)
         self.applications = int(applied.sum())
         m.flows["hte_new"] += int((new_apply & passed).sum())
+        m.flows["hte_applications"] += self.applications
 
 
 def year_end(m, year: int, rng: np.random.Generator) -> None:

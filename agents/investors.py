@@ -16,7 +16,6 @@ DEAL_SIGMA = 1.0
 VC_RD_SHARE = 0.4  # share of raised money spent on R&D
 SIGNAL_NOISE = 0.7
 VC_MAX_AGE_Y = 8.0
-LISTING_P_Q = 0.01  # quarterly IPO chance of a VC-backed HTE with revenue >= 2亿
 
 
 def _top_k(ids: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
@@ -160,10 +159,11 @@ class InvestorSector:
         f.convertible[gone] = 0.0
 
     def listings(self, m, q: int, rng: np.random.Generator) -> None:
-        """IPOs of VC-backed HTEs large enough to list."""
+        """IPOs of HTEs large enough to list (revenue ≥ 2亿); VC backing doubles the chance."""
         f = m.firms
         u = rng.random(f.n)
-        new = f.alive & f.hte & f.vc_backed & ~f.listed & (f.revenue >= 2e8) & (u < LISTING_P_Q)
+        chance = m.params["p_list"] * np.where(f.vc_backed, 2.0, 1.0)
+        new = f.alive & f.hte & ~f.listed & (f.revenue >= 2e8) & (u < chance)
         f.listed[new] = True
 
     def book_loans(self, ids: np.ndarray) -> None:

@@ -7,7 +7,6 @@ import numpy as np
 
 WAN = 1e4
 UNIV_RATE_SCALE = 4.0  # a university's R&D in units of ten host thresholds gives its candidate count
-NATIONAL_SHARE = 0.3  # share of new university platforms that are national key labs
 
 
 class PlatformRegistry:
@@ -45,7 +44,7 @@ class PlatformRegistry:
         f.platform[new_firm] = 1
         lam_u = p["p_platform"] * (u.rd_year + u.grant_year) / (UNIV_RATE_SCALE * self.threshold)
         new_u = rng.poisson(lam_u * (1 + p["e_award"] * (m.ledger.remaining("platform_awards", year) > 0)))
-        national = rng.binomial(new_u, NATIONAL_SHARE)
+        national = rng.binomial(new_u, p["national_share"])
         self.univ_platforms += new_u
         self.national += int(national.sum())
         is_nat = np.concatenate((np.zeros(new_firm.size, dtype=bool),

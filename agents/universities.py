@@ -6,6 +6,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from agents.technology_market import quarter_share
 from model.city import Universities as UniProfile
 
 RESULT_DECAY_Q = 0.10  # share of unmatched results that go stale each quarter
@@ -69,7 +70,7 @@ class UniversitySector:
         lam = p["lambda_u"] * self.researchers / 100.0 / 4.0 * boost
         self.results = self.results * (1 - RESULT_DECAY_Q) + rng.poisson(lam)
         conversion = 1.0 + PILOT_GAIN * self.pilot / self.rd_year
-        capacity = m.brokers.stock / 10.0 * p["k_b"] / 4.0
+        capacity = m.brokers.stock / 10.0 * p["k_b"] * quarter_share(q, p["h1_share"])
         total = self.results.sum()
         share = np.minimum(1.0, capacity / max(total, 1.0) * conversion)
         brokered = rng.binomial(self.results.astype(np.int64), share)

@@ -67,7 +67,8 @@ def to_annual(ts: pd.DataFrame) -> pd.DataFrame:
     flows = g[[c for c in ts.columns if c in FLOWS or c.startswith("spend_")]].sum()
     out = pd.concat([stocks, flows], axis=1).reset_index()
     counts = [c for c in STOCKS if c not in MONEY] + ["births", "exits", "vc_deals", "hte_new", "equity_exits",
-                                                      "brokered_matches", "contracts_university", "converted_grants"]
+                                                      "brokered_matches", "contracts_university", "converted_grants",
+                                                      "hte_applications"]
     for c in counts:
         if c in out:
             out[c] = out[c].round().astype(np.int64)

@@ -23,13 +23,14 @@ STOCKS = ("tech_enterprises", "hte", "tech_sme", "listed_hte", "platforms", "nat
           "vc_backed")
 FLOWS = ("rd_expenditure", "rd_firms", "rd_universities", "tech_contract_turnover", "births", "exits",
          "vc_deals", "hte_new", "equity_exits", "equity_proceeds", "equity_written_off", "voucher_deadweight",
-         "private_coinvest", "brokered_matches", "contracts_university", "converted_grants", "seed_rewards")
+         "private_coinvest", "brokered_matches", "contracts_university", "converted_grants", "seed_rewards",
+         "hte_applications")
 MONEY = {"rd_expenditure", "rd_firms", "rd_universities", "tech_contract_turnover", "equity_proceeds",
          "equity_written_off", "voucher_deadweight", "private_coinvest", "seed_rewards", "public_stake_cost"}
 # Flows the model accumulates during a quarter (the rest are computed when recording).
 ACCUMULATED = ("tech_contract_turnover", "vc_deals", "hte_new", "equity_exits", "equity_proceeds",
                "equity_written_off", "voucher_deadweight", "private_coinvest", "brokered_matches",
-               "contracts_university", "converted_grants", "seed_rewards")
+               "contracts_university", "converted_grants", "seed_rewards", "hte_applications")
 
 
 def empty_flows() -> dict[str, float]:

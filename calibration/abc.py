@@ -1,0 +1,185 @@
+"""ABC-SMC calibration of the declared behavioural parameters to the 2021-2023 (2024) figures, with pyabc.
+
+The model statistic of every used observation (``calibration.observation_model``) is simulated from the
+end-2020 state under the calibration scenario's 2021-2024 budgets; the distance is the root sum of squared
+standardised misses. Each simulation's replicate number is drawn from numpy's generator, which the seeded
+sampler sets per task, so the same seed gives the same posterior on any number of workers.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyabc
+
+from calibration.observation_model import CAL_QUARTERS, Observation, distance, statistic, used
+from calibration.sampler import SeededMappingSampler, dask_map
+from model.config import Scenario
+from model.parameters import BY_NAME, PARAMETERS
+from model.simulation import InnosimModel
+
+DB_NAME = "history.db"
+
+
+# Parameters the 2021-2023 figures can inform (see calibration/README.md, identifiability). The others are
+# nuisance parameters: every simulation draws them from their priors, so ABC marginalises over them, and forward
+# runs draw them from their priors too.
+CALIBRATED = ("p_apply_hte", "p_pass", "k_ip_wan", "nu_growth", "g_drift", "p_list", "p_register", "theta_sell",
+              "h1_share", "beta_broker", "trainee_retention", "broker_demand", "p_platform", "national_share")
+
+
+def to_value(name: str, z: float) -> float:
+    """Parameter value for a point ``z`` on the whole real line (logistic prior ≡ the declared prior)."""
+    p = BY_NAME[name]
+    u = 1.0 / (1.0 + np.exp(-z))
+    if p.prior == "loguniform":
+        return float(np.exp(np.log(p.low) + u * (np.log(p.high) - np.log(p.low))))
+    return float(p.low + u * (p.high - p.low))
+
+
+def draw_prior(name: str, rng: np.random.RandomState | np.random.Generator) -> float:
+    """One draw from a parameter's declared prior."""
+    return to_value(name, float(np.log(u := rng.uniform(1e-12, 1 - 1e-12)) - np.log1p(-u)))
+
+
+def prior_distribution(names: list[str]) -> pyabc.Distribution:
+    """pyabc prior over ``names`` in an unbounded coordinate: z ~ Logistic(0, 1) maps to the declared uniform
+    (or log-uniform) prior through the logistic function, so proposals never fall outside the bounds."""
+    return pyabc.Distribution(**{n: pyabc.RV("logistic", 0.0, 1.0) for n in names})
+
+
+def simulate_statistics(scenario: Scenario, params: dict[str, float], seed: int, replicate: int,
+                        obs: list[Observation]) -> dict[str, float]:
+    """One run through 2024 -> the statistic of every used observation, keyed by observation key."""
+    m = InnosimModel(scenario, params, seed=seed, replicate=replicate)
+    try:
+        data = m.run(CAL_QUARTERS)
+    finally:
+        m.dispose()
+    c = m.city
+    initial_rd = c.enterprises.rd_total_yi + c.universities.rd_total_yi
+    return {o.key: statistic(o.stat, data, initial_rd) for o in obs}
+
+
+def _model(par, scenario: Scenario, fixed: dict[str, float], seed: int, obs: list[Observation]) -> dict:
+    calibrated = {k: to_value(k, float(v)) for k, v in dict(par).items()}
+    # numpy's global generator is set per task by the seeded sampler.
+    nuisance = {p.name: draw_prior(p.name, np.random) for p in PARAMETERS
+                if p.name not in calibrated and p.name not in fixed}
+    replicate = int(np.random.randint(0, 2**31 - 1))
+    return simulate_statistics(scenario, {**nuisance, **fixed, **calibrated}, seed, replicate, obs)
+
+
+def _distance(x: dict, x0: dict, obs: list[Observation]) -> float:
+    return distance(x, obs)
+
+
+def resolve_names(spec: str | None) -> list[str]:
+    """The default calibrated set, ``all``, group names, or a comma-separated list of names."""
+    if not spec:
+        return list(CALIBRATED)
+    if spec == "all":
+        return [p.name for p in PARAMETERS]
+    groups = {p.group for p in PARAMETERS}
+    out: list[str] = []
+    for item in spec.split(","):
+        item = item.strip()
+        if item in groups:
+            out += [p.name for p in PARAMETERS if p.group == item]
+        elif item in BY_NAME:
+            out.append(item)
+        else:
+            raise KeyError(item)
+    return list(dict.fromkeys(out))
+
+
+def build_abc(scenario: Scenario, names: list[str], population: int, seed: int, workers: int = 1,
+              scheduler: str | None = None, fixed: dict[str, float] | None = None,
+              obs: list[Observation] | None = None, observed: dict[str, float] | None = None):
+    """An ``ABCSMC`` object, its observed statistics and a closer for the worker pool or Dask client."""
+    obs = used() if obs is None else obs
+    fixed = dict(fixed or {})
+    observed = {o.key: o.value for o in obs} if observed is None else observed
+    closer = None
+    if scheduler:
+        from distributed import Client
+
+        client = Client(scheduler)
+        sampler, closer = SeededMappingSampler(seed, dask_map(client)), client.close
+    elif workers > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        sampler = SeededMappingSampler(seed, functools.partial(pool.map, chunksize=4))
+        closer = pool.shutdown
+    else:
+        sampler = SeededMappingSampler(seed, map)
+    model = functools.partial(_model, scenario=scenario, fixed=fixed, seed=seed, obs=obs)
+    dist = functools.partial(_distance, obs=obs)
+    # Local (k-nearest-neighbour) covariances keep importance weights stable in a dozen-plus dimensions.
+    transition = pyabc.transition.LocalTransition(k_fraction=0.25)
+    abc = pyabc.ABCSMC(model, prior_distribution(names), dist, population_size=population, sampler=sampler,
+                       transitions=transition)
+    return abc, observed, closer
+
+
+def progress_logging() -> None:
+    """pyabc reports each generation (epsilon, acceptance, effective sample size) on stderr, once."""
+    log = logging.getLogger("ABC")
+    for h in list(log.handlers):
+        log.removeHandler(h)
+    h = logging.StreamHandler(sys.stderr)
+    h.setFormatter(logging.Formatter("calibrate: %(message)s"))
+    log.addHandler(h)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    for noisy in ("ABC.Sampler", "ABC.Adaptation", "ABC.Distance", "ABC.Epsilon", "ABC.Population"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def run_abc(abc, observed: dict, db: Path, generations: int, resume: bool, seed: int,
+            min_epsilon: float = 0.0) -> pyabc.History:
+    """Start (or continue from the last completed generation) and run up to ``generations`` in all."""
+    url = "sqlite:///" + str(db.resolve())
+    np.random.seed(seed)  # the prior sample of generation 0 and pyabc's own draws in the main process
+    if resume and db.is_file():
+        history = abc.load(url, 1)
+        done = history.max_t + 1
+    else:
+        history = abc.new(url, observed)
+        done = 0
+    left = max(0, generations - done)
+    if left:
+        history = abc.run(max_nr_populations=left, minimum_epsilon=min_epsilon)
+    return history
+
+
+def posterior_frame(history: pyabc.History) -> pd.DataFrame:
+    """The last generation: one row per particle, parameter columns plus ``weight`` (sums to 1)."""
+    df, w = history.get_distribution(m=0, t=history.max_t)
+    df = df.reset_index(drop=True)
+    out = pd.DataFrame({str(c): [to_value(str(c), float(z)) for z in df[c]] for c in df.columns})
+    out["weight"] = np.asarray(w, dtype=float) / float(np.sum(w))
+    return out
+
+
+def generations_frame(history: pyabc.History) -> pd.DataFrame:
+    """Epsilon, samples, acceptance rate and effective sample size per generation."""
+    from pyabc.weighted_statistics import effective_sample_size
+
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0].copy()
+    ess = []
+    for t in pops["t"]:
+        _, w = history.get_distribution(m=0, t=int(t))
+        w = np.asarray(w)
+        ess.append(float(effective_sample_size(np.asarray(w))))
+    pops["ess"] = ess
+    pops["acceptance"] = pops["particles"] / pops["samples"]
+    return pops[["t", "epsilon", "samples", "particles", "acceptance", "ess"]].reset_index(drop=True)
