@@ -134,7 +134,8 @@ class HTERound:
         eligible = (f.alive & f.tech & (f.birth_q <= 4 * (year - 2021) - 4)
                     & (reported >= hte_threshold(f.revenue)) & (f.knowledge >= p["k_ip_wan"] * WAN))
         expiring = f.hte & (f.hte_until <= year)
-        renew_apply = expiring & eligible & (u[0] < REAPPLY_HTE)
+        # Listed HTEs keep their certification (their reporting is built around it); others renew if eligible.
+        renew_apply = expiring & ((eligible & (u[0] < REAPPLY_HTE)) | (f.listed & f.alive))
         new_apply = ~f.hte & eligible & (u[0] < p["p_apply_hte"])
         applied = renew_apply | new_apply
         passed = applied & (u[1] < p["p_pass"])

@@ -18,6 +18,7 @@ import pandas as pd
 import pyabc
 
 from calibration.observation_model import CAL_QUARTERS, Observation, distance, statistic, used
+from calibration.posterior import prior_draw
 from calibration.sampler import SeededMappingSampler, dask_map
 from model.config import Scenario
 from model.parameters import BY_NAME, PARAMETERS
@@ -29,28 +30,25 @@ DB_NAME = "history.db"
 # Parameters the 2021-2023 figures can inform (see calibration/README.md, identifiability). The others are
 # nuisance parameters: every simulation draws them from their priors, so ABC marginalises over them, and forward
 # runs draw them from their priors too.
-CALIBRATED = ("p_apply_hte", "p_pass", "k_ip_wan", "nu_growth", "g_drift", "p_list", "p_register", "theta_sell",
-              "h1_share", "beta_broker", "trainee_retention", "broker_demand", "p_platform", "national_share")
-
-
-def to_value(name: str, z: float) -> float:
-    """Parameter value for a point ``z`` on the whole real line (logistic prior ≡ the declared prior)."""
-    p = BY_NAME[name]
-    u = 1.0 / (1.0 + np.exp(-z))
-    if p.prior == "loguniform":
-        return float(np.exp(np.log(p.low) + u * (np.log(p.high) - np.log(p.low))))
-    return float(p.low + u * (p.high - p.low))
-
-
-def draw_prior(name: str, rng: np.random.RandomState | np.random.Generator) -> float:
-    """One draw from a parameter's declared prior."""
-    return to_value(name, float(np.log(u := rng.uniform(1e-12, 1 - 1e-12)) - np.log1p(-u)))
+CALIBRATED = ("p_register", "p_apply_hte", "p_pass", "k_ip_wan", "p_bunch", "g_drift", "nu_growth", "theta_sell",
+              "h1_share", "p_list", "national_share", "broker_demand", "p_platform")
 
 
 def prior_distribution(names: list[str]) -> pyabc.Distribution:
-    """pyabc prior over ``names`` in an unbounded coordinate: z ~ Logistic(0, 1) maps to the declared uniform
-    (or log-uniform) prior through the logistic function, so proposals never fall outside the bounds."""
-    return pyabc.Distribution(**{n: pyabc.RV("logistic", 0.0, 1.0) for n in names})
+    """pyabc prior over ``names``, uniform in the sampling coordinate: the value for a uniform prior, its log for
+    a log-uniform one. A flat prior in the coordinate the transition kernel works in keeps importance weights
+    from exploding near the lower bound (a 1/x density there would dominate them)."""
+    rvs = {}
+    for n in names:
+        p = BY_NAME[n]
+        lo, hi = (np.log(p.low), np.log(p.high)) if p.prior == "loguniform" else (p.low, p.high)
+        rvs[n] = pyabc.RV("uniform", lo, hi - lo)
+    return pyabc.Distribution(**rvs)
+
+
+def to_value(name: str, coordinate: float) -> float:
+    """Parameter value of a sampling coordinate (see ``prior_distribution``)."""
+    return float(np.exp(coordinate)) if BY_NAME[name].prior == "loguniform" else float(coordinate)
 
 
 def simulate_statistics(scenario: Scenario, params: dict[str, float], seed: int, replicate: int,
@@ -69,14 +67,14 @@ def simulate_statistics(scenario: Scenario, params: dict[str, float], seed: int,
 def _model(par, scenario: Scenario, fixed: dict[str, float], seed: int, obs: list[Observation]) -> dict:
     calibrated = {k: to_value(k, float(v)) for k, v in dict(par).items()}
     # numpy's global generator is set per task by the seeded sampler.
-    nuisance = {p.name: draw_prior(p.name, np.random) for p in PARAMETERS
-                if p.name not in calibrated and p.name not in fixed}
+    rest = [p.name for p in PARAMETERS if p.name not in calibrated and p.name not in fixed]
+    nuisance = prior_draw(np.random.default_rng(np.random.randint(0, 2**31 - 1)), rest)
     replicate = int(np.random.randint(0, 2**31 - 1))
     return simulate_statistics(scenario, {**nuisance, **fixed, **calibrated}, seed, replicate, obs)
 
 
 def _distance(x: dict, x0: dict, obs: list[Observation]) -> float:
-    return distance(x, obs)
+    return distance(x, obs, x0)
 
 
 def resolve_names(spec: str | None) -> list[str]:
@@ -122,10 +120,7 @@ def build_abc(scenario: Scenario, names: list[str], population: int, seed: int, 
         sampler = SeededMappingSampler(seed, map)
     model = functools.partial(_model, scenario=scenario, fixed=fixed, seed=seed, obs=obs)
     dist = functools.partial(_distance, obs=obs)
-    # Local (k-nearest-neighbour) covariances keep importance weights stable in a dozen-plus dimensions.
-    transition = pyabc.transition.LocalTransition(k_fraction=0.25)
-    abc = pyabc.ABCSMC(model, prior_distribution(names), dist, population_size=population, sampler=sampler,
-                       transitions=transition)
+    abc = pyabc.ABCSMC(model, prior_distribution(names), dist, population_size=population, sampler=sampler)
     return abc, observed, closer
 
 
@@ -164,7 +159,7 @@ def posterior_frame(history: pyabc.History) -> pd.DataFrame:
     """The last generation: one row per particle, parameter columns plus ``weight`` (sums to 1)."""
     df, w = history.get_distribution(m=0, t=history.max_t)
     df = df.reset_index(drop=True)
-    out = pd.DataFrame({str(c): [to_value(str(c), float(z)) for z in df[c]] for c in df.columns})
+    out = pd.DataFrame({str(c): [to_value(str(c), float(v)) for v in df[c]] for c in df.columns})
     out["weight"] = np.asarray(w, dtype=float) / float(np.sum(w))
     return out
 

@@ -154,11 +154,13 @@ def statistic(stat: str, data: dict[str, np.ndarray], initial_rd_yi: float) -> f
     return value / 1e8 if name in ("rd_expenditure", "tech_contract_turnover") else value
 
 
-def distance(sim: dict[str, float], obs: list[Observation]) -> float:
-    """sqrt of the sum of squared standardised misses (one-sided for lower bounds)."""
+def distance(sim: dict[str, float], obs: list[Observation], observed: dict[str, float] | None = None) -> float:
+    """sqrt of the sum of squared standardised misses (one-sided for lower bounds); ``observed`` replaces the
+    published values (e.g. data the model generated, for identifiability checks)."""
     total = 0.0
     for o in obs:
-        miss = sim[o.key] - o.value
+        target = o.value if observed is None else observed[o.key]
+        miss = sim[o.key] - target
         if o.mode == "lower_bound":
             miss = min(0.0, miss)
         total += (miss / o.sd) ** 2

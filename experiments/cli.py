@@ -40,7 +40,25 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_positive("seed"), default=20240101, help="seed fixing every number")
     r.add_argument("--workers", type=_positive("workers"), default=1, help="worker processes (default 1)")
     r.add_argument("--out", default=None, help="results folder (default results/<scenario-name>/; never overwritten)")
+    r.add_argument("--params", default="posterior",
+                   help="parameter sets: 'posterior' (the shipped calibrated posterior, default), 'prior' (prior "
+                        "medians) or the path of a posterior .parquet file")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    c = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of the behavioural parameters to 2021-2023")
+    c.add_argument("--scenario", default="scenarios/baseline.yaml", help="scenario whose 2021-2024 budgets apply")
+    c.add_argument("--population-size", type=_positive("population-size"), default=200)
+    c.add_argument("--generations", type=_positive("generations"), default=6)
+    grp = c.add_mutually_exclusive_group()
+    grp.add_argument("--workers", type=_positive("workers"), default=1, help="local worker processes")
+    grp.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
+    c.add_argument("--seed", type=_positive("seed"), default=20240101)
+    c.add_argument("--params", default=None,
+                   help="parameters to calibrate: default set, 'all', group names or comma-separated names")
+    c.add_argument("--out", default=None, help="folder (default results/calibration/; never overwritten)")
+    c.add_argument("--resume", action="store_true", help="continue the run in --out from its last generation")
+    c.add_argument("--predictive", type=_positive("predictive"), default=100, help="posterior-predictive runs")
+    c.add_argument("--ship", action="store_true",
+                   help="copy the posterior into calibration/posterior/ as the default for every run")
     v = sub.add_parser("validate", help="check a scenario file without running it")
     v.add_argument("scenario", help="scenario YAML file")
     return p
@@ -49,11 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_run(a: argparse.Namespace) -> int:
     from experiments.run import format_summary, run_scenario
 
-    folder = run_scenario(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet)
+    folder = run_scenario(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet, params=a.params)
     annual = pd.read_csv(folder / "annual.csv")
     print(format_summary(annual))
     print(f"\nresults: {folder}/ (annual.csv, timeseries.parquet, targets.csv, ledger.csv, manifest.json)")
     print(f"charts:  {', '.join(str(p) for p in sorted(Path(folder).glob('fan_*.png')))}")
+    return 0
+
+
+def _cmd_calibrate(a: argparse.Namespace) -> int:
+    from calibration.run import calibrate
+
+    folder = calibrate(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out, a.seed,
+                       a.params, a.resume, a.predictive, a.ship)
+    fit = pd.read_csv(folder / "fit.csv")
+    print(fit.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    print(f"\ncalibration: {folder}/ (posterior.parquet, history.db, fit.csv, generations.csv, manifest.json, charts)")
     return 0
 
 
@@ -70,7 +99,7 @@ def _cmd_validate(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"run": _cmd_run, "validate": _cmd_validate}[args.command](args)
+        return {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate}[args.command](args)
     except InputError as e:
         print(f"innosim: error: {e}", file=sys.stderr)
         return 2

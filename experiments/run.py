@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from calibration.posterior import SHIPPED, load_posterior, replicate_parameters
 from experiments.charts import fan_charts
 from experiments.ensemble import Task, run_ensemble, to_annual
 from experiments.results import (
@@ -25,17 +26,39 @@ from experiments.targets import summary_table, target_table
 from model.config import YI, chain_hash, file_hash, load_raw, load_scenario
 from model.parameters import prior_medians
 
-PARAMETER_SOURCE = "prior medians (no calibrated posterior shipped yet: calibration is issue 3)"
+
+def parameter_sets(params: str, seed: int, replicates: int) -> tuple[list[Task], dict]:
+    """Tasks with each replicate's parameter set, and what the manifest says about them.
+
+    ``params``: ``posterior`` (the shipped posterior; prior medians, with a warning, if none is shipped),
+    ``prior`` (prior medians), or the path of a posterior Parquet file."""
+    post = None
+    if params == "posterior" and SHIPPED.is_file() or params not in ("posterior", "prior"):
+        post = load_posterior(SHIPPED if params == "posterior" else params)
+    elif params == "posterior":
+        print("innosim: note: no calibrated posterior is shipped; running on prior medians", file=sys.stderr)
+    tasks = []
+    for k in range(replicates):
+        idx, values = replicate_parameters(post, seed, k)
+        tasks.append(Task(replicate=k, params=values, draw=idx))
+    if post is None:
+        info = {"parameter_source": "prior medians", "posterior_file": None, "posterior_sha256": None,
+                "parameters": prior_medians()}
+    else:
+        info = {"parameter_source": "posterior: one weighted draw per replicate (the draw index is the 'draw' "
+                "column); parameters it does not hold drawn from their priors",
+                "posterior_file": str(post.path), "posterior_sha256": post.sha256,
+                "posterior_parameters": post.names, "draws": [t.draw for t in tasks]}
+    return tasks, info
 
 
 def run_scenario(path: str | Path, replicates: int = 100, seed: int = 20240101, workers: int = 1,
-                 out: str | None = None, progress: bool = True) -> Path:
+                 out: str | None = None, progress: bool = True, params: str = "posterior") -> Path:
     """Run ``replicates`` replicates of the scenario at ``path``; returns the results folder."""
     started = now()
     scenario = load_scenario(path)
     final = choose_out_dir(out, scenario.name)
-    params = prior_medians()
-    tasks = [Task(replicate=k, params=params, draw=-1) for k in range(replicates)]
+    tasks, param_info = parameter_sets(params, seed, replicates)
     stage = staging_dir(final)
     try:
         bar = tqdm(total=replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not progress,
@@ -63,9 +86,8 @@ def run_scenario(path: str | Path, replicates: int = 100, seed: int = 20240101, 
             "seed": seed,
             "replicates": replicates,
             "workers": workers,
-            "parameter_source": PARAMETER_SOURCE,
-            "parameters": {**params, **scenario.assumptions},
-            "posterior_file": None,
+            **param_info,
+            "assumptions": scenario.assumptions,
             "packages": package_versions(),
             "git_commit": git_commit(),
             "started": started,

@@ -47,7 +47,7 @@ PARAMETERS: tuple[Parameter, ...] = (
       "Dai & Cheng 2015 (inverted U)", "grant share of R&D beyond which additionality falls"),
     P("alpha_reward", "rd_response", 0.0, 0.3, "yuan R&D per award yuan",
       "assumption (awards enter cash, not R&D)", "R&D response to cash awards"),
-    P("nu_growth", "rd_response", 0.0, 0.06, "per year",
+    P("nu_growth", "rd_response", 0.0, 0.08, "per year",
       "Qingdao R&D +11.6%/yr 2021-24 (P01) vs revenue growth", "yearly drift of firms' R&D intensity"),
     # --- HTE certification -------------------------------------------------------------------------
     P("p_bunch", "hte", 0.3, 0.7, "probability",
@@ -60,7 +60,7 @@ PARAMETERS: tuple[Parameter, ...] = (
       "certification pass probability"),
     P("p_apply_hte", "hte", 0.3, 0.9, "probability per year", "calibrate (HTE path 2017-2023)",
       "an eligible firm applies in the annual round"),
-    P("k_ip_wan", "hte", 20.0, 200.0, "万 yuan of knowledge stock", "calibrate",
+    P("k_ip_wan", "hte", 5.0, 200.0, "万 yuan of knowledge stock", "calibrate",
       "knowledge stock that proxies core IP (HTE criterion)", "loguniform"),
     # --- tech SME register -------------------------------------------------------------------------
     P("p_register", "tech_sme", 0.05, 0.5, "probability per year", "calibrate (register 4,595 by Sep-2022)",
@@ -77,7 +77,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     # --- growth, innovation, exit, entry -----------------------------------------------------------
     P("growth_b", "demography", 0.1, 0.35, "log points per year", "Bottazzi & Secchi (Laplace)",
       "Laplace scale of yearly log-revenue growth, young small firms"),
-    P("g_drift", "demography", 0.0, 0.08, "log points per year", "calibrate", "median revenue growth"),
+    P("g_drift", "demography", 0.0, 0.12, "log points per year", "calibrate", "median revenue growth"),
     P("g_innov", "demography", 0.0, 0.1, "log points per year", "K+S; assumption",
       "growth uplift in a year with innovation success"),
     P("zeta", "demography", 0.1, 0.5, "per 100万 yuan of yearly R&D", "Dosi et al. 2010 (0.3)",
@@ -127,7 +127,7 @@ PARAMETERS: tuple[Parameter, ...] = (
       "mean recovery of 拨改投 stakes"),
     P("T_exit", "investors", 4.0, 8.0, "years", "BRIEF 8.5", "holding period of public stakes"),
     P("pareto_a", "investors", 1.0, 2.0, "tail exponent", "BRIEF 8.4", "tail of exit multiples"),
-    P("p_list", "investors", 0.0005, 0.01, "probability per quarter", "calibrate (44 listed HTEs mid-2023, S002)",
+    P("p_list", "investors", 0.0005, 0.02, "probability per quarter", "calibrate (44 listed HTEs mid-2023, S002)",
       "IPO chance of an HTE with revenue ≥ 2亿 (doubled if VC-backed)", "loguniform"),
     P("h_loan", "investors", 0.7, 1.0, "hazard multiplier", "Hottenrott & Richstein 2020",
       "exit hazard of firms with subsidised loans"),

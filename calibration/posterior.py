@@ -1,0 +1,86 @@
+"""The calibrated posterior that runs use by default, and how a replicate draws its parameter set.
+
+The shipped file (``calibration/posterior/posterior.parquet``) holds the last ABC-SMC generation: one row per
+particle, a column per calibrated parameter and ``weight``. Replicate k of a run draws one particle with the
+weights (from its own named stream, so replicate k uses the same draw in every scenario) and draws every
+parameter the posterior does not hold from its prior (the nuisance parameters the 2021-2023 data do not inform).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.errors import InputError
+from model.parameters import BY_NAME, PARAMETERS, prior_medians
+from model.rng import Streams
+
+SHIPPED = Path(__file__).parent / "posterior" / "posterior.parquet"
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Particles (parameter values) with normalised weights."""
+
+    path: Path
+    particles: pd.DataFrame
+    weights: np.ndarray
+    sha256: str
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.particles.columns)
+
+
+def load_posterior(path: str | Path = SHIPPED) -> Posterior:
+    """Read and check a posterior file; raises ``InputError`` naming the file and the problem."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(p, "", "posterior file not found (run `innosim calibrate` or use --params prior)")
+    try:
+        df = pd.read_parquet(p)
+    except Exception as e:  # pyarrow raises several types for a non-Parquet file
+        raise InputError(p, "", f"not a readable Parquet file ({type(e).__name__})") from None
+    if "weight" not in df.columns:
+        raise InputError(p, "weight", "missing column")
+    unknown = [c for c in df.columns if c != "weight" and c not in BY_NAME]
+    if unknown:
+        raise InputError(p, unknown[0], "not a declared parameter (model/parameters.py)")
+    w = df["weight"].to_numpy(dtype=float)
+    if len(df) == 0 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise InputError(p, "weight", "weights must be finite, non-negative and not all zero")
+    for c in df.columns:
+        if c == "weight":
+            continue
+        par = BY_NAME[c]
+        if not df[c].between(par.low, par.high).all():
+            raise InputError(p, c, f"values outside the declared range [{par.low}, {par.high}]")
+    sha = hashlib.sha256(p.read_bytes()).hexdigest()
+    return Posterior(p, df.drop(columns="weight").reset_index(drop=True), w / w.sum(), sha)
+
+
+def prior_draw(rng: np.random.Generator, names: list[str] | None = None) -> dict[str, float]:
+    """One draw from the declared priors of ``names`` (all when None)."""
+    out = {}
+    for p in PARAMETERS:
+        if names is not None and p.name not in names:
+            continue
+        u = float(rng.random())
+        out[p.name] = (float(np.exp(np.log(p.low) + u * (np.log(p.high) - np.log(p.low))))
+                       if p.prior == "loguniform" else p.low + u * (p.high - p.low))
+    return out
+
+
+def replicate_parameters(post: Posterior | None, seed: int, replicate: int) -> tuple[int, dict[str, float]]:
+    """(draw index, full parameter set) for one replicate; ``post=None`` means prior medians (index -1)."""
+    if post is None:
+        return -1, prior_medians()
+    rng = Streams(seed, replicate).get("posterior")
+    idx = int(rng.choice(len(post.weights), p=post.weights))
+    nuisance = prior_draw(rng, [p.name for p in PARAMETERS if p.name not in post.names])
+    calibrated = {k: float(v) for k, v in post.particles.iloc[idx].items()}
+    return idx, {**nuisance, **calibrated}
