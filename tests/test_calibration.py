@@ -122,3 +122,31 @@ def test_replicate_draws_are_paired_and_seeded():
     assert len({i for i, _ in a}) > 1
     assert all(p["theta_sell"] == parts["theta_sell"][i] for i, p in a)
     assert all(set(p) == set(prior_medians()) for _, p in a)
+
+
+def test_shipped_posterior_meets_the_quality_bar():
+    """At least 80% of the 2021-2023 `actual` figures inside the shipped posterior's 90% predictive band."""
+    from calibration.posterior import SHIPPED
+    from calibration.predictive import actual_coverage
+
+    post = load_posterior()
+    assert set(post.names) <= set(A.BY_NAME) and len(post.weights) > 0
+    fit = pd.read_csv(SHIPPED.parent / "fit.csv", dtype={"year": str})
+    share, misses = actual_coverage(fit)
+    assert share >= 0.8, misses
+
+
+def test_dask_cluster_gives_the_same_posterior(baseline, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    obs, sim = _synthetic(baseline, {"theta_sell": 0.3})
+    fixed = prior_medians()
+    del fixed["theta_sell"]
+    local = _calibrate(baseline, ["theta_sell"], fixed, obs, sim, tmp_path, generations=1, population=10, db="l.db")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
+        abc, obs_dict, close = A.build_abc(baseline, ["theta_sell"], 10, seed=7, scheduler=lc.scheduler_address,
+                                           fixed=fixed, obs=obs, observed=sim)
+        try:
+            h = A.run_abc(abc, obs_dict, tmp_path / "d.db", 1, False, seed=7)
+        finally:
+            close()
+    pd.testing.assert_frame_equal(local, A.posterior_frame(h))

@@ -71,8 +71,29 @@ def test_manifest(run_dir):
     for key in ("scenario_file", "scenario_sha256", "resolved_config", "seed", "replicates", "parameter_source",
                 "packages", "git_commit", "started", "finished"):
         assert key in m, key
-    assert m["seed"] == 3 and m["replicates"] == 4 and "prior" in m["parameter_source"]
+    assert m["seed"] == 3 and m["replicates"] == 4 and "posterior" in m["parameter_source"]
+    assert m["posterior_file"].endswith("posterior.parquet") and len(m["posterior_sha256"]) == 64
     assert m["packages"]["mesa"].startswith("3.")
+    annual = pd.read_csv(out / "annual.csv")
+    draws = annual.groupby("replicate")["draw"].first()
+    assert (draws >= 0).all() and list(draws) == m["draws"]
+
+
+def test_prior_medians_on_request(tmp_path):
+    out = tmp_path / "prior"
+    r = cli("run", "scenarios/baseline.yaml", "--replicates", "2", "--params", "prior", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["parameter_source"] == "prior medians" and m["posterior_file"] is None
+    assert (pd.read_csv(out / "annual.csv")["draw"] == -1).all()
+
+
+def test_bad_posterior_file_is_a_clean_error(tmp_path):
+    bad = tmp_path / "p.parquet"
+    bad.write_text("not parquet")
+    r = cli("run", "scenarios/baseline.yaml", "--replicates", "1", "--params", str(bad), "--quiet",
+            "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "p.parquet" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_default_folder_never_overwrites(tmp_path):
