@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -21,6 +22,13 @@ PANELS = [("hte", "HTE stock", "firms"), ("tech_sme", "Registered tech SMEs (run
           ("tech_contract_turnover", "Technology-contract turnover", "100m yuan / yr"),
           ("tech_brokers", "Technology brokers", "persons"), ("platforms", "Prov.-and-above platforms", "platforms"),
           ("national_key_labs", "National key labs", "labs"), ("listed_hte", "Listed HTEs", "firms")]
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 STOCK = {"hte", "tech_sme", "tech_enterprises", "tech_brokers", "platforms", "national_key_labs", "listed_hte"}
 
 
@@ -47,11 +55,7 @@ def fit_chart(ts: pd.DataFrame, out: Path) -> Path:
         if name in OBSERVED_NAME and ax is axes.flat[0]:
             ax.legend(fontsize=7, frameon=False)
     fig.suptitle("Posterior-predictive fit (bands 2021-2024; points: published figures, year-end or full year)")
-    fig.tight_layout()
-    path = out / "fit.png"
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "fit.png")
 
 
 def marginals_chart(post: pd.DataFrame, out: Path) -> Path:
@@ -71,17 +75,14 @@ def marginals_chart(post: pd.DataFrame, out: Path) -> Path:
         ax.plot(xs, (1.0 / (xs * width)) if log else np.full_like(xs, 1.0 / width), color="tab:red", label="prior")
         if log:
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         unit = p.unit.replace("万", "10k").replace("亿", "100m")
         ax.set_title(f"{name} ({unit})", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7, frameon=False)
-    fig.tight_layout()
-    path = out / "marginals.png"
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "marginals.png")
 
 
 def generations_chart(gens: pd.DataFrame, out: Path) -> Path:
@@ -99,8 +100,4 @@ def generations_chart(gens: pd.DataFrame, out: Path) -> Path:
     b.legend(fontsize=8, frameon=False)
     for ax in (a, b):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path = out / "generations.png"
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, out / "generations.png")
