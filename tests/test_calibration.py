@@ -150,3 +150,20 @@ def test_dask_cluster_gives_the_same_posterior(baseline, tmp_path):
         finally:
             close()
     pd.testing.assert_frame_equal(local, A.posterior_frame(h))
+
+
+def test_calibrate_command_end_to_end(tmp_path):
+    """`innosim calibrate` writes every promised file; a bad --resume is a clean exit-2 error."""
+    from tests.conftest import cli
+
+    out = tmp_path / "cal"
+    r = cli("calibrate", "--params", "theta_sell,h1_share", "--population-size", "8", "--generations", "1",
+            "--predictive", "3", "--out", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    for name in ("posterior.parquet", "history.db", "generations.csv", "fit.csv", "observation_model.csv",
+                 "manifest.json", "fit.png", "marginals.png", "generations.png"):
+        assert (out / name).is_file(), name
+    assert "t: 0" in r.stderr  # progress per generation
+    assert set(load_posterior(out / "posterior.parquet").names) == {"theta_sell", "h1_share"}
+    bad = cli("calibrate", "--resume", "--out", str(tmp_path / "nothing"))
+    assert bad.returncode == 2 and "--resume" in bad.stderr and "Traceback" not in bad.stderr
