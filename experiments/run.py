@@ -33,8 +33,10 @@ def parameter_sets(params: str, seed: int, replicates: int) -> tuple[list[Task],
     ``params``: ``posterior`` (the shipped posterior; prior medians, with a warning, if none is shipped),
     ``prior`` (prior medians), or the path of a posterior Parquet file."""
     post = None
-    if params == "posterior" and SHIPPED.is_file() or params not in ("posterior", "prior"):
-        post = load_posterior(SHIPPED if params == "posterior" else params)
+    if params not in ("posterior", "prior"):
+        post = load_posterior(params)
+    elif params == "posterior" and SHIPPED.is_file():
+        post = load_posterior(SHIPPED)
     elif params == "posterior":
         print("innosim: note: no calibrated posterior is shipped; running on prior medians", file=sys.stderr)
     tasks = []
