@@ -59,6 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--predictive", type=_positive("predictive"), default=100, help="posterior-predictive runs")
     c.add_argument("--ship", action="store_true",
                    help="copy the posterior into calibration/posterior/ as the default for every run")
+    s = sub.add_parser("sweep", help="run a sweep file: P(each target met) per budget/mix point, paired "
+                       "differences, budget curve, heatmap, PRIM scenario discovery")
+    s.add_argument("spec", help="sweep YAML file, e.g. scenarios/sweeps/smoke.yaml")
+    s.add_argument("--out", default=None, help="results folder (default results/sweeps/<name>/; never overwritten)")
+    s.add_argument("--backend", choices=["processes", "dask"], default="processes",
+                   help="local worker processes (default) or a Dask cluster")
+    s.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address, e.g. tcp://host:8786 (with --backend dask; without it a local "
+                        "cluster of --workers processes is started)")
+    s.add_argument("--workers", type=_positive("workers"), default=1, help="worker processes (default 1)")
+    s.add_argument("--resume", action="store_true", help="continue the sweep in --out (or the default folder)")
+    s.add_argument("--flush-every", type=_positive("flush-every"), default=100,
+                   help="runs buffered before a store part is written (default 100; a kill loses at most these)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
     v = sub.add_parser("validate", help="check a scenario file without running it")
     v.add_argument("scenario", help="scenario YAML file")
     return p
@@ -86,6 +100,21 @@ def _cmd_calibrate(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(a: argparse.Namespace) -> int:
+    from experiments.sweep import format_probabilities, run_sweep
+
+    if a.scheduler and a.backend != "dask":
+        raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
+    folder = run_sweep(a.spec, a.out, a.backend, a.scheduler, a.workers, a.resume, progress=not a.quiet,
+                       flush_runs=a.flush_every)
+    print(format_probabilities(folder))
+    charts = ", ".join(p.name for p in sorted(folder.glob("*.png")))
+    print(f"\nresults: {folder}/ (probabilities.csv, paired_differences.csv, discovery.csv, points.csv, store/, "
+          f"manifest.json)")
+    print(f"charts:  {charts}")
+    return 0
+
+
 def _cmd_validate(a: argparse.Namespace) -> int:
     from model.config import load_scenario
 
@@ -99,12 +128,17 @@ def _cmd_validate(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate}[args.command](args)
+        commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep}
+        return commands[args.command](args)
     except InputError as e:
         print(f"innosim: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("innosim: interrupted; nothing was written to the results folder", file=sys.stderr)
+        if args.command == "sweep":
+            print("innosim: interrupted; finished runs are kept in the store — continue with the same command and "
+                  "--resume", file=sys.stderr)
+        else:
+            print("innosim: interrupted; nothing was written to the results folder", file=sys.stderr)
         return 130
 
 

@@ -1,22 +1,13 @@
-"""Probability of meeting each 2028 target, with Wilson 95% intervals (scipy)."""
+"""Probability of meeting each 2028 target, with Wilson 95% intervals (experiments/intervals.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
-
+from experiments.intervals import wilson
 from model.indicators import TARGETS
 
 TARGET_YEAR = 2028
-
-
-def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials."""
-    if n == 0:
-        return (0.0, 1.0)
-    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
-    return (float(ci.low), float(ci.high))
 
 
 def met_matrix(annual: pd.DataFrame, year: int = TARGET_YEAR) -> pd.DataFrame:

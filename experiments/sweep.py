@@ -1,0 +1,255 @@
+"""``innosim sweep``: run every point of a sweep file, store runs as they finish, then write probabilities,
+paired differences, charts and PRIM scenario discovery.
+
+The results folder holds ``sweep.json`` (what decides the runs, written before the first run), ``store/`` (the
+runs), and the tables and charts (rebuilt from the store at the end). ``--resume`` continues a folder only if
+``sweep.json`` still matches the sweep file; it runs exactly the runs the store lacks.
+
+With a precision goal the sweep runs in rounds: every point still short of the goal gets ``batch`` more runs;
+a point stops when every outcome's interval half-width is ≤ the goal (or at ``max_runs``). The decision after a
+round uses only the runs that round asked for, so a resumed sweep replays the same decisions.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from calibration.posterior import SHIPPED, Posterior, load_posterior
+from experiments.backends import make_backend
+from experiments.discovery import discover, inputs
+from experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
+from experiments.store import RunStore
+from experiments.sweep_charts import budget_curve, heatmap
+from experiments.sweep_spec import Sweep, load_sweep
+from experiments.sweep_tables import met_frame, paired_differences, point_frame, precise, probabilities
+from experiments.sweep_worker import SweepContext
+from model.config import chain_hash, file_hash
+from model.errors import InputError
+
+RESULTS = Path("results") / "sweeps"
+
+
+def _posterior(sweep: Sweep) -> Posterior | None:
+    p = sweep.spec.params
+    if p == "prior":
+        return None
+    if p == "posterior":
+        if SHIPPED.is_file():
+            return load_posterior(SHIPPED)
+        print("innosim: note: no calibrated posterior is shipped; running on prior medians", file=sys.stderr)
+        return None
+    path = Path(p) if Path(p).is_absolute() else (sweep.path.parent / p)
+    return load_posterior(path)
+
+
+def _identity(sweep: Sweep, post: Posterior | None) -> dict:
+    return {"sweep_identity": sweep.identity(), "posterior_sha256": post.sha256 if post else None,
+            "seed": sweep.spec.seed}
+
+
+def _folder(sweep: Sweep, out: str | None, resume: bool, ident: dict) -> Path:
+    if not resume:
+        if out is not None and (Path(out) / "sweep.json").is_file():
+            raise InputError(out, "--out", "holds a sweep already; add --resume to continue it, or choose another "
+                             "folder")
+        return choose_out_dir(out, sweep.spec.name, base=RESULTS)
+    folder = Path(out) if out is not None else RESULTS / sweep.spec.name
+    meta = folder / "sweep.json"
+    if not meta.is_file():
+        raise InputError(folder, "--resume", "no sweep to resume here (sweep.json missing); run without --resume")
+    old = json.loads(meta.read_text(encoding="utf-8"))
+    for key, value in ident.items():
+        if old.get(key) != value:
+            raise InputError(sweep.path, key.removesuffix("_sha256"),
+                             f"differs from the sweep stored in {folder}/ (the sweep file, its scenarios or the "
+                             "posterior changed since it started); resuming would mix results — start a new folder")
+    return folder
+
+
+def _start(sweep: Sweep, folder: Path, ident: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {**ident, "sweep_file": str(sweep.path), "sweep_sha256": file_hash(sweep.path),
+            "base_scenario": str(sweep.base_path), "base_chain_sha256": chain_hash(sweep.base_path),
+            "created": now(), "spec": sweep.spec.model_dump(mode="json")}
+    tmp = folder / "sweep.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(folder / "sweep.json")
+    shutil.copyfile(sweep.path, folder / "sweep.yaml")
+    point_frame(sweep).to_csv(folder / "points.csv", index=False)
+
+
+class _Runner:
+    """Runs keys on a backend into the store, with one progress bar over the whole sweep."""
+
+    def __init__(self, backend, store: RunStore, progress: bool, name: str) -> None:
+        self.backend, self.store = backend, store
+        self.done = store.done()
+        self.new = 0
+        self.bar = tqdm(total=0, desc=f"sweep {name}", unit="run", disable=not progress, mininterval=1.0,
+                        file=sys.stderr, dynamic_ncols=True)
+
+    def run(self, wanted: list[tuple[int, int]], stage: str) -> None:
+        pending = [k for k in wanted if k not in self.done]
+        self.bar.set_postfix_str(stage, refresh=False)
+        self.bar.total = (self.bar.total or 0) + len(pending)
+        self.bar.refresh()
+        for row in self.backend.map(pending):
+            self.store.add(row)
+            self.done.add((row["point"], row["run"]))
+            self.new += 1
+            self.bar.update(1)
+        self.store.flush()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _fixed(sweep: Sweep, runner: _Runner) -> dict[int, int]:
+    n = sweep.spec.runs.draws * sweep.spec.runs.replicates  # type: ignore[union-attr]
+    # Run index outermost: every point advances together, so partial results stay comparable across points.
+    runner.run([(p.index, k) for k in range(n) for p in sweep.points], f"{len(sweep.points)} points × {n} runs")
+    return {p.index: n for p in sweep.points}
+
+
+def _precision(sweep: Sweep, runner: _Runner, store: RunStore) -> tuple[dict[int, int], dict[int, str]]:
+    goal = sweep.spec.precision
+    assert goal is not None
+    limits = {p.index: 0 for p in sweep.points}
+    status: dict[int, str] = {}
+    active = [p.index for p in sweep.points]
+    rnd = 0
+    while active:
+        rnd += 1
+        for i in active:
+            target = limits[i] + goal.batch
+            if target < goal.min_runs:
+                target = min(-(-goal.min_runs // goal.batch) * goal.batch, goal.max_runs)
+            limits[i] = min(target, goal.max_runs)
+        wanted = [(i, k) for i in active for k in range(limits[i])]
+        runner.run(sorted(wanted, key=lambda t: (t[1], t[0])), f"round {rnd}: {len(active)} points")
+        met = met_frame(store, limits)
+        still = []
+        for i in active:
+            if limits[i] >= goal.min_runs and precise(met, i, goal.half_width, goal.level):
+                status[i] = "goal met"
+            elif limits[i] >= goal.max_runs:
+                status[i] = "max_runs reached"
+            else:
+                still.append(i)
+        active = still
+    return limits, status
+
+
+def run_sweep(path: str | Path, out: str | None = None, backend: str = "processes", scheduler: str | None = None,
+              workers: int = 1, resume: bool = False, progress: bool = True, flush_runs: int = 100) -> Path:
+    """Run (or continue) the sweep in ``path``; returns its results folder."""
+    started, t0 = now(), time.monotonic()
+    sweep = load_sweep(path)
+    post = _posterior(sweep)
+    ident = _identity(sweep, post)
+    folder = _folder(sweep, out, resume, ident)
+    if not resume:
+        _start(sweep, folder, ident)
+    store = RunStore(folder / "store", flush_runs=flush_runs)
+    ctx = SweepContext(tuple(p.scenario for p in sweep.points), post, sweep.spec.seed, sweep.spec.replicates_per_draw)
+    status: dict[int, str] = {}
+    with make_backend(backend, ctx, workers, scheduler) as ex:
+        runner = _Runner(ex, store, progress, sweep.spec.name)
+        try:
+            if sweep.spec.runs is not None:
+                limits = _fixed(sweep, runner)
+            else:
+                limits, status = _precision(sweep, runner, store)
+        except KeyboardInterrupt:
+            store.flush()
+            runner.close()
+            raise
+        runner.close()
+        n_workers = ex.workers
+    elapsed = time.monotonic() - t0
+    notes = _outputs(sweep, folder, store, limits, status)
+    write_manifest(folder, {
+        "command": "innosim sweep", "status": "complete", "sweep_file": str(sweep.path),
+        "sweep_sha256": file_hash(sweep.path), **ident,
+        "base_scenario": str(sweep.base_path), "base_chain_sha256": chain_hash(sweep.base_path),
+        "parameter_source": sweep.spec.params, "posterior_file": str(post.path) if post else None,
+        "points": len(sweep.points), "runs_stored": sum(limits.values()), "runs_this_session": runner.new,
+        "backend": backend, "scheduler": scheduler, "workers": n_workers, "resumed": resume,
+        "seconds_this_session": round(elapsed, 1),
+        "runs_per_second_this_session": round(runner.new / elapsed, 3) if runner.new else None,
+        "precision": ({str(k): v for k, v in sorted(status.items())} if status else None),
+        "notes": notes, "packages": package_versions() | _extra_versions(), "git_commit": git_commit(),
+        "started": started, "finished": now(),
+        "files": sorted(p.name for p in folder.iterdir() if p.name != "manifest.json") + ["manifest.json"],
+    })
+    return folder
+
+
+def _extra_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for name in ("distributed", "ema_workbench"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int, int], status: dict[int, str]) -> list[str]:
+    """Tables and charts from the store; returns notes on what was not drawn and why."""
+    notes: list[str] = []
+    met = met_frame(store, limits)
+    probs = probabilities(sweep, met)
+    if status:
+        probs["precision_status"] = probs["point"].map(status)
+    probs.to_csv(folder / "probabilities.csv", index=False, float_format="%.6f")
+    paired_differences(sweep, met).to_csv(folder / "paired_differences.csv", index=False, float_format="%.6f")
+    axes = sweep.axis_fields
+    if budget_curve(probs, axes, folder, sweep.spec.name) is None:
+        notes.append("budget_curve.png not drawn: every point has the same annual budget")
+    hm = sweep.spec.heatmap
+    numeric = [a for a in axes if pd.to_numeric(probs[a], errors="coerce").notna().all()]
+    if hm is not None:
+        heatmap(probs, hm.x, hm.y, axes, hm.target, folder, sweep.spec.name)
+    elif len(numeric) >= 2:
+        heatmap(probs, numeric[0], numeric[1], axes, "all", folder, sweep.spec.name)
+    else:
+        notes.append("heatmap not drawn: the sweep has fewer than two numeric axes")
+    runs = store.read([c for c in _param_columns(store)])
+    runs = runs.merge(met[["point", "run"]], on=["point", "run"], how="inner")
+    x = inputs(runs, point_frame(sweep), axes)
+    table, _ = discover(x, met.reset_index(drop=True), sweep.spec.discovery, folder, sweep.spec.name)
+    table.to_csv(folder / "discovery.csv", index=False, float_format="%.6g")
+    return notes
+
+
+def _param_columns(store: RunStore) -> list[str]:
+    import pyarrow.parquet as pq
+
+    parts = store.parts()
+    return [n for n in pq.read_schema(parts[0]).names if n.startswith("param.")] if parts else []
+
+
+def format_probabilities(folder: Path) -> str:
+    """The table printed at the end of a sweep: P(met) per point, one column per outcome."""
+    probs = pd.read_csv(folder / "probabilities.csv")
+    wide = probs.pivot_table(index=["point", "label"], columns="target", values="p_met", sort=False)
+    n = probs.groupby("point")["n"].first()
+    cols = [c for c in ["tech_enterprises", "rd_expenditure", "platforms", "tech_contract_turnover", "tech_brokers",
+                        "all"] if c in wide.columns]
+    short = {"tech_enterprises": "firms", "rd_expenditure": "R&D", "platforms": "platf.",
+             "tech_contract_turnover": "turnover", "tech_brokers": "brokers", "all": "all five"}
+    width = max(12, max(len(str(lbl)) for lbl in wide.index.get_level_values(1)) + 2)
+    lines = [f"{'point':<{width}}" + "".join(f"{short[c]:>10}" for c in cols) + f"{'runs':>8}"]
+    for (point, label), r in wide.iterrows():
+        lines.append(f"{str(label):<{width}}" + "".join(f"{r[c]:>10.2f}" for c in cols) + f"{int(n[point]):>8}")
+    return "\n".join(lines)

@@ -1,0 +1,352 @@
+"""Sweep files: a base scenario, axes to vary, and how many runs each point gets.
+
+A sweep file is YAML (docs/sweeps.md has every key)::
+
+    name: budget
+    base: ../baseline.yaml            # relative to the sweep file
+    axes:
+      - {field: budget_scale, values: [0.5, 1.0, 2.0]}
+      - {field: mix.equity, low: 0.1, high: 0.4, points: 4}
+    runs: {draws: 100, replicates: 1}         # or: precision: {half_width: 0.02, batch: 100, max_runs: 2000}
+
+Axis fields: ``budget_scale`` (the total budget multiplier for the action-plan years), ``mix.<family>`` (one
+instrument family's share of the total; the other families keep their base proportions), ``budget.<instrument>``
+(亿元 per year from ``policy.from_year`` on), a declared parameter name (fixed at that value instead of drawn), or any
+dotted scenario path (``instruments.equity.options.share_equity``). The points are the full grid of the axes, plus the
+base scenario itself when no grid point equals it. Every point is validated as a scenario before anything runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from model.calendar import LAST_YEAR
+from model.config import YI, Scenario, _read_yaml, load_raw, load_scenario
+from model.errors import InputError, format_pydantic
+from model.indicators import TARGETS
+from model.instruments.registry import FAMILIES, REGISTRY
+from model.parameters import BY_NAME
+
+OUTCOMES = (*TARGETS, "all")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Axis(_Strict):
+    """One swept field: explicit ``values``, or ``points`` evenly spaced values from ``low`` to ``high``."""
+
+    field: str = Field(min_length=1)
+    values: list[Any] | None = None
+    low: float | None = None
+    high: float | None = None
+    points: int | None = Field(None, ge=2, le=1000)
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Axis:
+        ranged = (self.low, self.high, self.points)
+        if self.values is not None and any(v is not None for v in ranged):
+            raise ValueError("give either values or low/high/points, not both")
+        if self.values is None and any(v is None for v in ranged):
+            raise ValueError("give values, or all of low, high and points")
+        if self.values is not None and len(self.values) == 0:
+            raise ValueError("values must not be empty")
+        if self.values is not None and len({json.dumps(v, sort_keys=True) for v in self.values}) < len(self.values):
+            raise ValueError("values must not repeat")
+        return self
+
+    def grid(self) -> list[Any]:
+        """The axis's values in sweep order."""
+        if self.values is not None:
+            return list(self.values)
+        return [round(float(v), 10) for v in np.linspace(self.low, self.high, self.points)]
+
+
+class FixedRuns(_Strict):
+    """``draws`` posterior draws per point, ``replicates`` model runs (random streams) per draw."""
+
+    draws: int = Field(ge=1, le=1_000_000)
+    replicates: int = Field(1, ge=1, le=1000)
+
+
+class Precision(_Strict):
+    """Add ``batch`` runs per point per round until every probability's interval half-width ≤ ``half_width``."""
+
+    half_width: float = Field(gt=0.0, lt=0.5)
+    level: float = Field(0.95, gt=0.5, lt=1.0)
+    batch: int = Field(100, ge=1)
+    max_runs: int = Field(2000, ge=1)
+    min_runs: int = Field(0, ge=0)
+    replicates: int = Field(1, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _multiples(self) -> Precision:
+        if self.batch % self.replicates:
+            raise ValueError(f"batch ({self.batch}) must be a multiple of replicates ({self.replicates})")
+        if self.max_runs < self.batch:
+            raise ValueError(f"max_runs ({self.max_runs}) must be at least one batch ({self.batch})")
+        return self
+
+
+class Heatmap(_Strict):
+    """The two axes (fields) of the heatmap, and the outcome it colours (``all`` = all five targets)."""
+
+    x: str
+    y: str
+    target: str = "all"
+
+    @field_validator("target")
+    @classmethod
+    def _target_ok(cls, v: str) -> str:
+        if v not in OUTCOMES:
+            raise ValueError(f"unknown target {v!r}; allowed: {', '.join(OUTCOMES)}")
+        return v
+
+
+class Discovery(_Strict):
+    """PRIM scenario discovery: a box per outcome where the share of runs meeting it is at least ``threshold``."""
+
+    threshold: float = Field(0.8, gt=0.0, le=1.0)
+    targets: list[str] = Field(default_factory=lambda: list(OUTCOMES))
+    min_positive: int = Field(10, ge=1)
+    peel_alpha: float = Field(0.05, gt=0.0, lt=0.5)
+    mass_min: float = Field(0.05, gt=0.0, lt=1.0)
+
+    @field_validator("targets")
+    @classmethod
+    def _targets_ok(cls, v: list[str]) -> list[str]:
+        for t in v:
+            if t not in OUTCOMES:
+                raise ValueError(f"unknown target {t!r}; allowed: {', '.join(OUTCOMES)}")
+        return v
+
+
+class SweepSpec(_Strict):
+    """A validated sweep file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    base: str
+    seed: int = Field(20240101, ge=0)
+    params: str = "posterior"
+    axes: list[Axis] = Field(min_length=1)
+    runs: FixedRuns | None = None
+    precision: Precision | None = None
+    include_base: bool = True
+    heatmap: Heatmap | None = None
+    discovery: Discovery = Field(default_factory=Discovery)
+
+    @field_validator("name")
+    @classmethod
+    def _name_ok(cls, v: str) -> str:
+        if not all(c.isalnum() or c in "-_." for c in v):
+            raise ValueError("name may hold letters, digits, '-', '_' and '.' only (it names the results folder)")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SweepSpec:
+        if (self.runs is None) == (self.precision is None):
+            raise ValueError("give exactly one of runs (a fixed number per point) or precision (a goal)")
+        fields = [a.field for a in self.axes]
+        if len(set(fields)) < len(fields):
+            raise ValueError("an axis field appears twice")
+        if self.heatmap is not None:
+            for f in (self.heatmap.x, self.heatmap.y):
+                if f not in fields:
+                    raise ValueError(f"heatmap axis {f!r} is not one of the sweep's axes ({', '.join(fields)})")
+            if self.heatmap.x == self.heatmap.y:
+                raise ValueError("heatmap x and y must be different axes")
+        return self
+
+    @property
+    def replicates_per_draw(self) -> int:
+        return self.runs.replicates if self.runs else self.precision.replicates  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One sweep point: its index, a label, the axis values, and the resolved scenario."""
+
+    index: int
+    label: str
+    values: dict[str, Any]
+    scenario: Scenario
+    is_base: bool
+
+    def budget_yi_per_year(self) -> float:
+        """Mean total budget per action-plan year (``policy.from_year``–2028), 亿元."""
+        b = self.scenario.budgets_yuan()
+        years = range(self.scenario.policy.from_year, LAST_YEAR + 1)
+        return sum(sum(d[y] for d in b.values()) for y in years) / len(years) / YI
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A loaded sweep: the spec, its file, and every point to run."""
+
+    spec: SweepSpec
+    path: Path
+    base_path: Path
+    points: list[Point]
+
+    @property
+    def axis_fields(self) -> list[str]:
+        return [a.field for a in self.spec.axes]
+
+    def identity(self) -> str:
+        """sha256 over everything that decides the runs (spec, resolved points); a resumed sweep must match it."""
+        h = hashlib.sha256()
+        h.update(self.spec.model_dump_json().encode())
+        for p in self.points:
+            h.update(p.scenario.model_dump_json().encode())
+        return h.hexdigest()
+
+
+# --- applying an axis value to a scenario's raw mapping ---------------------------------------------------------------
+def _family_shares(base: Scenario) -> dict[str, float]:
+    """Each family's share of the base budget in ``policy.from_year`` (or the base mix if it sets one)."""
+    if base.policy.mix is not None:
+        return {f: base.policy.mix.get(f, 0.0) for f in FAMILIES}
+    b = base.budgets_yuan()
+    y = base.policy.from_year
+    fam = {f: sum(b[k][y] for k in REGISTRY if REGISTRY[k].family == f) for f in FAMILIES}
+    total = sum(fam.values())
+    return {f: (v / total if total > 0 else 1.0 / len(FAMILIES)) for f, v in fam.items()}
+
+
+def _set_path(data: dict, path: list[str], value: Any) -> None:
+    node = data
+    for key in path[:-1]:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[path[-1]] = value
+
+
+def _check_field(field: str) -> str | None:
+    """Why ``field`` cannot be an axis, or None when it can."""
+    head, _, rest = field.partition(".")
+    if field == "budget_scale" or field in BY_NAME:
+        return None
+    if head == "mix":
+        return None if rest in FAMILIES else f"unknown instrument family {rest!r}; allowed: {', '.join(FAMILIES)}"
+    if head == "budget":
+        return None if rest in REGISTRY else f"unknown instrument {rest!r}; allowed: {', '.join(REGISTRY)}"
+    if head in ("instruments", "policy", "assumptions") and rest:
+        return None
+    return ("not a sweepable field: use budget_scale, mix.<family>, budget.<instrument>, a declared parameter "
+            "name, or a scenario path starting with instruments., policy. or assumptions.")
+
+
+def _apply(data: dict, base: Scenario, values: dict[str, Any]) -> dict:
+    """The raw scenario mapping with every axis value applied."""
+    out = copy.deepcopy(data)
+    mix_set = {f.partition(".")[2]: float(v) for f, v in values.items() if f.startswith("mix.")}
+    for field, value in values.items():
+        head, _, rest = field.partition(".")
+        if field == "budget_scale":
+            _set_path(out, ["policy", "budget_scale"], value)
+        elif field in BY_NAME:
+            _set_path(out, ["assumptions", field], value)
+        elif head == "budget":
+            spec = base.instruments.get(rest)
+            years = spec.by_year() if spec else {}
+            start = base.policy.from_year
+            _set_path(out, ["instruments", rest, "budget"],
+                      {**{y: v for y, v in years.items() if y < start}, start: value})
+        elif head != "mix":
+            _set_path(out, field.split("."), value)
+    if mix_set:
+        shares = _family_shares(base)
+        free = [f for f in FAMILIES if f not in mix_set]
+        rest_total = 1.0 - sum(mix_set.values())
+        free_base = sum(shares[f] for f in free)
+        if rest_total < -1e-9:
+            raise ValueError(f"the set family shares sum to {sum(mix_set.values()):.3f} > 1")
+        if not free:
+            if abs(rest_total) > 1e-6:
+                raise ValueError(f"every family is set and the shares sum to {1 - rest_total:.3f}, not 1")
+        elif free_base <= 0 and rest_total > 1e-9:
+            raise ValueError("the families not set have no base budget to share the remainder")
+        mix = dict(mix_set)
+        for f in free:
+            mix[f] = max(rest_total, 0.0) * (shares[f] / free_base if free_base > 0 else 0.0)
+        _set_path(out, ["policy", "mix"], {f: round(v, 12) for f, v in mix.items()})
+    return out
+
+
+def _label(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+
+
+def _base_value(field: str, base: Scenario, data: dict) -> Any:
+    """The base scenario's value of an axis field (NaN where the base leaves it to the parameter draw)."""
+    head, _, rest = field.partition(".")
+    if field == "budget_scale":
+        return base.policy.budget_scale
+    if head == "mix":
+        return round(_family_shares(base)[rest], 10)
+    if head == "budget":
+        return base.budgets_yuan()[rest][base.policy.from_year] / YI / base.policy.budget_scale \
+            if base.policy.budget_scale > 0 else 0.0
+    if field in BY_NAME:
+        return base.assumptions.get(field, float("nan"))
+    node: Any = data
+    for key in field.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read and validate a sweep file and every point it defines; raises ``InputError`` naming file and field."""
+    path = Path(path)
+    raw = _read_yaml(path)
+    raw.setdefault("name", path.stem)
+    try:
+        spec = SweepSpec(**raw)
+    except ValidationError as e:
+        raise format_pydantic(path, e) from None
+    for i, axis in enumerate(spec.axes):
+        problem = _check_field(axis.field)
+        if problem:
+            raise InputError(path, f"axes.{i}.field", problem)
+    base_path = (path.parent / spec.base).resolve()
+    if not base_path.is_file():
+        raise InputError(path, "base", f"scenario file not found: {spec.base}")
+    base = load_scenario(base_path)
+    data, _ = load_raw(base_path)
+    data.setdefault("name", base_path.stem)
+
+    def build(values: dict[str, Any]) -> Scenario:
+        try:
+            applied = _apply(data, base, values)
+            return Scenario(**applied)
+        except ValueError as e:  # pydantic's ValidationError is a ValueError
+            problem = (format_pydantic(base_path, e).problem if isinstance(e, ValidationError) else str(e))
+            field = (".".join(str(p) for p in e.errors()[0]["loc"]) if isinstance(e, ValidationError) else "axes")
+            raise InputError(path, "axes", f"point {_label(values)}: {field}: {problem}") from None
+
+    fields = [a.field for a in spec.axes]
+    points: list[Point] = []
+    base_dump = base.model_dump_json()
+    for combo in itertools.product(*(a.grid() for a in spec.axes)):
+        values = dict(zip(fields, combo, strict=True))
+        scen = build(values)
+        points.append(Point(len(points), _label(values), values, scen, scen.model_dump_json() == base_dump))
+    if spec.include_base and not any(p.is_base for p in points):
+        values = {f: _base_value(f, base, data) for f in fields}
+        points.append(Point(len(points), "base", values, base, True))
+    return Sweep(spec, path, base_path, points)
