@@ -79,7 +79,7 @@ class DaskBackend(AbstractContextManager):
         self.cluster = None
         if address:
             try:
-                self.client = Client(address, timeout="20s")
+                self.client = Client(address, timeout="10s")
             except (OSError, TimeoutError) as e:
                 raise InputError("--scheduler", address, f"cannot connect to a Dask scheduler there ({e})") from None
         else:

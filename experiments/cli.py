@@ -73,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--flush-every", type=_positive("flush-every"), default=100,
                    help="runs buffered before a store part is written (default 100; a kill loses at most these)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
-    v = sub.add_parser("validate", help="check a scenario file without running it")
-    v.add_argument("scenario", help="scenario YAML file")
+    v = sub.add_parser("validate", help="check a scenario or sweep file without running it")
+    v.add_argument("scenario", help="scenario or sweep YAML file")
     return p
 
 
@@ -116,8 +116,19 @@ def _cmd_sweep(a: argparse.Namespace) -> int:
 
 
 def _cmd_validate(a: argparse.Namespace) -> int:
-    from model.config import load_scenario
+    from model.config import _read_yaml, load_scenario
 
+    if "axes" in _read_yaml(Path(a.scenario)):
+        from experiments.sweep_spec import load_sweep
+
+        sw = load_sweep(a.scenario)
+        spec = sw.spec
+        runs = (f"{spec.runs.draws * spec.runs.replicates} runs per point" if spec.runs else
+                f"runs until every interval is within ±{spec.precision.half_width:g} (at most "
+                f"{spec.precision.max_runs} per point)")
+        print(f"{a.scenario}: ok — sweep '{spec.name}' on {sw.base_path.name}, {len(sw.points)} points "
+              f"({', '.join(sw.axis_fields)}), {runs}")
+        return 0
     s = load_scenario(a.scenario)
     total = sum(sum(d.values()) for d in s.budgets_yuan().values()) / 1e8
     print(f"{a.scenario}: ok — scenario '{s.name}', city {Path(s.city).name}, "

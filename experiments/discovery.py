@@ -70,8 +70,12 @@ def discover(x: pd.DataFrame, met: pd.DataFrame, cfg: Discovery, out: Path,
                    if k < cfg.min_positive else f"every run met it ({n} of {n}); nothing to discover")
             rows.append({**base, "note": why})
             continue
-        p = prim.Prim(x, y.astype(int), threshold=cfg.threshold, peel_alpha=cfg.peel_alpha, mass_min=cfg.mass_min)
-        box = p.find_box()
+        with warnings.catch_warnings():  # ema_workbench 2.5 uses pandas' deprecated inplace keyword
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            p = prim.Prim(x, y.astype(int), threshold=cfg.threshold, peel_alpha=cfg.peel_alpha,
+                          mass_min=cfg.mass_min)
+            box = p.find_box()
         traj = box.peeling_trajectory
         i, reached = _choose(traj, cfg.threshold)
         stats, lims = box.inspect(i, style="data")[0]
@@ -115,7 +119,9 @@ def _chart(box, traj: pd.DataFrame, i: int, outcome: str, k: int, n: int, thresh
     ax1.set_title(f"PRIM peeling trajectory — {outcome} (met in {k} of {n} runs)", fontsize=10)
     ax2 = fig.add_subplot(grid[1])
     try:
-        box.inspect(i, style="graph", ax=ax2)
+        with warnings.catch_warnings():  # ema sets equal y-limits when a single dimension is restricted
+            warnings.simplefilter("ignore", UserWarning)
+            box.inspect(i, style="graph", ax=ax2)
         ax2.set_title("box limits (grey: full range; numbers: box bounds, quasi-p)", fontsize=9)
     except (ValueError, IndexError):  # a box with no restricted dimension has nothing to draw
         ax2.axis("off")

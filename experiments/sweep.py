@@ -155,12 +155,12 @@ def run_sweep(path: str | Path, out: str | None = None, backend: str = "processe
     post = _posterior(sweep)
     ident = _identity(sweep, post)
     folder = _folder(sweep, out, resume, ident)
-    if not resume:
-        _start(sweep, folder, ident)
-    store = RunStore(folder / "store", flush_runs=flush_runs)
     ctx = SweepContext(tuple(p.scenario for p in sweep.points), post, sweep.spec.seed, sweep.spec.replicates_per_draw)
     status: dict[int, str] = {}
-    with make_backend(backend, ctx, workers, scheduler) as ex:
+    with make_backend(backend, ctx, workers, scheduler) as ex:  # before writing: a bad --scheduler writes nothing
+        if not resume:
+            _start(sweep, folder, ident)
+        store = RunStore(folder / "store", flush_runs=flush_runs)
         runner = _Runner(ex, store, progress, sweep.spec.name)
         try:
             if sweep.spec.runs is not None:

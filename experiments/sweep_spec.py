@@ -318,7 +318,8 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepSpec(**raw)
     except ValidationError as e:
-        raise format_pydantic(path, e) from None
+        err = format_pydantic(path, e)
+        raise InputError(path, err.field, err.problem.replace("docs/scenarios.md", "docs/sweeps.md")) from None
     for i, axis in enumerate(spec.axes):
         problem = _check_field(axis.field)
         if problem:
@@ -335,9 +336,12 @@ def load_sweep(path: str | Path) -> Sweep:
             applied = _apply(data, base, values)
             return Scenario(**applied)
         except ValueError as e:  # pydantic's ValidationError is a ValueError
-            problem = (format_pydantic(base_path, e).problem if isinstance(e, ValidationError) else str(e))
-            field = (".".join(str(p) for p in e.errors()[0]["loc"]) if isinstance(e, ValidationError) else "axes")
-            raise InputError(path, "axes", f"point {_label(values)}: {field}: {problem}") from None
+            if isinstance(e, ValidationError):
+                err = format_pydantic(base_path, e)
+                problem = f"{err.field}: {err.problem}" if err.field else err.problem
+            else:
+                problem = str(e)
+            raise InputError(path, "axes", f"point {_label(values)}: {problem}") from None
 
     fields = [a.field for a in spec.axes]
     points: list[Point] = []
