@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from calibration.posterior import SHIPPED, load_posterior
 from experiments.ensemble import run_replicate, to_annual
 from experiments.intervals import half_width
 from experiments.run import parameter_sets
@@ -22,7 +23,6 @@ from experiments.sweep import run_sweep
 from experiments.sweep_spec import OUTCOMES, load_sweep
 from experiments.sweep_tables import met_frame
 from experiments.sweep_worker import SweepContext, run_one
-from calibration.posterior import SHIPPED, load_posterior
 from tests.conftest import ROOT, cli
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
