@@ -1,21 +1,32 @@
-"""Where sweep runs execute: in this process, on local worker processes, or on a Dask cluster.
+"""Where runs execute: in this process, on local worker processes, or on a Dask cluster.
 
-Every backend maps ``run_one(ctx, point, run)`` over (point, run) keys and yields rows as they finish, keeping
-only a bounded number of runs in flight, so memory does not grow with the size of the sweep. Results do not depend
-on the backend or the number of workers: each run is a pure function of its key.
+Every backend maps a task function ``fn(ctx, point, run) -> dict`` over (point, run) keys and yields rows as they
+finish, keeping only a bounded number of runs in flight, so memory does not grow with the number of runs. The
+context ``ctx`` is shipped to each worker once. Results do not depend on the backend or the number of workers:
+each run is a pure function of its key. Sweeps and sensitivity batches both run through here.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import AbstractContextManager
 
-from experiments.sweep_worker import SweepContext, install, run_installed, run_one
 from model.errors import InputError
 
 Key = tuple[int, int]
+TaskFn = Callable[..., dict]
+
+_CTX: list = []  # the context installed in a worker process
+
+
+def _install(ctx) -> None:
+    _CTX[:] = [ctx]
+
+
+def _call(fn: TaskFn, point: int, run: int) -> dict:
+    return fn(_CTX[0], point, run)
 
 
 class SerialBackend(AbstractContextManager):
@@ -23,13 +34,13 @@ class SerialBackend(AbstractContextManager):
 
     name = "serial"
 
-    def __init__(self, ctx: SweepContext) -> None:
-        self.ctx = ctx
+    def __init__(self, fn: TaskFn, ctx) -> None:
+        self.fn, self.ctx = fn, ctx
         self.workers = 1
 
     def map(self, keys: Iterable[Key]) -> Iterator[dict]:
         for point, run in keys:
-            yield run_one(self.ctx, point, run)
+            yield self.fn(self.ctx, point, run)
 
     def __exit__(self, *exc) -> None:
         return None
@@ -40,10 +51,10 @@ class ProcessBackend(AbstractContextManager):
 
     name = "processes"
 
-    def __init__(self, ctx: SweepContext, workers: int) -> None:
-        self.workers = workers
+    def __init__(self, fn: TaskFn, ctx, workers: int) -> None:
+        self.fn, self.workers = fn, workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=install, initargs=(ctx,))
+                                        initializer=_install, initargs=(ctx,))
 
     def map(self, keys: Iterable[Key]) -> Iterator[dict]:
         pending: set[Future] = set()
@@ -52,7 +63,7 @@ class ProcessBackend(AbstractContextManager):
         try:
             while True:
                 for key in it:
-                    pending.add(self.pool.submit(run_installed, *key))
+                    pending.add(self.pool.submit(_call, self.fn, *key))
                     if len(pending) >= window:
                         break
                 if not pending:
@@ -73,9 +84,10 @@ class DaskBackend(AbstractContextManager):
 
     name = "dask"
 
-    def __init__(self, ctx: SweepContext, workers: int, address: str | None) -> None:
+    def __init__(self, fn: TaskFn, ctx, workers: int, address: str | None) -> None:
         from distributed import Client, LocalCluster
 
+        self.fn = fn
         self.cluster = None
         if address:
             try:
@@ -94,14 +106,14 @@ class DaskBackend(AbstractContextManager):
 
         it = iter(keys)
         window = 4 * self.workers
-        first = [self.client.submit(run_one, self.ctx, p, r, pure=False) for p, r in _take(it, window)]
+        first = [self.client.submit(self.fn, self.ctx, p, r, pure=False) for p, r in _take(it, window)]
         queue = as_completed(first)
         try:
             for fut in queue:
                 row = fut.result()
                 fut.release()
                 for p, r in _take(it, 1):
-                    queue.add(self.client.submit(run_one, self.ctx, p, r, pure=False))
+                    queue.add(self.client.submit(self.fn, self.ctx, p, r, pure=False))
                 yield row
         finally:
             queue.clear()
@@ -121,10 +133,11 @@ def _take(it: Iterator[Key], n: int) -> list[Key]:
     return out
 
 
-def make_backend(name: str, ctx: SweepContext, workers: int, address: str | None = None) -> AbstractContextManager:
-    """The backend called ``name`` (``processes`` or ``dask``)."""
+def make_backend(name: str, fn: TaskFn, ctx, workers: int, address: str | None = None) -> AbstractContextManager:
+    """The backend called ``name`` (``processes`` or ``dask``) running ``fn(ctx, point, run)``; ``fn`` must be a
+    module-level function (workers import it by name)."""
     if name == "dask":
-        return DaskBackend(ctx, workers, address)
+        return DaskBackend(fn, ctx, workers, address)
     if name != "processes":
         raise InputError("--backend", name, "unknown backend; use processes or dask")
-    return SerialBackend(ctx) if workers <= 1 else ProcessBackend(ctx, workers)
+    return SerialBackend(fn, ctx) if workers <= 1 else ProcessBackend(fn, ctx, workers)

@@ -19,17 +19,17 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from calibration.posterior import SHIPPED, Posterior, load_posterior
 from experiments.backends import make_backend
 from experiments.discovery import discover, inputs
 from experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
+from experiments.runner import StoreRunner
 from experiments.store import RunStore
 from experiments.sweep_charts import budget_curve, heatmap
 from experiments.sweep_spec import Sweep, load_sweep
 from experiments.sweep_tables import met_frame, paired_differences, point_frame, precise, probabilities
-from experiments.sweep_worker import SweepContext
+from experiments.sweep_worker import SweepContext, run_one
 from model.config import chain_hash, file_hash
 from model.errors import InputError
 
@@ -85,40 +85,14 @@ def _start(sweep: Sweep, folder: Path, ident: dict) -> None:
     point_frame(sweep).to_csv(folder / "points.csv", index=False)
 
 
-class _Runner:
-    """Runs keys on a backend into the store, with one progress bar over the whole sweep."""
-
-    def __init__(self, backend, store: RunStore, progress: bool, name: str) -> None:
-        self.backend, self.store = backend, store
-        self.done = store.done()
-        self.new = 0
-        self.bar = tqdm(total=0, desc=f"sweep {name}", unit="run", disable=not progress, mininterval=1.0,
-                        file=sys.stderr, dynamic_ncols=True)
-
-    def run(self, wanted: list[tuple[int, int]], stage: str) -> None:
-        pending = [k for k in wanted if k not in self.done]
-        self.bar.set_postfix_str(stage, refresh=False)
-        self.bar.total = (self.bar.total or 0) + len(pending)
-        self.bar.refresh()
-        for row in self.backend.map(pending):
-            self.store.add(row)
-            self.done.add((row["point"], row["run"]))
-            self.new += 1
-            self.bar.update(1)
-        self.store.flush()
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def _fixed(sweep: Sweep, runner: _Runner) -> dict[int, int]:
+def _fixed(sweep: Sweep, runner: StoreRunner) -> dict[int, int]:
     n = sweep.spec.runs.draws * sweep.spec.runs.replicates  # type: ignore[union-attr]
     # Run index outermost: every point advances together, so partial results stay comparable across points.
     runner.run([(p.index, k) for k in range(n) for p in sweep.points], f"{len(sweep.points)} points × {n} runs")
     return {p.index: n for p in sweep.points}
 
 
-def _precision(sweep: Sweep, runner: _Runner, store: RunStore) -> tuple[dict[int, int], dict[int, str]]:
+def _precision(sweep: Sweep, runner: StoreRunner, store: RunStore) -> tuple[dict[int, int], dict[int, str]]:
     goal = sweep.spec.precision
     assert goal is not None
     limits = {p.index: 0 for p in sweep.points}
@@ -157,11 +131,12 @@ def run_sweep(path: str | Path, out: str | None = None, backend: str = "processe
     folder = _folder(sweep, out, resume, ident)
     ctx = SweepContext(tuple(p.scenario for p in sweep.points), post, sweep.spec.seed, sweep.spec.replicates_per_draw)
     status: dict[int, str] = {}
-    with make_backend(backend, ctx, workers, scheduler) as ex:  # before writing: a bad --scheduler writes nothing
+    # The backend starts before anything is written: a bad --scheduler leaves no folder behind.
+    with make_backend(backend, run_one, ctx, workers, scheduler) as ex:
         if not resume:
             _start(sweep, folder, ident)
         store = RunStore(folder / "store", flush_runs=flush_runs)
-        runner = _Runner(ex, store, progress, sweep.spec.name)
+        runner = StoreRunner(ex, store, progress, f"sweep {sweep.spec.name}")
         try:
             if sweep.spec.runs is not None:
                 limits = _fixed(sweep, runner)

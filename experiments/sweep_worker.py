@@ -60,15 +60,3 @@ def run_one(ctx: SweepContext, point: int, run: int) -> dict:
     del ts, annual
     gc.collect()
     return row
-
-
-# --- process-pool plumbing: the context is installed once per worker process ---------------------------------------
-_CTX: list[SweepContext] = []
-
-
-def install(ctx: SweepContext) -> None:
-    _CTX[:] = [ctx]
-
-
-def run_installed(point: int, run: int) -> dict:
-    return run_one(_CTX[0], point, run)
