@@ -73,6 +73,32 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--flush-every", type=_positive("flush-every"), default=100,
                    help="runs buffered before a store part is written (default 100; a kill loses at most these)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    e = sub.add_parser("sensitivity", help="Morris screening or Sobol' indices (SALib) of the 2028 outcomes over "
+                       "the behavioural parameters and the family budget levers")
+    e.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    e.add_argument("--method", choices=["morris", "sobol"], default="morris", help="default morris")
+    e.add_argument("--n", type=_positive("n"), default=None,
+                   help="Morris trajectories (default 10) or Sobol' base sample, a power of 2 (default 64)")
+    e.add_argument("--replicates", type=_positive("replicates"), default=2,
+                   help="runs per design row with different random streams (default 2; >= 2 measures noise)")
+    e.add_argument("--params", default="all",
+                   help="factors: 'all' (default), groups (rd_response, hte, tech_sme, voucher, investors, "
+                        "transfer, platforms, demography, levers) and/or names, comma-separated")
+    e.add_argument("--grouped", action="store_true", help="indices per group instead of per factor (SALib groups)")
+    e.add_argument("--ranges", choices=["prior", "posterior"], default="prior",
+                   help="factor ranges: priors (default) or the calibrated posterior's 5-95%% range")
+    e.add_argument("--outputs", default="values,met",
+                   help="values, met, yearly and/or output names, comma-separated (default values,met)")
+    e.add_argument("--no-second-order", action="store_true", help="Sobol': skip S2 (N(D+2) runs, not N(2D+2))")
+    e.add_argument("--seed", type=_positive("seed"), default=20240101)
+    e.add_argument("--backend", choices=["processes", "dask"], default="processes")
+    e.add_argument("--scheduler", default=None, help="Dask scheduler address (with --backend dask)")
+    e.add_argument("--workers", type=_positive("workers"), default=1)
+    e.add_argument("--out", default=None,
+                   help="results folder (default results/sensitivity/<scenario>-<method>/; never overwritten)")
+    e.add_argument("--resume", action="store_true", help="continue the batch in --out (or the default folder)")
+    e.add_argument("--flush-every", type=_positive("flush-every"), default=100)
+    e.add_argument("--quiet", action="store_true", help="no progress bar")
     v = sub.add_parser("validate", help="check a scenario or sweep file without running it")
     v.add_argument("scenario", help="scenario or sweep YAML file")
     return p
@@ -115,6 +141,27 @@ def _cmd_sweep(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sensitivity(a: argparse.Namespace) -> int:
+    from experiments.sensitivity import run_sensitivity
+
+    if a.scheduler and a.backend != "dask":
+        raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
+    folder = run_sensitivity(a.scenario, a.method, a.n, a.replicates, a.params, a.outputs, a.ranges, a.grouped,
+                             not a.no_second_order, a.seed, a.workers, a.backend, a.scheduler, a.out, a.resume,
+                             progress=not a.quiet, flush_runs=a.flush_every)
+    idx = pd.read_csv(folder / "indices.csv")
+    col = "ST" if a.method == "sobol" else "mu_star"
+    print(f"most influential factors ({col}, top 5 per output):")
+    shown = idx[~idx["output"].str.match(r".*\.\d{4}$")].dropna(subset=[col])  # yearly outputs: see the chart
+    for output, g in shown.groupby("output", sort=False):
+        top = g.reindex(g[col].abs().sort_values(ascending=False).index).head(5)
+        print(f"  {output:<34}" + ", ".join(f"{r.parameter} {getattr(r, col):.3g}" for r in top.itertuples()))
+    print(f"\nresults: {folder}/ (indices.csv, noise.csv, warnings.csv, sample.csv, outputs.parquet, store/, "
+          "manifest.json)")
+    print(f"charts:  {', '.join(p.name for p in sorted(folder.glob('*.png')))}")
+    return 0
+
+
 def _cmd_validate(a: argparse.Namespace) -> int:
     from model.config import _read_yaml, load_scenario
 
@@ -139,13 +186,14 @@ def _cmd_validate(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep}
+        commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
+                    "sensitivity": _cmd_sensitivity}
         return commands[args.command](args)
     except InputError as e:
         print(f"innosim: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if args.command == "sweep":
+        if args.command in ("sweep", "sensitivity"):
             print("innosim: interrupted; finished runs are kept in the store — continue with the same command and "
                   "--resume", file=sys.stderr)
         else:
