@@ -143,7 +143,7 @@ def diagnose(indices: pd.DataFrame, noise: pd.DataFrame, method: Method, n: int)
             rows.append({"output": output, "problem": "too few samples",
                          "message": f"intervals wider than the indices for {len(wide)} factor(s) of {output} (e.g. "
                                     f"{worst['parameter']}: {idx} {worst[idx]:.3g} ± {worst[conf]:.3g}); "
-                                    f"about --n {_needed(n, worst[conf], goal, method)} would halve them "
+                                    f"about --n {_needed(n, worst[conf], goal, method)} would shrink them "
                                     "to half the index"})
     return pd.DataFrame(rows, columns=["output", "problem", "message"])
 

@@ -66,9 +66,12 @@ def morris_plot(indices: pd.DataFrame, outputs: list[str], path: Path, title: st
             ax.text(0.5, 0.5, "output did not vary: no indices", ha="center", transform=ax.transAxes)
         ax.errorbar(g["mu_star"], g["sigma"], xerr=g["mu_star_conf"], fmt="o", ms=4, color="tab:blue",
                     ecolor="lightsteelblue", capsize=2)
-        for _, r in g.nlargest(8, "mu_star").iterrows():
-            ax.annotate(r["parameter"], (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
-                        textcoords="offset points")
+        top = g[g["mu_star"] > 0].nlargest(8, "mu_star")
+        # Binary outputs give few distinct effects: factors on the same spot share one label, not a pile of text.
+        for (mu, sd), same in top.groupby([top["mu_star"].round(12), top["sigma"].round(12)], sort=False):
+            names = list(same["parameter"])
+            label = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+            ax.annotate(label, (mu, sd), fontsize=7, xytext=(3, 3), textcoords="offset points")
         lim = float(max(g["mu_star"].max(), g["sigma"].max())) if len(g) else 1.0
         ax.plot([0, lim], [0, lim], color="grey", lw=0.8, ls="--")  # σ = μ*: effects as uneven as they are large
         ax.set_title(_title(output), fontsize=9)
