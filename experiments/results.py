@@ -18,7 +18,8 @@ import pandas as pd
 
 from model.errors import InputError
 
-PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "pyyaml", "innosim")
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "pyyaml", "pyabc", "salib",
+            "ema_workbench", "distributed", "innosim")
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -160,23 +160,11 @@ def run_sweep(path: str | Path, out: str | None = None, backend: str = "processe
         "seconds_this_session": round(elapsed, 1),
         "runs_per_second_this_session": round(runner.new / elapsed, 3) if runner.new else None,
         "precision": ({str(k): v for k, v in sorted(status.items())} if status else None),
-        "notes": notes, "packages": package_versions() | _extra_versions(), "git_commit": git_commit(),
+        "notes": notes, "packages": package_versions(), "git_commit": git_commit(),
         "started": started, "finished": now(),
         "files": sorted(p.name for p in folder.iterdir() if p.name != "manifest.json") + ["manifest.json"],
     })
     return folder
-
-
-def _extra_versions() -> dict[str, str]:
-    from importlib import metadata
-
-    out = {}
-    for name in ("distributed", "ema_workbench"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def _outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int, int], status: dict[int, str]) -> list[str]:
