@@ -11,7 +11,8 @@ from experiments.store import RunStore
 
 class StoreRunner:
     """Runs (point, run) keys on a backend into a store, skipping keys already stored, with one progress bar
-    (runs done, runs per second, time left) over every call."""
+    (runs done, runs per second, time left) over every call. Use it as a context manager: on leaving — normally,
+    on Ctrl-C or on an error — the buffered runs are written, so finished work is never lost."""
 
     def __init__(self, backend, store: RunStore, progress: bool, name: str) -> None:
         self.backend, self.store = backend, store
@@ -32,5 +33,9 @@ class StoreRunner:
             self.bar.update(1)
         self.store.flush()
 
-    def close(self) -> None:
+    def __enter__(self) -> StoreRunner:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.store.flush()
         self.bar.close()

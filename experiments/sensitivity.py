@@ -200,15 +200,9 @@ def run_sensitivity(scenario_path: str | Path, method: Method = "morris", n: int
         if not resume:
             _start(folder, ident, scenario_path, prob, factors, design_u, design)
         store = RunStore(folder / "store", flush_runs=flush_runs)
-        runner = StoreRunner(ex, store, progress, f"sensitivity {method}")
-        try:
+        with StoreRunner(ex, store, progress, f"sensitivity {method}") as runner:
             wanted = [(i, r) for r in range(replicates) for i in range(len(design))]
             runner.run(wanted, f"{len(design)} design rows × {replicates} replicates")
-        except KeyboardInterrupt:
-            store.flush()
-            runner.close()
-            raise
-        runner.close()
         n_workers = ex.workers
     elapsed = time.monotonic() - t0
     runs = store.read()

@@ -136,17 +136,11 @@ def run_sweep(path: str | Path, out: str | None = None, backend: str = "processe
         if not resume:
             _start(sweep, folder, ident)
         store = RunStore(folder / "store", flush_runs=flush_runs)
-        runner = StoreRunner(ex, store, progress, f"sweep {sweep.spec.name}")
-        try:
+        with StoreRunner(ex, store, progress, f"sweep {sweep.spec.name}") as runner:
             if sweep.spec.runs is not None:
                 limits = _fixed(sweep, runner)
             else:
                 limits, status = _precision(sweep, runner, store)
-        except KeyboardInterrupt:
-            store.flush()
-            runner.close()
-            raise
-        runner.close()
         n_workers = ex.workers
     elapsed = time.monotonic() - t0
     notes = _outputs(sweep, folder, store, limits, status)

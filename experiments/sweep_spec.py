@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from model.calendar import LAST_YEAR
-from model.config import YI, Scenario, _read_yaml, load_raw, load_scenario
+from model.config import YI, Scenario, _read_yaml, check_name, load_raw, load_scenario
 from model.errors import InputError, format_pydantic
 from model.indicators import TARGETS
 from model.instruments.registry import FAMILIES, REGISTRY
@@ -150,9 +150,7 @@ class SweepSpec(_Strict):
     @field_validator("name")
     @classmethod
     def _name_ok(cls, v: str) -> str:
-        if not all(c.isalnum() or c in "-_." for c in v):
-            raise ValueError("name may hold letters, digits, '-', '_' and '.' only (it names the results folder)")
-        return v
+        return check_name(v)
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSpec:

@@ -23,6 +23,13 @@ from model.parameters import BY_NAME
 YI = 1e8  # yuan per 亿元
 
 
+def check_name(v: str) -> str:
+    """A name that can name a results folder (scenarios, sweeps)."""
+    if not all(c.isalnum() or c in "-_." for c in v):
+        raise ValueError("name may hold letters, digits, '-', '_' and '.' only (it names the results folder)")
+    return v
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -95,9 +102,7 @@ class Scenario(Strict):
     @field_validator("name")
     @classmethod
     def _name_ok(cls, v: str) -> str:
-        if not all(c.isalnum() or c in "-_." for c in v):
-            raise ValueError("name may hold letters, digits, '-', '_' and '.' only (it names the results folder)")
-        return v
+        return check_name(v)
 
     @field_validator("instruments")
     @classmethod
