@@ -34,6 +34,14 @@ def _grid(k: int) -> tuple[plt.Figure, np.ndarray]:
     return fig, axs
 
 
+def _save(fig: plt.Figure, title: str, path: Path) -> Path:
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def sobol_bars(indices: pd.DataFrame, outputs: list[str], path: Path, title: str) -> Path:
     """Horizontal bars of S1 and ST (95% intervals) per output, the top factors by ST."""
     fig, axs = _grid(len(outputs))
@@ -50,11 +58,7 @@ def sobol_bars(indices: pd.DataFrame, outputs: list[str], path: Path, title: str
         ax.set_xlabel("Sobol' index (share of variance)")
         ax.grid(axis="x", alpha=0.3)
     axs.flat[0].legend(fontsize=8, loc="lower right")
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, title, path)
 
 
 def morris_plot(indices: pd.DataFrame, outputs: list[str], path: Path, title: str) -> Path:
@@ -78,11 +82,7 @@ def morris_plot(indices: pd.DataFrame, outputs: list[str], path: Path, title: st
         ax.set_xlabel("μ* (mean |elementary effect|)")
         ax.set_ylabel("σ (interaction / non-linearity)")
         ax.grid(alpha=0.3)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, title, path)
 
 
 def yearly_lines(indices: pd.DataFrame, column: str, path: Path, title: str) -> Path:
@@ -102,11 +102,7 @@ def yearly_lines(indices: pd.DataFrame, column: str, path: Path, title: str) -> 
         ax.set_ylabel(column)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, title, path)
 
 
 def charts(indices: pd.DataFrame, method: str, out: Path, name: str) -> list[Path]:
