@@ -59,16 +59,22 @@ def grow(m, q: int, rng: np.random.Generator) -> None:
     f.revenue *= np.exp(np.where(f.alive, drift + shock, 0.0))
 
 
-def exits(m, q: int, rng: np.random.Generator) -> np.ndarray:
-    """Exit by age hazard with multipliers; returns the ids of firms that exit this quarter."""
+def annual_hazard(m, q: int) -> np.ndarray:
+    """Yearly exit probability of every firm row in quarter ``q``: age profile times status multipliers."""
     f, p = m.firms, m.params
-    u = rng.random(f.n)
     age = np.clip(f.age_years(q).astype(np.int64), 0, HAZARD_BY_AGE.size - 1)
     h = HAZARD_BY_AGE[age]
     h = h * np.where(f.hte | f.tech_sme, p["m_tech"], 1.0) * np.where(f.incubated, p["m_inc"], 1.0)
     h = h * np.where(f.loan_until_q >= q, p["h_loan"], 1.0)
     h = h * np.where(f.vc_backed & (q - f.vc_q < VC_PROTECT_Q), p["h_vc"], 1.0)
-    h = h * np.where(f.large | f.listed, LARGE_HAZARD, 1.0)
+    return h * np.where(f.large | f.listed, LARGE_HAZARD, 1.0)
+
+
+def exits(m, q: int, rng: np.random.Generator) -> np.ndarray:
+    """Exit by age hazard with multipliers; returns the ids of firms that exit this quarter."""
+    f = m.firms
+    u = rng.random(f.n)
+    h = annual_hazard(m, q)
     dead = np.flatnonzero(f.alive & (u < 1.0 - (1.0 - np.minimum(h, 1.0)) ** 0.25))
     f.alive[dead] = False
     f.hte[dead] = False

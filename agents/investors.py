@@ -7,6 +7,7 @@ import mesa
 import numpy as np
 from scipy.special import ndtri
 
+from agents.enterprise_rules import annual_hazard
 from model.calendar import year_of
 
 WAN = 1e4
@@ -77,6 +78,18 @@ class GuidanceFund(mesa.Agent):
         f.stake[due] = 0.0
         f.stake_cost[due] = 0.0
         f.stake_exit_q[due] = -1
+
+    def expected_proceeds(self, m, q: int) -> float:
+        """Expected exit proceeds (yuan) of the stakes still held after quarter ``q``: cost × mean multiple
+        (``R_rec`` with the quality tilt) × the chance the firm survives to its exit at today's hazard."""
+        f, p = m.firms, m.params
+        held = np.flatnonzero(f.stake > 0)
+        if held.size == 0:
+            return 0.0
+        years_left = np.maximum(f.stake_exit_q[held] - q, 0) / 4.0
+        survive = (1.0 - np.minimum(annual_hazard(m, q)[held], 1.0)) ** years_left
+        multiple = p["R_rec"] * np.exp(0.3 * f.quality[held] - 0.045)
+        return float(np.sum(f.stake_cost[held] * multiple * survive))
 
     def write_off(self, m, dead: np.ndarray) -> None:
         """Stakes in firms that exit are lost."""

@@ -99,6 +99,28 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--resume", action="store_true", help="continue the batch in --out (or the default folder)")
     e.add_argument("--flush-every", type=_positive("flush-every"), default=100)
     e.add_argument("--quiet", action="store_true", help="no progress bar")
+    m = sub.add_parser("compare", help="compare scenarios (instrument mixes) on paired runs: P(targets), 2028 "
+                       "bands, cost per extra unit and deadweight against a no-new-policy counterfactual")
+    m.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files")
+    m.add_argument("--replicates", type=_positive("replicates"), default=200,
+                   help="paired replicates per scenario (default 200)")
+    m.add_argument("--counterfactual", action="store_true",
+                   help="also run the no-new-policy counterfactual (no budget from 2024) and report cost per extra "
+                        "unit and deadweight against it")
+    m.add_argument("--seed", type=_positive("seed"), default=20240101)
+    m.add_argument("--params", default="posterior", help="'posterior' (default), 'prior' or a posterior .parquet")
+    m.add_argument("--backend", choices=["processes", "dask"], default="processes")
+    m.add_argument("--scheduler", default=None, help="Dask scheduler address (with --backend dask)")
+    m.add_argument("--workers", type=_positive("workers"), default=1)
+    m.add_argument("--out", default=None,
+                   help="results folder (default results/comparisons/<names>/; never overwritten)")
+    m.add_argument("--quiet", action="store_true", help="no progress bar")
+    b = sub.add_parser("brief", help="briefing charts (PNG + PDF), briefing.html and briefing.pdf from results "
+                       "folders, in Chinese or English")
+    b.add_argument("results", nargs="+", metavar="RESULTS_DIR",
+                   help="results folders of run, sweep, sensitivity, compare or calibrate")
+    b.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+    b.add_argument("--out", default=None, help="folder (default results/briefings/<lang>/; never overwritten)")
     v = sub.add_parser("validate", help="check a scenario or sweep file without running it")
     v.add_argument("scenario", help="scenario or sweep YAML file")
     return p
@@ -162,6 +184,31 @@ def _cmd_sensitivity(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(a: argparse.Namespace) -> int:
+    from experiments.compare import format_comparison, run_compare
+
+    if a.scheduler and a.backend != "dask":
+        raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
+    folder = run_compare(a.scenarios, a.replicates, a.seed, a.counterfactual, a.out, a.workers, a.backend,
+                         a.scheduler, a.params, progress=not a.quiet)
+    print(format_comparison(pd.read_csv(folder / "comparison.csv")))
+    extra = "cost_effectiveness.csv, deadweight.csv, " if a.counterfactual else ""
+    print(f"\nresults: {folder}/ (comparison.csv, {extra}runs.parquet, manifest.json)")
+    print(f"chart:   {folder / 'ranking.png'}")
+    if not a.counterfactual:
+        print("note: cost per extra unit and deadweight need --counterfactual", file=sys.stderr)
+    return 0
+
+
+def _cmd_brief(a: argparse.Namespace) -> int:
+    from experiments.brief import make_brief
+
+    folder = make_brief(a.results, a.lang, a.out)
+    print(f"briefing: {folder / 'briefing.html'}, {folder / 'briefing.pdf'}")
+    print(f"charts:   {', '.join(p.name for p in sorted(folder.glob('*.png')))}")
+    return 0
+
+
 def _cmd_validate(a: argparse.Namespace) -> int:
     from model.config import _read_yaml, load_scenario
 
@@ -187,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
-                    "sensitivity": _cmd_sensitivity}
+                    "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "brief": _cmd_brief}
         return commands[args.command](args)
     except InputError as e:
         print(f"innosim: error: {e}", file=sys.stderr)

@@ -51,12 +51,18 @@ def run_replicate_full(scenario: Scenario, task: Task, seed: int, city: CityProf
         model.dispose()
     del model
     ledger.insert(0, "replicate", task.replicate)
+    return indicator_frame(data, task), ledger
+
+
+def indicator_frame(data: dict[str, np.ndarray], task: Task) -> pd.DataFrame:
+    """The recorder's quarterly arrays as a tidy frame (money converted from yuan to 亿元)."""
+    quarters = len(next(iter(data.values())))
     frame = pd.DataFrame({k: (v / YI if (k in MONEY or k.startswith("spend_")) else v) for k, v in data.items()})
     frame.insert(0, "replicate", task.replicate)
     frame.insert(1, "draw", task.draw)
     frame.insert(2, "quarter", [label(q) for q in range(quarters)])
     frame.insert(3, "year", [year_of(q) for q in range(quarters)])
-    return frame, ledger
+    return frame
 
 
 def to_annual(ts: pd.DataFrame) -> pd.DataFrame:

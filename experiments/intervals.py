@@ -80,3 +80,42 @@ def paired_difference(met_a: np.ndarray, met_b: np.ndarray, level: float = 0.95)
     lower = d - math.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
     upper = d + math.sqrt(max((p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2, 0.0))
     return PairedDifference(n, both, a_only, b_only, neither, d, max(lower, -1.0), min(upper, 1.0))
+
+
+def ratio_of_means(num: np.ndarray, den: np.ndarray, seed: int, level: float = 0.95,
+                   resamples: int = 2000) -> tuple[float, float, float]:
+    """``mean(num) / mean(den)`` over paired runs with a percentile bootstrap interval (runs resampled in pairs).
+
+    A resample whose mean denominator is ≤ 0 has no finite ratio (no gain to divide by) and counts as +inf, so
+    when the gain itself is not clearly positive the upper end is ``inf`` rather than a misleading number."""
+    from scipy.stats import bootstrap
+
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    if num.size < 2:
+        return (float("nan"),) * 3
+
+    def stat(a, b, axis=-1):
+        ma, mb = np.mean(a, axis=axis), np.mean(b, axis=axis)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(mb > 0, ma / mb, np.inf)
+
+    point = float(stat(num, den))
+    with np.errstate(invalid="ignore"):  # scipy's standard error of a distribution holding inf
+        res = bootstrap((num, den), stat, paired=True, vectorized=True, n_resamples=resamples,
+                        method="percentile", confidence_level=level, random_state=np.random.default_rng(seed))
+    dist = res.bootstrap_distribution
+    alpha = (1 - level) / 2
+    lo, hi = np.quantile(dist, [alpha, 1 - alpha], method="inverted_cdf")
+    return point, float(lo), float(hi)
+
+
+def mean_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``x`` with a Student-t interval (paired differences, counts of targets met)."""
+    from scipy import stats
+
+    x = np.asarray(x, float)
+    m = float(np.mean(x))
+    if x.size < 2 or np.all(x == x[0]):
+        return m, m, m
+    lo, hi = stats.t.interval(level, x.size - 1, loc=m, scale=stats.sem(x))
+    return m, float(lo), float(hi)

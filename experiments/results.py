@@ -19,7 +19,7 @@ import pandas as pd
 from model.errors import InputError
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "pyyaml", "pyabc", "salib",
-            "ema_workbench", "distributed", "innosim")
+            "ema_workbench", "distributed", "mplfonts", "pypdf", "innosim")
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -53,6 +53,8 @@ class InnosimModel(mesa.Model):
         self.flows = empty_flows()
         self._spin_queue: list[np.ndarray] = []
         self._inspected: dict[int, EnterpriseAgent] = {}
+        # (instrument, year, recipient rows, yuan) of every payment, kept only when a caller asks (compare).
+        self.payment_log: list[tuple[str, int, np.ndarray, np.ndarray]] | None = None
         c = self.city
         self.firms = synthesise(c, self.streams.get("synthesis"))
         self.nu_scale = self.firms.nu_scale

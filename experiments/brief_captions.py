@@ -1,0 +1,183 @@
+"""One plain-language sentence per chart, generated from the numbers in the results tables. Each caption keeps
+the list of numbers it quotes with the file and column they come from (``numbers.csv`` in the briefing), so
+every figure in a sentence can be traced and is checked against the tables by the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from experiments import i18n
+from experiments.brief_charts import fit_label
+from model.indicators import TARGETS
+
+
+@dataclass
+class Caption:
+    text: str
+    numbers: list[dict] = field(default_factory=list)
+
+
+def _n(caption_numbers: list[dict], text: str, file: str, column: str, row: str) -> str:
+    caption_numbers.append({"text": text, "file": file, "column": column, "row": row})
+    return text
+
+
+def money_or_count(indicator: str, v: float) -> str:
+    return i18n.number(v, "money" if indicator in ("rd_expenditure", "tech_contract_turnover") else "count")
+
+
+def fan(annual: pd.DataFrame, targets: pd.DataFrame, indicator: str, lang: str, annual_file: str,
+        targets_file: str) -> Caption:
+    """'<indicator>: the 2028 median is X (90% band A–B) against a target above T; chance of exceeding it P.'"""
+    nums: list[dict] = []
+    v = annual.loc[annual["year"] == 2028, indicator].to_numpy()
+    med, lo, hi = np.median(v), np.quantile(v, 0.05), np.quantile(v, 0.95)
+    row = targets.set_index("indicator").loc[indicator]
+    fmt = lambda x: money_or_count(indicator, x)  # noqa: E731
+    unit = i18n.UNIT_SHORT[lang][indicator]
+    s_med = _n(nums, fmt(med), annual_file, f"{indicator} (2028, median over replicates)", "year=2028")
+    s_lo = _n(nums, fmt(lo), annual_file, f"{indicator} (2028, 5th percentile)", "year=2028")
+    s_hi = _n(nums, fmt(hi), annual_file, f"{indicator} (2028, 95th percentile)", "year=2028")
+    s_t = _n(nums, f"{TARGETS[indicator]:,.0f}", targets_file, "target", f"indicator={indicator}")
+    s_p = _n(nums, i18n.percent(row["p_met"]), targets_file, "p_met", f"indicator={indicator}")
+    s_pl = _n(nums, i18n.percent(row["ci_low"]), targets_file, "ci_low", f"indicator={indicator}")
+    s_ph = _n(nums, i18n.percent(row["ci_high"]), targets_file, "ci_high", f"indicator={indicator}")
+    name = i18n.indicator(indicator, lang)
+    below = med <= TARGETS[indicator]
+    if lang == "zh":
+        rel = "低于" if below else "高于"
+        text = (f"{name}2028年中位预测为{s_med}{unit}（90%区间{s_lo}–{s_hi}{unit}），{rel}“超过{s_t}{unit}”的目标，"
+                f"达标概率为{s_p}（95%置信区间{s_pl}–{s_ph}）。")
+    else:
+        rel = "below" if below else "above"
+        text = (f"{name}: the 2028 median projection is {s_med} {unit} (90% band {s_lo}–{s_hi}), {rel} the target "
+                f"of more than {s_t}; the chance of exceeding it is {s_p} (95% interval {s_pl}–{s_ph}).")
+    return Caption(text, nums)
+
+
+def probabilities(probs: pd.DataFrame, lang: str) -> Caption:
+    """The most and least likely target across the scenarios shown, and the best chance of all five."""
+    nums: list[dict] = []
+    single = probs[probs["indicator"] != "all"]
+    best = single.loc[single["p"].idxmax()]
+    worst = single.loc[single["p"].idxmin()]
+    allp = probs[probs["indicator"] == "all"]
+    top_all = allp.loc[allp["p"].idxmax()]
+    sb = _n(nums, i18n.percent(best["p"]), best["file"], best["column"], best["row"])
+    sw = _n(nums, i18n.percent(worst["p"]), worst["file"], worst["column"], worst["row"])
+    sa = _n(nums, i18n.percent(top_all["p"]), top_all["file"], top_all["column"], top_all["row"])
+    if lang == "zh":
+        tail = ("没有任何一次运行同时达成五项目标" if top_all["p"] == 0 else f"五项目标同时达成的概率最高为{sa}")
+        text = (f"最有可能达成的是{i18n.indicator(best['indicator'], lang)}目标（{best['scenario']}情景下{sb}），"
+                f"最难达成的是{i18n.indicator(worst['indicator'], lang)}（{worst['scenario']}情景下{sw}）；{tail}。")
+    else:
+        tail = ("no run meets all five" if top_all["p"] == 0 else f"the chance of meeting all five is at most {sa}")
+        text = (f"The target most likely to be met is {i18n.indicator(best['indicator'], lang).lower()} ({sb} under "
+                f"{best['scenario']}), the least likely {i18n.indicator(worst['indicator'], lang).lower()} ({sw} "
+                f"under {worst['scenario']}); {tail}.")
+    return Caption(text, nums)
+
+
+def budget_curve(curve: pd.DataFrame, lang: str, file: str) -> Caption:
+    """From the lowest to the highest budget: the target whose chance moves most, and the ceiling of all five."""
+    nums: list[dict] = []
+    b = curve["budget_yi_per_year"]
+    lo_b, hi_b = b.min(), b.max()
+    moves = []
+    for k in TARGETS:
+        s = curve[curve["target"] == k].sort_values("budget_yi_per_year")
+        moves.append((s["p_met"].iloc[-1] - s["p_met"].iloc[0], k, s.iloc[0], s.iloc[-1]))
+    _, k, first, last = max(moves, key=lambda m: m[0])
+    sb0 = _n(nums, i18n.number(lo_b, "money"), file, "budget_yi_per_year", "lowest budget")
+    sb1 = _n(nums, i18n.number(hi_b, "money"), file, "budget_yi_per_year", "highest budget")
+    sp0 = _n(nums, i18n.percent(first["p_met"]), file, "p_met", f"target={k}, point={int(first['point'])}")
+    sp1 = _n(nums, i18n.percent(last["p_met"]), file, "p_met", f"target={k}, point={int(last['point'])}")
+    allmax = curve[curve["target"] == "all"]["p_met"].max()
+    sa = _n(nums, i18n.percent(allmax), file, "p_met", "target=all, largest")
+    name = i18n.indicator(k, lang)
+    if lang == "zh":
+        tail = ("在任何投入水平下都没有一次运行同时达成五项目标" if allmax == 0 else
+                f"五项目标同时达成的概率在任何投入水平下都不超过{sa}")
+        text = f"年均投入从{sb0}亿元增至{sb1}亿元时，{name}达标概率变化最大（从{sp0}到{sp1}）；{tail}。"
+    else:
+        tail = ("no run meets all five at any budget" if allmax == 0 else
+                f"the chance of meeting all five never exceeds {sa} at any budget")
+        text = (f"Raising the yearly budget from {sb0} to {sb1} (100 million yuan) moves {name.lower()} most, from "
+                f"{sp0} to {sp1}; {tail}.")
+    return Caption(text, nums)
+
+
+def mix_ranking(table: pd.DataFrame, lang: str, file: str) -> Caption:
+    """The top-ranked mix, its expected targets met with interval, against the lowest-ranked."""
+    nums: list[dict] = []
+    t = table.sort_values("targets_met_mean", ascending=False).reset_index(drop=True)
+    top, bottom = t.iloc[0], t.iloc[-1]
+    sm = _n(nums, f"{top['targets_met_mean']:.2f}", file, "targets_met_mean", f"scenario={top['scenario']}")
+    sl = _n(nums, f"{top['targets_met_low']:.2f}", file, "targets_met_low", f"scenario={top['scenario']}")
+    sh = _n(nums, f"{top['targets_met_high']:.2f}", file, "targets_met_high", f"scenario={top['scenario']}")
+    sb = _n(nums, f"{bottom['targets_met_mean']:.2f}", file, "targets_met_mean", f"scenario={bottom['scenario']}")
+    s_top, s_bottom = scenario_label(top["scenario"], lang), scenario_label(bottom["scenario"], lang)
+    if lang == "zh":
+        text = (f"“{s_top}”排名第一，预期达成{sm}项目标（95%置信区间{sl}–{sh}），"
+                f"排名最后的“{s_bottom}”为{sb}项。")
+    else:
+        text = (f"{s_top} ranks first with {sm} of the five targets expected to be met (95% interval {sl}–{sh}), "
+                f"against {sb} for {s_bottom}, ranked last.")
+    return Caption(text, nums)
+
+
+def sensitivity(indices: pd.DataFrame, method: str, lang: str, file: str) -> Caption:
+    """The most influential factor for each 2028 indicator."""
+    nums: list[dict] = []
+    col = "ST" if method == "sobol" else "mu_star"
+    parts = []
+    for k in TARGETS:
+        d = indices[indices["output"] == f"value.{k}"].dropna(subset=[col])
+        if d.empty:
+            continue
+        top = d.loc[d[col].idxmax()]
+        parts.append((k, i18n.factor(top["parameter"], lang)))
+        nums.append({"text": top["parameter"], "file": file, "column": col, "row": f"output=value.{k}, largest"})
+    if lang == "zh":
+        body = "；".join(f"{i18n.indicator(k, lang)}主要取决于{f}" for k, f in parts)
+        text = f"{body}。"
+    else:
+        body = "; ".join(f"{i18n.indicator(k, lang).lower()} on {f}" for k, f in parts)
+        text = f"The strongest single influence on each 2028 outcome: {body}."
+    return Caption(text, nums)
+
+
+def calibration(fit: pd.DataFrame, lang: str, file: str) -> Caption:
+    """How many published figures the model's 90% interval covers, and the one furthest outside."""
+    nums: list[dict] = []
+    inside = fit["within_90"].astype(bool)
+    k, n = int(inside.sum()), len(fit)
+    sk = _n(nums, str(k), file, "within_90", "count of True")
+    sn = _n(nums, str(n), file, "within_90", "rows")
+    if k == n:
+        text = (f"全部{sn}项公开统计数据均位于模型90%预测区间内。" if lang == "zh" else
+                f"All {sn} published figures lie inside the model's 90% predictive interval.")
+        return Caption(text, nums)
+    out = fit[~inside].copy()
+    out["miss"] = np.abs(np.log(out["observed"] / out["sim_median"].replace(0, np.nan)))
+    worst = out.loc[out["miss"].idxmax()]
+    label = fit_label(worst.to_dict(), lang)
+    so = _n(nums, f"{worst['observed']:,.4g}", file, "observed", label)
+    sm = _n(nums, f"{worst['sim_median']:,.4g}", file, "sim_median", label)
+    if lang == "zh":
+        text = f"{sn}项公开统计数据中有{sk}项位于模型90%预测区间内；偏离最大的是{label}（公开数据{so}，模型中位数{sm}）。"
+    else:
+        text = (f"{sk} of {sn} published figures lie inside the model's 90% predictive interval; the furthest "
+                f"outside is {label} (published {so}, model median {sm}).")
+    return Caption(text, nums)
+
+
+SCENARIO_ZH = {"no-new-policy": "无新增政策（对照）", "baseline": "基准情景"}
+
+
+def scenario_label(name: str, lang: str) -> str:
+    """Scenario names are identifiers from the files; the counterfactual and the baseline get a Chinese name."""
+    return SCENARIO_ZH.get(name, name) if lang == "zh" else name

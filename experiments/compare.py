@@ -1,0 +1,146 @@
+"""``innosim compare``: several scenarios (instrument mixes) on paired posterior draws and random streams, plus
+the no-new-policy counterfactual when asked, reduced to ``comparison.csv`` and a chart ranking the mixes.
+
+Replicate k of every scenario (and of the counterfactual) uses posterior draw slot k and the streams of
+replicate k, so differences between scenarios are paired run by run. The counterfactual is the first scenario
+with every instrument budget set to zero from 2024 (``policy.budget_scale: 0``): the 2021-2023 history is the
+same and only 拨改投 exit proceeds, which the fund recycles, are spent after 2023.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from calibration.posterior import SHIPPED, Posterior, load_posterior
+from experiments.backends import make_backend
+from experiments.brief_charts import mix_ranking
+from experiments.compare_tables import comparison_table, cost_effectiveness, deadweight_table
+from experiments.compare_worker import CompareContext, run_pair
+from experiments.results import (choose_out_dir, git_commit, now, package_versions, publish, staging_dir,
+                                 write_manifest)
+from experiments.runner import StoreRunner
+from experiments.store import RunStore
+from model.config import Scenario, chain_hash, file_hash, load_scenario
+from model.errors import InputError
+
+RESULTS = Path("results") / "comparisons"
+CF_NAME = "no-new-policy"
+
+
+def _posterior(params: str) -> Posterior | None:
+    if params == "prior":
+        return None
+    if params == "posterior":
+        if SHIPPED.is_file():
+            return load_posterior(SHIPPED)
+        print("innosim: note: no calibrated posterior is shipped; running on prior medians", file=sys.stderr)
+        return None
+    return load_posterior(params)
+
+
+def counterfactual_of(scenario: Scenario) -> Scenario:
+    """The scenario with no new public money from 2024 (instrument options, city and assumptions unchanged)."""
+    policy = scenario.policy.model_copy(update={"budget_scale": 0.0, "mix": None, "from_year": 2024})
+    return scenario.model_copy(update={"name": CF_NAME, "policy": policy,
+                                       "description": f"{scenario.name} without new public money from 2024"})
+
+
+def load_scenarios(paths: list[str], counterfactual: bool) -> list[Scenario]:
+    """Validate every scenario before any run; names must be distinct, and with a counterfactual the scenarios
+    must share city and assumptions (otherwise no single counterfactual pairs them all)."""
+    scenarios = [load_scenario(p) for p in paths]
+    seen: dict[str, str] = {}
+    for p, s in zip(paths, scenarios, strict=True):
+        if s.name in seen:
+            raise InputError(p, "name", f"{s.name!r} is also the name of {seen[s.name]}; compared scenarios need "
+                             "distinct names")
+        if s.name == CF_NAME and counterfactual:
+            raise InputError(p, "name", f"{CF_NAME!r} is reserved for the counterfactual")
+        seen[s.name] = p
+    if counterfactual:
+        first = scenarios[0]
+        for p, s in zip(paths[1:], scenarios[1:], strict=True):
+            if s.city != first.city:
+                raise InputError(p, "city", f"differs from {paths[0]}; --counterfactual needs one city")
+            if s.assumptions != first.assumptions:
+                raise InputError(p, "assumptions", f"differ from {paths[0]}; --counterfactual pairs every scenario "
+                                 "with one no-new-policy run, which needs the same assumptions")
+    return scenarios
+
+
+def run_compare(paths: list[str], replicates: int = 200, seed: int = 20240101, counterfactual: bool = False,
+                out: str | None = None, workers: int = 1, backend: str = "processes", scheduler: str | None = None,
+                params: str = "posterior", progress: bool = True) -> Path:
+    """Run the comparison; returns its results folder."""
+    started, t0 = now(), time.monotonic()
+    if len(paths) < 1:
+        raise InputError("compare", "SCENARIO", "give at least one scenario file")
+    scenarios = load_scenarios(paths, counterfactual)
+    post = _posterior(params)
+    cf = counterfactual_of(scenarios[0]) if counterfactual else None
+    name = "-vs-".join(s.name for s in scenarios[:3]) + ("-etc" if len(scenarios) > 3 else "")
+    final = choose_out_dir(out, name, base=RESULTS)
+    ctx = CompareContext(tuple(scenarios), cf, post, seed)
+    with make_backend(backend, run_pair, ctx, workers, scheduler) as ex:
+        stage = staging_dir(final)
+        try:
+            store = RunStore(stage / "store")
+            with StoreRunner(ex, store, progress, f"compare {name}") as runner:
+                runner.run([(0, k) for k in range(replicates)], f"{replicates} replicates × "
+                           f"{len(scenarios) + (cf is not None)} scenarios")
+            runs = store.read().sort_values("run").reset_index(drop=True)
+            names = [s.name for s in scenarios]
+            table = comparison_table(runs, names, paths, cf is not None, seed)
+            table.to_csv(stage / "comparison.csv", index=False, float_format="%.6g")
+            files = ["comparison.csv"]
+            if cf is not None:
+                cost_effectiveness(runs, names, seed).to_csv(stage / "cost_effectiveness.csv", index=False,
+                                                             float_format="%.6g")
+                deadweight_table(runs, names, seed).to_csv(stage / "deadweight.csv", index=False,
+                                                           float_format="%.6g")
+                files += ["cost_effectiveness.csv", "deadweight.csv"]
+            runs.to_parquet(stage / "runs.parquet", index=False)
+            shutil.rmtree(stage / "store")
+            chart = mix_ranking(table, stage, "en", stem="ranking")
+            write_manifest(stage, {
+                "command": "innosim compare", "status": "complete",
+                "scenario_files": paths, "scenario_chain_sha256": [chain_hash(p) for p in paths],
+                "scenario_sha256": [file_hash(p) for p in paths], "scenarios": names,
+                "counterfactual": (None if cf is None else
+                                   {"name": CF_NAME, "definition": "the first scenario with every instrument budget "
+                                    "zero from 2024; 拨改投 exit proceeds still recycled",
+                                    "based_on": paths[0]}),
+                "replicates": replicates, "seed": seed, "backend": backend, "workers": workers,
+                "parameter_source": "prior medians" if post is None else
+                "posterior: one weighted draw per replicate, shared by every scenario",
+                "posterior_file": str(post.path) if post else None,
+                "posterior_sha256": post.sha256 if post else None,
+                "pairing": "replicate k of every scenario uses posterior draw slot k and the random streams of "
+                           "replicate k",
+                "files": sorted([*files, "runs.parquet", chart.name, chart.with_suffix(".pdf").name,
+                                 "manifest.json"]),
+                "packages": package_versions(), "git_commit": git_commit(),
+                "started": started, "finished": now(), "seconds": round(time.monotonic() - t0, 1),
+            })
+            return publish(stage, final)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+
+
+def format_comparison(table: pd.DataFrame) -> str:
+    """Terminal summary: probability of each target per scenario and the expected number met."""
+    from model.indicators import TARGETS
+
+    cols = ["scenario", "budget_2024_2028_yi"] + [f"p_{k}" for k in TARGETS] + ["p_all", "targets_met_mean"]
+    view = table[cols].copy()
+    for c in cols[2:-1]:
+        view[c] = (100 * view[c]).round(0).astype(int).astype(str) + "%"
+    view["targets_met_mean"] = view["targets_met_mean"].round(2)
+    view["budget_2024_2028_yi"] = view["budget_2024_2028_yi"].round(1)
+    return view.rename(columns=lambda c: c.removeprefix("p_")).to_string(index=False)

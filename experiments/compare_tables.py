@@ -1,0 +1,119 @@
+"""Tables of a comparison, computed from the per-replicate store rows (``s<i>.<name>``, ``cf.<name>``).
+
+Units: money columns ending ``_yi`` are 亿元 (1e8 yuan); cost-effectiveness is in yuan per additional unit
+(firm, 亿元 of R&D or turnover, broker). Stocks are end-2028 values; R&D and turnover gains are summed over
+2024-2028, the years the money is spent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from experiments.compare_worker import ACT, FINAL_YEAR
+from experiments.intervals import mean_interval, ratio_of_means, wilson
+from model.indicators import TARGETS
+from model.instruments.registry import REGISTRY
+
+YI = 1e8
+# gain name -> (store column, unit of one additional unit)
+GAINS = {"tech_firm": (f"tech_enterprises_{FINAL_YEAR}", "firm"),
+         "yi_rd": ("rd_2024_2028", "亿元 R&D 2024-2028"),
+         "yi_turnover": ("turnover_2024_2028", "亿元 turnover 2024-2028"),
+         "broker": (f"tech_brokers_{FINAL_YEAR}", "broker")}
+
+
+def _prefixes(names: list[str], with_cf: bool) -> list[tuple[str, str]]:
+    out = [(f"s{i}.", n) for i, n in enumerate(names)]
+    if with_cf:
+        out.append(("cf.", "no-new-policy"))
+    return out
+
+
+def _row(runs: pd.DataFrame, pre: str) -> dict:
+    n = len(runs)
+    row: dict = {"replicates": n}
+    met_all = np.ones(n, dtype=bool)
+    for k, target in TARGETS.items():
+        met = runs[f"{pre}{k}_{FINAL_YEAR}"].to_numpy() > target
+        met_all &= met
+        lo, hi = wilson(int(met.sum()), n)
+        row.update({f"p_{k}": met.mean(), f"p_{k}_low": lo, f"p_{k}_high": hi})
+    lo, hi = wilson(int(met_all.sum()), n)
+    row.update({"p_all": met_all.mean(), "p_all_low": lo, "p_all_high": hi})
+    m, lo, hi = mean_interval(runs[f"{pre}targets_met"].to_numpy())
+    row.update({"targets_met_mean": m, "targets_met_low": lo, "targets_met_high": hi})
+    for k in TARGETS:
+        v = runs[f"{pre}{k}_{FINAL_YEAR}"].to_numpy()
+        row.update({f"{k}_{FINAL_YEAR}_median": float(np.median(v)), f"{k}_{FINAL_YEAR}_p05": float(np.quantile(v, 0.05)),
+                    f"{k}_{FINAL_YEAR}_p95": float(np.quantile(v, 0.95))})
+    row["spent_2024_2028_yi"] = runs[f"{pre}spent_2024_2028"].mean()
+    invested = runs[f"{pre}equity_invested"].to_numpy()
+    back = runs[f"{pre}equity_returned"].to_numpy()
+    expected = runs[f"{pre}equity_expected"].to_numpy()
+    row.update({"equity_invested_2021_2028_yi": invested.mean(), "equity_returned_by_2028_yi": back.mean(),
+                "equity_expected_after_2028_yi": expected.mean(),
+                "equity_written_off_yi": runs[f"{pre}equity_written_off"].mean(),
+                "equity_recovery_ratio": (back.sum() + expected.sum()) / invested.sum() if invested.sum() else np.nan})
+    return row
+
+
+def comparison_table(runs: pd.DataFrame, names: list[str], files: list[str], with_cf: bool, seed: int) -> pd.DataFrame:
+    """One row per scenario (and the counterfactual): budget, P(each target, all five) with Wilson intervals,
+    expected targets met, 2028 median and 90% band, 拨改投 money back, and — with a counterfactual — the
+    cost per additional unit and each instrument's deadweight share."""
+    rows = []
+    ce = cost_effectiveness(runs, names, seed) if with_cf else None
+    dw = deadweight_table(runs, names, seed) if with_cf else None
+    for pre, name in _prefixes(names, with_cf):
+        row = {"scenario": name, "file": files[int(pre[1:-1])] if pre != "cf." else "",
+               "budget_2024_2028_yi": runs[f"{pre}budget_2024_2028"].mean()}
+        row.update(_row(runs, pre))
+        if ce is not None and pre != "cf.":
+            for rec in ce[ce["scenario"] == name].to_dict("records"):
+                g = rec["gain"]
+                row.update({f"extra_{g}": rec["extra_mean"], f"extra_{g}_low": rec["extra_low"],
+                            f"extra_{g}_high": rec["extra_high"], f"yuan_per_extra_{g}": rec["yuan_per_unit"],
+                            f"yuan_per_extra_{g}_low": rec["yuan_per_unit_low"],
+                            f"yuan_per_extra_{g}_high": rec["yuan_per_unit_high"]})
+        if dw is not None and pre != "cf.":
+            for rec in dw[dw["scenario"] == name].to_dict("records"):
+                k = rec["instrument"]
+                row.update({f"deadweight_{k}": rec["deadweight_share"], f"deadweight_{k}_low": rec["share_low"],
+                            f"deadweight_{k}_high": rec["share_high"]})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def cost_effectiveness(runs: pd.DataFrame, names: list[str], seed: int) -> pd.DataFrame:
+    """Per scenario and gain: mean paired gain over the counterfactual (interval), extra public money 2024-2028
+    (亿元) and yuan per additional unit = mean extra money / mean gain (paired bootstrap interval)."""
+    rows = []
+    for i, name in enumerate(names):
+        cost = (runs[f"s{i}.spent_2024_2028"] - runs["cf.spent_2024_2028"]).to_numpy() * YI
+        for j, (gain, (col, unit)) in enumerate(GAINS.items()):
+            d = (runs[f"s{i}.{col}"] - runs[f"cf.{col}"]).to_numpy()
+            m, lo, hi = mean_interval(d)
+            r, rlo, rhi = ratio_of_means(cost, d, seed + 1000 * i + j)
+            rows.append({"scenario": name, "gain": gain, "unit": unit, "extra_mean": m, "extra_low": lo,
+                         "extra_high": hi, "extra_money_yi": cost.mean() / YI, "yuan_per_unit": r,
+                         "yuan_per_unit_low": rlo, "yuan_per_unit_high": rhi, "replicates": len(d)})
+    return pd.DataFrame(rows)
+
+
+def deadweight_table(runs: pd.DataFrame, names: list[str], seed: int) -> pd.DataFrame:
+    """Per scenario and firm-paid instrument: money paid to matched firms 2024-2028 (亿元) and the share that
+    went to firms that did the paid-for act in the paired counterfactual anyway (bootstrap interval)."""
+    rows = []
+    for i, name in enumerate(names):
+        for j, key in enumerate(ACT):
+            paid = runs[f"s{i}.dwpaid.{key}"].to_numpy()
+            dead = runs[f"s{i}.dw.{key}"].to_numpy()
+            if paid.sum() <= 0:
+                share, lo, hi = np.nan, np.nan, np.nan
+            else:
+                share, lo, hi = ratio_of_means(dead, paid, seed + 7919 * i + j)
+            rows.append({"scenario": name, "instrument": key, "label": REGISTRY[key].label_en, "act": ACT[key],
+                         "paid_to_firms_yi": paid.mean(), "deadweight_yi": dead.mean(),
+                         "deadweight_share": share, "share_low": lo, "share_high": hi})
+    return pd.DataFrame(rows)

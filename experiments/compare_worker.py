@@ -1,0 +1,192 @@
+"""One replicate of a comparison: every scenario and the no-new-policy counterfactual on the same parameter draw
+and the same random streams, reduced to one row of numbers on a worker.
+
+Deadweight needs the recipients of every payment and what the same firms did in the paired counterfactual run,
+so it is computed here, where both runs exist, and only per-instrument sums leave the worker. Firms are matched
+by row: the rows of the firms alive in 2020 are the same in every run; an entrant is matched by its order of entry,
+which is exact while entry counts agree (they diverge only where a policy changes spin-outs or incubator intake).
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass
+
+import numpy as np
+
+from calibration.posterior import Posterior, replicate_parameters
+from experiments.ensemble import Task, indicator_frame, to_annual
+from experiments.sweep_worker import _city
+from model.calendar import FIRST_YEAR, N_QUARTERS, YEARS
+from model.config import Scenario
+from model.indicators import TARGETS
+from model.instruments.base import WAN
+from model.simulation import InnosimModel
+
+YI = 1e8
+PLAN_YEARS = tuple(y for y in YEARS if y >= 2024)
+FINAL_YEAR = YEARS[-1]
+
+# What each instrument pays for, judged on the recipient firm in the paired counterfactual run:
+#  rd           extra R&D of that firm in the paying year (money not matched by extra R&D is deadweight);
+#  rd_increase  the R&D rise the reward pays for (last year over the year before) happened anyway;
+#  hte          the firm holds HTE status at the end of the year anyway;
+#  vc_deal      the firm closed a VC/angel round in that year anyway;
+#  survival     the firm is still alive at the end of the year anyway.
+# Instruments paid to universities, service points or per platform have no firm to compare and no entry here.
+ACT: dict[str, str] = {
+    "key_tech_grants": "rd", "sme_project_support": "rd", "vouchers": "rd", "equity": "rd",
+    "rd_reward": "rd_increase", "hte_award": "hte", "vc_seed_reward": "vc_deal", "loan_subsidy": "survival",
+}
+
+
+@dataclass(frozen=True)
+class CompareContext:
+    """What every worker needs: the scenarios, the counterfactual (or None), the posterior and the seed."""
+
+    scenarios: tuple[Scenario, ...]
+    counterfactual: Scenario | None
+    posterior: Posterior | None
+    seed: int
+
+
+@dataclass
+class Trace:
+    """One run: yearly indicators, ledger arrays, every payment and year-end firm snapshots."""
+
+    annual: dict[str, np.ndarray]
+    budget: np.ndarray  # [instrument, year] yuan, incl. recycled 拨改投 proceeds
+    spent: np.ndarray
+    keys: list[str]
+    invested: np.ndarray  # 拨改投 money put in per year, yuan
+    proceeds: np.ndarray
+    written_off: float
+    expected_after: float
+    payments: list[tuple[str, int, np.ndarray, np.ndarray]]
+    snap: dict[int, dict[str, np.ndarray]]  # year -> column -> array over firm rows
+    min_increase: float  # yuan, the R&D reward's threshold
+
+
+def _snapshot(m: InnosimModel, year: int) -> dict[str, np.ndarray]:
+    f = m.firms
+    first_q = 4 * (year - FIRST_YEAR)
+    return {"rd": f.rd_last_year.copy(), "hte": f.hte.copy(), "survival": f.alive.copy(),
+            "vc_deal": (f.vc_q >= first_q) & (f.vc_q < first_q + 4)}
+
+
+def trace_run(scenario: Scenario, params: dict[str, float], seed: int, replicate: int) -> Trace:
+    """Run one scenario with the payment log on; the model is disposed of before returning."""
+    m = InnosimModel(scenario, params, seed=seed, replicate=replicate, city=_city(scenario.city))
+    try:
+        m.payment_log = []
+        snap = {}
+        for q in range(N_QUARTERS):
+            m.step()
+            if q % 4 == 3:  # after the year is closed: rd_last_year holds this year's R&D
+                snap[FIRST_YEAR + q // 4] = _snapshot(m, FIRST_YEAR + q // 4)
+        data = {k: v.copy() for k, v in m.recorder.data.items()}
+        annual = to_annual(indicator_frame(data, Task(replicate, params)))
+        fund = m.investors.fund
+        led = m.ledger
+        return Trace(annual={c: annual[c].to_numpy() for c in annual.columns}, budget=led.budget.copy(),
+                     spent=led.spent.copy(), keys=list(led.keys), invested=led.invested.copy(),
+                     proceeds=led.proceeds.copy(), written_off=fund.written_off,
+                     expected_after=fund.expected_proceeds(m, N_QUARTERS - 1), payments=m.payment_log,
+                     snap=snap, min_increase=m.instruments["rd_reward"].opt.min_increase_wan * WAN)
+    finally:
+        m.dispose()
+        del m
+
+
+def _plan(values: np.ndarray) -> float:
+    return float(values[[YEARS.index(y) for y in PLAN_YEARS]].sum())
+
+
+def outcomes(t: Trace) -> dict[str, float]:
+    """Per-run numbers of one scenario (亿元 for money, counts otherwise)."""
+    a = t.annual
+    last = int(np.flatnonzero(a["year"] == FINAL_YEAR)[0])
+    plan = np.isin(a["year"], PLAN_YEARS)
+    out = {f"{k}_{FINAL_YEAR}": float(a[k][last]) for k in TARGETS}
+    out["rd_2024_2028"] = float(a["rd_expenditure"][plan].sum())
+    out["turnover_2024_2028"] = float(a["tech_contract_turnover"][plan].sum())
+    out["targets_met"] = float(sum(a[k][last] > v for k, v in TARGETS.items()))
+    out["budget_2024_2028"] = _plan(t.budget.sum(axis=0)) / YI
+    out["spent_2024_2028"] = _plan(t.spent.sum(axis=0)) / YI
+    out["equity_invested"] = float(t.invested.sum()) / YI
+    out["equity_returned"] = float(t.proceeds.sum()) / YI
+    out["equity_written_off"] = t.written_off / YI
+    out["equity_expected"] = t.expected_after / YI
+    for i, k in enumerate(t.keys):
+        out[f"spent.{k}"] = _plan(t.spent[i]) / YI
+    return out
+
+
+def _col(t: Trace, year: int, name: str, ids: np.ndarray) -> np.ndarray:
+    """Snapshot column at ``ids``; rows not yet born that year read as zero / False."""
+    col = t.snap[year][name]
+    out = np.zeros(ids.size, dtype=col.dtype)
+    ok = ids < col.size
+    out[ok] = col[ids[ok]]
+    return out
+
+
+def _acted_anyway(act: str, cf: Trace, year: int, ids: np.ndarray) -> np.ndarray:
+    """Whether each matched recipient did the paid-for act in the counterfactual (binary acts)."""
+    if act == "rd_increase":
+        rise = _col(cf, year - 1, "rd", ids) - _col(cf, year - 2, "rd", ids)
+        return rise >= cf.min_increase
+    return _col(cf, year, act, ids)
+
+
+def deadweight(policy: Trace, cf: Trace) -> dict[str, float]:
+    """Per instrument: yuan paid to matched firms (``dwpaid.<key>``) and the deadweight part (``dw.<key>``), 亿元."""
+    paid = {k: 0.0 for k in ACT}
+    dead = {k: 0.0 for k in ACT}
+    rd_pay: dict[int, list[tuple[str, np.ndarray, np.ndarray]]] = {}
+    for key, year, ids, amount in policy.payments:
+        act = ACT.get(key)
+        if act is None or year not in PLAN_YEARS:
+            continue
+        n_cf = cf.snap[year]["survival"].size
+        ok = ids < n_cf
+        ids, amount = ids[ok], amount[ok]
+        paid[key] += float(amount.sum())
+        if act == "rd":
+            rd_pay.setdefault(year, []).append((key, ids, amount))
+        else:
+            dead[key] += float(amount[_acted_anyway(act, cf, year, ids)].sum())
+    for year, items in rd_pay.items():
+        # A firm's extra R&D is shared among its R&D-paying instruments in proportion to what each paid.
+        n = policy.snap[year]["rd"].size
+        total = np.zeros(n)
+        for _, ids, amount in items:
+            np.add.at(total, ids, amount)
+        extra = policy.snap[year]["rd"] - _col(cf, year, "rd", np.arange(n))
+        covered = np.divide(np.clip(extra, 0.0, total), total, out=np.zeros(n), where=total > 0)
+        for key, ids, amount in items:
+            dead[key] += float(np.sum(amount * (1.0 - covered[ids])))
+    out = {}
+    for k in ACT:
+        out[f"dwpaid.{k}"] = paid[k] / YI
+        out[f"dw.{k}"] = dead[k] / YI
+    return out
+
+
+def run_pair(ctx: CompareContext, point: int, run: int) -> dict:
+    """Store row of replicate ``run``: ``s<i>.<name>`` per scenario, ``cf.<name>`` for the counterfactual."""
+    idx, base = replicate_parameters(ctx.posterior, ctx.seed, run)
+    row: dict = {"point": point, "run": run, "draw": idx}
+    cf = None
+    if ctx.counterfactual is not None:
+        cf = trace_run(ctx.counterfactual, {**base, **ctx.counterfactual.assumptions}, ctx.seed, run)
+        row.update({f"cf.{k}": v for k, v in outcomes(cf).items()})
+    for i, sc in enumerate(ctx.scenarios):
+        t = trace_run(sc, {**base, **sc.assumptions}, ctx.seed, run)
+        row.update({f"s{i}.{k}": v for k, v in outcomes(t).items()})
+        if cf is not None:
+            row.update({f"s{i}.{k}": v for k, v in deadweight(t, cf).items()})
+        del t
+    del cf
+    gc.collect()
+    return row

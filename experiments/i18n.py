@@ -1,0 +1,153 @@
+"""Every word a briefing shows, in English and Chinese: indicator names and units, instrument and parameter
+names, chart titles and axis labels, table headings and the caption sentences (filled in from result tables)."""
+
+from __future__ import annotations
+
+from model.instruments.registry import FAMILIES, REGISTRY
+
+LANGS = ("en", "zh")
+
+# indicator -> (name, unit of the 2028 value, unit for axes)
+INDICATORS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {"tech_enterprises": ("Tech-based enterprises", "firms"),
+           "rd_expenditure": ("Society-wide R&D expenditure", "100 million yuan per year"),
+           "platforms": ("Provincial-and-above S&T platforms", "platforms"),
+           "tech_contract_turnover": ("Technology-contract turnover", "100 million yuan per year"),
+           "tech_brokers": ("Technology brokers", "persons"),
+           "all": ("All five targets", "")},
+    "zh": {"tech_enterprises": ("科技型企业数量", "家"),
+           "rd_expenditure": ("全社会研发经费", "亿元/年"),
+           "platforms": ("省级以上科创平台", "家"),
+           "tech_contract_turnover": ("技术合同成交额", "亿元/年"),
+           "tech_brokers": ("技术经纪人", "名"),
+           "all": ("五项目标全部达成", "")},
+}
+SHORT = {"en": {"tech_enterprises": "Tech firms", "rd_expenditure": "R&D", "platforms": "Platforms",
+                "tech_contract_turnover": "Turnover", "tech_brokers": "Brokers"},
+         "zh": {"tech_enterprises": "科技型企业", "rd_expenditure": "研发经费", "platforms": "科创平台",
+                "tech_contract_turnover": "技术合同", "tech_brokers": "技术经纪人"}}
+# Short unit for numbers in sentences and tables.
+UNIT_SHORT = {"en": {"tech_enterprises": "firms", "rd_expenditure": "100m yuan", "platforms": "platforms",
+                     "tech_contract_turnover": "100m yuan", "tech_brokers": "brokers"},
+              "zh": {"tech_enterprises": "家", "rd_expenditure": "亿元", "platforms": "家",
+                     "tech_contract_turnover": "亿元", "tech_brokers": "名"}}
+
+FAMILY = {"en": {"subsidy": "project grants", "award": "awards", "voucher": "vouchers", "equity": "grant-to-equity",
+                 "finance": "finance", "transfer": "technology transfer"},
+          "zh": {"subsidy": "项目资助", "award": "奖励", "voucher": "创新券", "equity": "拨改投", "finance": "金融支持",
+                 "transfer": "技术转移"}}
+assert set(FAMILY["en"]) == set(FAMILIES)
+
+INSTRUMENT = {"en": {k: c.label_en for k, c in REGISTRY.items()}, "zh": {k: c.label_zh for k, c in REGISTRY.items()}}
+INSTRUMENT["en"]["equity"] = "Grant-to-equity (bo gai tou)"
+
+PARAM_ZH = {
+    "alpha_small": "中小企业资助额外性", "alpha_large": "大企业资助额外性", "s_sat": "资助占比饱和点",
+    "alpha_reward": "奖励对研发的带动", "nu_growth": "研发强度年增长", "p_bunch": "高企门槛下聚集概率",
+    "band_pp": "聚集区间宽度", "rho_relabel": "研发重新归类比例", "p_pass": "高企认定通过率",
+    "p_apply_hte": "高企申报概率", "k_ip_wan": "核心知识产权门槛", "p_register": "科技型中小企业入库概率",
+    "e_voucher_reg": "创新券对入库的拉动", "p_need": "外部研发服务需求", "p_redeem": "创新券兑现率",
+    "add_v": "创新券额外性", "p_tie_persist": "校企联系持续概率", "growth_b": "营收增长离散度",
+    "g_drift": "营收中位增长", "g_innov": "创新成功的增长提升", "zeta": "创新成功率系数",
+    "m_tech": "科技企业退出风险系数", "m_inc": "在孵企业退出风险系数", "g_inc": "孵化增长效应",
+    "birth_rate": "新企业进入率", "p_spin": "高校衍生企业概率", "lambda_u": "高校可转化成果",
+    "contract_sigma": "合同金额离散度", "k_b": "经纪人撮合能力", "theta_sell": "企业技术出售倾向",
+    "h1_share": "上半年登记合同占比", "beta_broker": "经纪人对成交的弹性", "broker_attrition": "经纪人流失率",
+    "trainee_retention": "培训学员留存率", "broker_demand": "服务机构用人需求", "p_platform": "平台创建概率",
+    "e_award": "奖励对平台创建的提升", "national_share": "国家重点实验室占比", "platform_exit": "平台评估淘汰率",
+    "vc_deals": "创投交易数量", "e_seed": "种子奖励对交易的提升", "q_shift": "边际交易质量变化",
+    "m_crowd": "社会资本跟投比例", "R_rec": "拨改投平均回收倍数", "T_exit": "拨改投持有期",
+    "pareto_a": "退出回报尾部参数", "p_list": "高企上市概率", "h_loan": "贴息企业退出风险", "h_vc": "创投支持企业退出风险",
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    "year": {"en": "year", "zh": "年份"},
+    "median": {"en": "median", "zh": "中位数"},
+    "band90": {"en": "90% band", "zh": "90%区间"},
+    "band50": {"en": "50% band", "zh": "50%区间"},
+    "observed": {"en": "observed 2021–2023", "zh": "2021–2023年实际值"},
+    "observed_partial": {"en": "observed (lower bound)", "zh": "实际值（下限）"},
+    "implied_base": {"en": "2023 base implied by the plan", "zh": "规划隐含的2023年基数"},
+    "target_line": {"en": "2028 target > {v}", "zh": "2028年目标 > {v}"},
+    "fan_title": {"en": "{name}: projection to 2028 ({scenario})", "zh": "{name}：至2028年预测（{scenario}）"},
+    "prob_title": {"en": "Probability of meeting each 2028 target", "zh": "2028年各项目标达成概率"},
+    "prob_axis": {"en": "probability of meeting the target (%)", "zh": "达标概率（%）"},
+    "interval95": {"en": "bars: 95% interval", "zh": "误差线：95%置信区间"},
+    "budget_title": {"en": "Budget and the probability of meeting the targets ({sweep})",
+                     "zh": "财政投入与目标达成概率（{sweep}）"},
+    "budget_axis": {"en": "public S&T budget 2024–2028 (100 million yuan per year)",
+                    "zh": "2024–2028年财政科技投入（亿元/年）"},
+    "budget_axis_short": {"en": "budget 2024–2028 (100 million yuan per year)", "zh": "财政科技投入（亿元/年）"},
+    "prob_axis_short": {"en": "chance of meeting the target", "zh": "达标概率"},
+    "shaded95": {"en": "shaded: 95% interval", "zh": "阴影：95%置信区间"},
+    "mix_title": {"en": "Instrument mixes ranked by expected number of targets met",
+                  "zh": "政策组合排序：预期达成目标数"},
+    "mix_axis": {"en": "expected number of the five targets met in 2028", "zh": "2028年预期达成目标数（共5项）"},
+    "mix_cells": {"en": "probability of meeting each target (%)", "zh": "各目标达成概率（%）"},
+    "sens_title": {"en": "What drives the 2028 outcomes ({method})", "zh": "影响2028年结果的主要因素（{method}）"},
+    "sens_axis_sobol": {"en": "total-order Sobol' index (share of variance)", "zh": "总效应Sobol'指数（方差占比）"},
+    "sens_axis_morris": {"en": "Morris μ* (normalised to the largest)", "zh": "Morris μ*（相对最大值）"},
+    "fit_title": {"en": "Calibration: published figures against the model's 90% predictive interval",
+                  "zh": "模型校准：公开统计数据与模型90%预测区间"},
+    "fit_axis": {"en": "published figure ÷ model median", "zh": "公开数据 ÷ 模型中位数"},
+    "fit_inside": {"en": "inside the 90% interval", "zh": "位于90%区间内"},
+    "fit_outside": {"en": "outside", "zh": "位于区间外"},
+    "lever": {"en": "budget for {fam}", "zh": "{fam}预算"},
+    "doc_title": {"en": "innosim briefing: can Qingdao meet its 2028 S&T targets?",
+                  "zh": "innosim 简报：青岛能否实现2028年科技创新目标？"},
+    "key_numbers": {"en": "Key numbers", "zh": "关键数据"},
+    "charts": {"en": "Charts", "zh": "图表"},
+    "limits": {"en": "Assumptions and limits", "zh": "假设与局限"},
+    "sources": {"en": "Results used", "zh": "所用结果"},
+    "generated": {"en": "Generated {when} by innosim from the results folders listed below.",
+                  "zh": "本简报由 innosim 于{when}根据下列结果文件夹生成。"},
+    "col_scenario": {"en": "Scenario", "zh": "情景"},
+    "col_indicator": {"en": "Indicator", "zh": "指标"},
+    "col_target": {"en": "2028 target", "zh": "2028年目标"},
+    "col_median": {"en": "2028 median (90% band)", "zh": "2028年中位数（90%区间）"},
+    "col_p": {"en": "Probability of meeting it (95% interval)", "zh": "达标概率（95%置信区间）"},
+    "col_cost": {"en": "Public money per extra unit vs no new policy (95% interval)",
+                 "zh": "相对无新政策情形的单位新增成本（95%置信区间）"},
+    "col_budget": {"en": "Budget 2024–2028", "zh": "2024–2028年预算"},
+    "not_distinguishable": {"en": "no measurable gain", "zh": "无可测增量"},
+}
+
+
+def t(key: str, lang: str, **kw) -> str:
+    """The text ``key`` in ``lang`` with ``{placeholders}`` filled."""
+    return TEXT[key][lang].format(**kw)
+
+
+def indicator(name: str, lang: str) -> str:
+    return INDICATORS[lang][name][0]
+
+
+def axis_unit(name: str, lang: str) -> str:
+    return INDICATORS[lang][name][1]
+
+
+def factor(name: str, lang: str) -> str:
+    """Display name of a sensitivity factor (a parameter or ``lever.<family>``)."""
+    if name.startswith("lever."):
+        return t("lever", lang, fam=FAMILY[lang][name.split(".", 1)[1]])
+    if lang == "zh":
+        return PARAM_ZH.get(name, name)
+    return name
+
+
+def percent(p: float) -> str:
+    """A probability as a whole percent ('<1%' below 0.5%, '>99%' above 99.5%, except exact 0 and 1)."""
+    if p == 0 or p == 1:
+        return f"{p * 100:.0f}%"
+    if p < 0.005:
+        return "<1%"
+    if p > 0.995:
+        return ">99%"
+    return f"{p * 100:.0f}%"
+
+
+def number(v: float, unit_kind: str) -> str:
+    """Counts with thousands separators; money (亿元) with no decimals above 100, one below."""
+    if unit_kind == "money":
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+    return f"{v:,.0f}"
