@@ -30,7 +30,8 @@ GAIN = {"en": {"tech_firm": ("per extra tech-based enterprise", 1e4, "10k yuan")
                "yi_rd": ("per extra 100m yuan of R&D (2024–28)", 1e4, "10k yuan"),
                "yi_turnover": ("per extra 100m yuan of turnover (2024–28)", 1e4, "10k yuan"),
                "broker": ("per extra broker", 1e4, "10k yuan")},
-        "zh": {"tech_firm": ("每新增一家科技型企业", 1e4, "万元"), "yi_rd": ("每新增1亿元研发经费（2024–28年）", 1e4, "万元"),
+        "zh": {"tech_firm": ("每新增一家科技型企业", 1e4, "万元"),
+               "yi_rd": ("每新增1亿元研发经费（2024–28年）", 1e4, "万元"),
                "yi_turnover": ("每新增1亿元技术合同成交额（2024–28年）", 1e4, "万元"),
                "broker": ("每新增一名技术经纪人", 1e4, "万元")}}
 
@@ -145,14 +146,16 @@ def limits(sources: list[Source], lang: str) -> list[str]:
     out.append("2024–2028年预算取自各情景文件；各项资金的实际拨付额未公开，基准预算为推算值。" if zh else
                "Budgets for 2024–2028 are the scenario files' assumptions; amounts actually paid are not published, "
                "so the baseline budgets are reasoned estimates.")
-    out.append("区间与概率反映模型随机性与参数不确定性，不包括统计数据本身的误差，也不包括模型未涵盖的政策与冲击。" if zh else
+    out.append("区间与概率反映模型随机性与参数不确定性，不包括统计数据本身的误差，"
+               "也不包括模型未涵盖的政策与冲击。" if zh else
                "Bands and probabilities show model randomness and parameter uncertainty across runs; they do not "
                "include errors in the published statistics, or policies and shocks the model leaves out.")
     if any("cost_effectiveness.csv" in s.tables for s in sources):
         out.append("单位成本与“无新增政策”对照情景（2024年起各项预算为零，拨改投退出收益仍循环使用）逐次配对比较；企业数、经纪人数"
                    "按2028年末存量计，研发经费与技术合同成交额按2024–2028年累计增量计。" if zh else
                    "Cost per extra unit is paired run by run against a no-new-policy counterfactual (every budget "
-                   "zero from 2024, grant-to-equity exit proceeds still recycled); firms and brokers are end-2028 stocks, R&D "
+                   "zero from 2024, grant-to-equity exit proceeds still recycled); firms and brokers are end-2028 "
+                   "stocks, R&D "
                    "and turnover gains are summed over 2024–2028.")
     if any("deadweight.csv" in s.tables for s in sources):
         out.append("无谓损失：资金流向的企业在配对对照运行中同样会做所资助之事（增加研发、获得高企认定、获得融资、存活）的份额；"

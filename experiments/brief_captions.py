@@ -139,8 +139,10 @@ def sensitivity(indices: pd.DataFrame, method: str, lang: str, file: str) -> Cap
         if d.empty:
             continue
         top = d.loc[d[col].idxmax()]
-        parts.append((k, i18n.factor(top["parameter"], lang)))
-        nums.append({"text": top["parameter"], "file": file, "column": col, "row": f"output=value.{k}, largest"})
+        shown = i18n.factor(top["parameter"], lang)
+        parts.append((k, shown))
+        nums.append({"text": shown, "file": file, "column": f"parameter with the largest {col}",
+                     "row": f"output=value.{k}, parameter={top['parameter']}"})
     if lang == "zh":
         body = "；".join(f"{i18n.indicator(k, lang)}主要取决于{f}" for k, f in parts)
         text = f"{body}。"
@@ -168,7 +170,8 @@ def calibration(fit: pd.DataFrame, lang: str, file: str) -> Caption:
     so = _n(nums, f"{worst['observed']:,.4g}", file, "observed", label)
     sm = _n(nums, f"{worst['sim_median']:,.4g}", file, "sim_median", label)
     if lang == "zh":
-        text = f"{sn}项公开统计数据中有{sk}项位于模型90%预测区间内；偏离最大的是{label}（公开数据{so}，模型中位数{sm}）。"
+        text = (f"{sn}项公开统计数据中有{sk}项位于模型90%预测区间内；"
+                f"偏离最大的是{label}（公开数据{so}，模型中位数{sm}）。")
     else:
         text = (f"{sk} of {sn} published figures lie inside the model's 90% predictive interval; the furthest "
                 f"outside is {label} (published {so}, model median {sm}).")

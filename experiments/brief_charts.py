@@ -217,8 +217,11 @@ def calibration_fit(fit: pd.DataFrame, lang: str, folder: Path, stem: str) -> Pa
     ax.hlines(y, f["sim_p05"] / med, f["sim_p95"] / med, color=BLUE, lw=6, alpha=0.35)
     ax.axvline(1.0, color=GREY, lw=1)
     inside = f["within_90"].astype(bool).to_numpy()
+    bound = (f["mode"] == "lower_bound").to_numpy() if "mode" in f else np.zeros(len(f), dtype=bool)
     ratio = (f["observed"] / med).to_numpy()
-    ax.plot(ratio[inside], y[inside], "o", color="black", ms=7, label=i18n.t("fit_inside", lang))
+    ax.plot(ratio[inside & ~bound], y[inside & ~bound], "o", color="black", ms=7, label=i18n.t("fit_inside", lang))
+    if bound.any():
+        ax.plot(ratio[bound], y[bound], ">", color=GREY, ms=8, label=i18n.t("fit_bound", lang))
     ax.plot(ratio[~inside], y[~inside], "D", color=RED, ms=7, label=i18n.t("fit_outside", lang))
     ax.set_yticks(y, [fit_label(r, lang) for r in f.to_dict("records")], fontsize=9)
     ax.invert_yaxis()

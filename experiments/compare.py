@@ -21,8 +21,7 @@ from experiments.backends import make_backend
 from experiments.brief_charts import mix_ranking
 from experiments.compare_tables import comparison_table, cost_effectiveness, deadweight_table
 from experiments.compare_worker import CompareContext, run_pair
-from experiments.results import (choose_out_dir, git_commit, now, package_versions, publish, staging_dir,
-                                 write_manifest)
+from experiments.results import choose_out_dir, git_commit, now, package_versions, publish, staging_dir, write_manifest
 from experiments.runner import StoreRunner
 from experiments.store import RunStore
 from model.config import Scenario, chain_hash, file_hash, load_scenario

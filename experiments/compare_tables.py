@@ -45,7 +45,8 @@ def _row(runs: pd.DataFrame, pre: str) -> dict:
     row.update({"targets_met_mean": m, "targets_met_low": lo, "targets_met_high": hi})
     for k in TARGETS:
         v = runs[f"{pre}{k}_{FINAL_YEAR}"].to_numpy()
-        row.update({f"{k}_{FINAL_YEAR}_median": float(np.median(v)), f"{k}_{FINAL_YEAR}_p05": float(np.quantile(v, 0.05)),
+        row.update({f"{k}_{FINAL_YEAR}_median": float(np.median(v)),
+                    f"{k}_{FINAL_YEAR}_p05": float(np.quantile(v, 0.05)),
                     f"{k}_{FINAL_YEAR}_p95": float(np.quantile(v, 0.95))})
     row["spent_2024_2028_yi"] = runs[f"{pre}spent_2024_2028"].mean()
     invested = runs[f"{pre}equity_invested"].to_numpy()

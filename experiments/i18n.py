@@ -57,7 +57,8 @@ PARAM_ZH = {
     "e_award": "奖励对平台创建的提升", "national_share": "国家重点实验室占比", "platform_exit": "平台评估淘汰率",
     "vc_deals": "创投交易数量", "e_seed": "种子奖励对交易的提升", "q_shift": "边际交易质量变化",
     "m_crowd": "社会资本跟投比例", "R_rec": "拨改投平均回收倍数", "T_exit": "拨改投持有期",
-    "pareto_a": "退出回报尾部参数", "p_list": "高企上市概率", "h_loan": "贴息企业退出风险", "h_vc": "创投支持企业退出风险",
+    "pareto_a": "退出回报尾部参数", "p_list": "高企上市概率", "h_loan": "贴息企业退出风险",
+    "h_vc": "创投支持企业退出风险",
 }
 
 TEXT: dict[str, dict[str, str]] = {
@@ -91,6 +92,7 @@ TEXT: dict[str, dict[str, str]] = {
                   "zh": "模型校准：公开统计数据与模型90%预测区间"},
     "fit_axis": {"en": "published figure ÷ model median", "zh": "公开数据 ÷ 模型中位数"},
     "fit_inside": {"en": "inside the 90% interval", "zh": "位于90%区间内"},
+    "fit_bound": {"en": "lower bound (model should lie above)", "zh": "下限（模型应高于此值）"},
     "fit_outside": {"en": "outside", "zh": "位于区间外"},
     "lever": {"en": "budget for {fam}", "zh": "{fam}预算"},
     "doc_title": {"en": "innosim briefing: can Qingdao meet its 2028 S&T targets?",
