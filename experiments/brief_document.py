@@ -119,6 +119,36 @@ class _TextPage:
             plt.close(self.fig)
 
 
+def _table_pages(pdf: PdfPages, title: str, frame: pd.DataFrame, lang: str, rows_per_page: int = 30) -> None:
+    """A table drawn as a real grid, ``rows_per_page`` rows per A4 page, headings wrapped."""
+    width = 16 if lang == "zh" else 22
+    heads = ["\n".join(wrap(str(c), lang, width)) for c in frame.columns]
+    cells = frame.astype(str).to_numpy().tolist()
+    widths = [max(len(str(c)) for c in [h, *frame[col].astype(str)]) for h, col in zip(frame.columns, frame.columns,
+                                                                                       strict=True)]
+    widths = [min(w, 40) for w in widths]
+    total = float(sum(widths))
+    for start in range(0, len(cells), rows_per_page):
+        fig = plt.figure(figsize=A4)
+        fig.text(0.07, 0.95, title + (" (cont.)" if start and lang == "en" else "（续）" if start else ""),
+                 fontsize=12.5, fontweight="bold", va="top")
+        ax = fig.add_axes((0.05, 0.05, 0.9, 0.86))
+        ax.axis("off")
+        chunk = cells[start:start + rows_per_page]
+        tab = ax.table(cellText=chunk, colLabels=heads, colWidths=[w / total for w in widths], loc="upper center",
+                       cellLoc="left", colLoc="left")
+        tab.auto_set_font_size(False)
+        tab.set_fontsize(7.5)
+        tab.scale(1.0, 1.35)
+        for (r, _), cell in tab.get_celld().items():
+            cell.set_edgecolor("#bbbbbb")
+            if r == 0:
+                cell.set_facecolor("#eef3fa")
+                cell.set_height(cell.get_height() * 2.2)
+        pdf.savefig(fig)
+        plt.close(fig)
+
+
 def _pdf_text(path: Path, lang: str, generated: str, tables: list[tuple[str, pd.DataFrame]], limits: list[str],
               sources: list[str]) -> None:
     width = 100
@@ -129,15 +159,6 @@ def _pdf_text(path: Path, lang: str, generated: str, tables: list[tuple[str, pd.
         for ln in wrap(i18n.t("generated", lang, when=generated), lang, width):
             page.line(ln, size=8.5)
         page.line("", size=6)
-        page.line(i18n.t("key_numbers", lang), size=12.5, weight="bold", gap=1.8)
-        for title, frame in tables:
-            page.line(title, size=10.5, weight="bold", gap=1.7)
-            cols = list(frame.columns)
-            for rec in frame.itertuples(index=False):
-                text = " · ".join(f"{c}: {v}" for c, v in zip(cols, rec, strict=True))
-                for j, ln in enumerate(wrap(text, lang, width)):
-                    page.line(ln, size=8.5, x=0.07 if j == 0 else 0.09)
-            page.line("", size=5)
         page.line(i18n.t("limits", lang), size=12.5, weight="bold", gap=1.8)
         for item in limits:
             for j, ln in enumerate(wrap(item, lang, width - 3)):
@@ -148,6 +169,9 @@ def _pdf_text(path: Path, lang: str, generated: str, tables: list[tuple[str, pd.
             for ln in wrap(item, lang, width + 8):
                 page.line(ln, size=7.5)
         page.close()
+        for title, frame in tables:
+            _table_pages(pdf, f"{i18n.t('key_numbers', lang)}: {title}" if lang == "en" else
+                         f"{i18n.t('key_numbers', lang)}：{title}", frame, lang)
 
 
 def _caption_page(path: Path, caption: str, lang: str, lines_at: float) -> None:
@@ -163,6 +187,12 @@ def _caption_page(path: Path, caption: str, lang: str, lines_at: float) -> None:
 def write_pdf(path: Path, lang: str, generated: str, tables: list[tuple[str, pd.DataFrame]], charts: list[Chart],
               limits: list[str], sources: list[str], scratch: Path) -> Path:
     """``briefing.pdf``: text pages, then each chart's vector PDF scaled onto an A4 page above its caption."""
+    with plt.rc_context({"savefig.bbox": "standard"}):  # whole A4 pages, not cropped to their content
+        return _write_pdf(path, lang, generated, tables, charts, limits, sources, scratch)
+
+
+def _write_pdf(path: Path, lang: str, generated: str, tables: list[tuple[str, pd.DataFrame]], charts: list[Chart],
+               limits: list[str], sources: list[str], scratch: Path) -> Path:
     text_pdf = scratch / "text.pdf"
     _pdf_text(text_pdf, lang, generated, tables, limits, sources)
     writer = PdfWriter()
