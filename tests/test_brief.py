@@ -76,7 +76,9 @@ def test_chinese_renders_with_a_cjk_font_and_no_missing_glyphs(briefs):
     assert not [w for w in briefs["zh_warnings"] if "missing from font" in w]
     assert not [w for w in briefs["en_warnings"] if "missing from font" in w]
     html = (briefs["zh"] / "briefing.html").read_text(encoding="utf-8")
-    for word in ("科技型企业数量", "全社会研发经费", "省级以上科创平台", "技术合同成交额", "技术经纪人", "亿元", "假设与局限"):
+    words = ("科技型企业数量", "全社会研发经费", "省级以上科创平台", "技术合同成交额", "技术经纪人", "亿元",
+             "假设与局限")
+    for word in words:
         assert word in html, word
     # The chart PDFs embed the CJK font (not a fallback that would draw empty boxes).
     fonts = set()

@@ -35,7 +35,8 @@ def test_writes_tables_and_chart(comparison):
     for k in (*TARGETS, "all"):
         assert ((t[f"p_{k}_low"] <= t[f"p_{k}"] + 1e-12) & (t[f"p_{k}"] <= t[f"p_{k}_high"] + 1e-12)).all()
     for k in TARGETS:
-        assert (t[f"{k}_2028_p05"] <= t[f"{k}_2028_median"]).all() and (t[f"{k}_2028_median"] <= t[f"{k}_2028_p95"]).all()
+        assert (t[f"{k}_2028_p05"] <= t[f"{k}_2028_median"]).all()
+        assert (t[f"{k}_2028_median"] <= t[f"{k}_2028_p95"]).all()
     assert (t["spent_2024_2028_yi"] <= t["budget_2024_2028_yi"] + 1e-9).all()
     cf = t[t["scenario"] == "no-new-policy"].iloc[0]
     # No new money from 2024: what the counterfactual spends is only recycled 拨改投 proceeds.
