@@ -152,11 +152,13 @@ def limits(sources: list[Source], lang: str) -> list[str]:
                "include errors in the published statistics, or policies and shocks the model leaves out.")
     if any("cost_effectiveness.csv" in s.tables for s in sources):
         out.append("单位成本与“无新增政策”对照情景（2024年起各项预算为零，拨改投退出收益仍循环使用）逐次配对比较；企业数、经纪人数"
-                   "按2028年末存量计，研发经费与技术合同成交额按2024–2028年累计增量计。" if zh else
+                   "按2028年末存量计，研发经费与技术合同成交额按2024–2028年累计增量计；每项单位成本都计入全部新增资金，"
+                   "各项不可相加。" if zh else
                    "Cost per extra unit is paired run by run against a no-new-policy counterfactual (every budget "
                    "zero from 2024, grant-to-equity exit proceeds still recycled); firms and brokers are end-2028 "
                    "stocks, R&D "
-                   "and turnover gains are summed over 2024–2028.")
+                   "and turnover gains are summed over 2024–2028; each cost charges all the extra money to one "
+                   "outcome, so they do not add up.")
     if any("deadweight.csv" in s.tables for s in sources):
         out.append("无谓损失：资金流向的企业在配对对照运行中同样会做所资助之事（增加研发、获得高企认定、获得融资、存活）的份额；"
                    "按企业行号配对，新进入企业的配对为近似。" if zh else
