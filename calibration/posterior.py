@@ -9,6 +9,7 @@ parameter the posterior does not hold from its prior (the nuisance parameters th
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,22 @@ def load_posterior(path: str | Path = SHIPPED) -> Posterior:
             raise InputError(p, c, f"values outside the declared range [{par.low}, {par.high}]")
     sha = hashlib.sha256(p.read_bytes()).hexdigest()
     return Posterior(p, df.drop(columns="weight").reset_index(drop=True), w / w.sum(), sha)
+
+
+def choose_posterior(params: str, relative_to: Path | None = None) -> Posterior | None:
+    """The posterior a command's ``params`` option names: ``prior`` → None (prior medians), ``posterior`` → the
+    shipped one (None, with a note, when none is shipped), else a Parquet path (relative to ``relative_to``)."""
+    if params == "prior":
+        return None
+    if params == "posterior":
+        if SHIPPED.is_file():
+            return load_posterior(SHIPPED)
+        print("innosim: note: no calibrated posterior is shipped; running on prior medians", file=sys.stderr)
+        return None
+    path = Path(params)
+    if relative_to is not None and not path.is_absolute():
+        path = relative_to / path
+    return load_posterior(path)
 
 
 def prior_draw(rng: np.random.Generator, names: list[str] | None = None) -> dict[str, float]:

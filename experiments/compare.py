@@ -10,13 +10,12 @@ same and only 拨改投 exit proceeds, which the fund recycles, are spent after 
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from calibration.posterior import SHIPPED, Posterior, load_posterior
+from calibration.posterior import choose_posterior
 from experiments.backends import make_backend
 from experiments.brief_charts import mix_ranking
 from experiments.compare_tables import comparison_table, cost_effectiveness, deadweight_table
@@ -29,17 +28,6 @@ from model.errors import InputError
 
 RESULTS = Path("results") / "comparisons"
 CF_NAME = "no-new-policy"
-
-
-def _posterior(params: str) -> Posterior | None:
-    if params == "prior":
-        return None
-    if params == "posterior":
-        if SHIPPED.is_file():
-            return load_posterior(SHIPPED)
-        print("innosim: note: no calibrated posterior is shipped; running on prior medians", file=sys.stderr)
-        return None
-    return load_posterior(params)
 
 
 def counterfactual_of(scenario: Scenario) -> Scenario:
@@ -80,7 +68,7 @@ def run_compare(paths: list[str], replicates: int = 200, seed: int = 20240101, c
     if len(paths) < 1:
         raise InputError("compare", "SCENARIO", "give at least one scenario file")
     scenarios = load_scenarios(paths, counterfactual)
-    post = _posterior(params)
+    post = choose_posterior(params)
     cf = counterfactual_of(scenarios[0]) if counterfactual else None
     name = "-vs-".join(s.name for s in scenarios[:3]) + ("-etc" if len(scenarios) > 3 else "")
     final = choose_out_dir(out, name, base=RESULTS)

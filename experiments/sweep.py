@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from calibration.posterior import SHIPPED, Posterior, load_posterior
+from calibration.posterior import Posterior, choose_posterior
 from experiments.backends import make_backend
 from experiments.discovery import discover, inputs
 from experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
@@ -34,19 +33,6 @@ from model.config import chain_hash, file_hash
 from model.errors import InputError
 
 RESULTS = Path("results") / "sweeps"
-
-
-def _posterior(sweep: Sweep) -> Posterior | None:
-    p = sweep.spec.params
-    if p == "prior":
-        return None
-    if p == "posterior":
-        if SHIPPED.is_file():
-            return load_posterior(SHIPPED)
-        print("innosim: note: no calibrated posterior is shipped; running on prior medians", file=sys.stderr)
-        return None
-    path = Path(p) if Path(p).is_absolute() else (sweep.path.parent / p)
-    return load_posterior(path)
 
 
 def _identity(sweep: Sweep, post: Posterior | None) -> dict:
@@ -126,7 +112,7 @@ def run_sweep(path: str | Path, out: str | None = None, backend: str = "processe
     """Run (or continue) the sweep in ``path``; returns its results folder."""
     started, t0 = now(), time.monotonic()
     sweep = load_sweep(path)
-    post = _posterior(sweep)
+    post = choose_posterior(sweep.spec.params, relative_to=sweep.path.parent)
     ident = _identity(sweep, post)
     folder = _folder(sweep, out, resume, ident)
     ctx = SweepContext(tuple(p.scenario for p in sweep.points), post, sweep.spec.seed, sweep.spec.replicates_per_draw)
