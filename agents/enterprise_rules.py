@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.enterprises import LARGE_REVENUE, EnterpriseTable, hte_threshold
+from innosim.agents.enterprises import LARGE_REVENUE, EnterpriseTable, hte_threshold
 
 WAN = 1e4
 PIPE_SPEND_Q = 0.35  # share of received project / investment money spent on R&D each quarter

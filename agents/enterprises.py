@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model.city import CityProfile
+from innosim.model.city import CityProfile
 
 # name -> (dtype, fill value for a new row)
 COLUMNS: dict[str, tuple[type, object]] = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model.city import Incubators as IncProfile
+from innosim.model.city import Incubators as IncProfile
 
 NATIONAL_CAPACITY_FACTOR = 3.0  # a national incubator hosts about three times a municipal one
 UPGRADE_P = 0.015  # yearly chance a municipal incubator is recognised as national (19 -> 23, 2018-2023)

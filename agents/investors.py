@@ -7,8 +7,8 @@ import mesa
 import numpy as np
 from scipy.special import ndtri
 
-from agents.enterprise_rules import annual_hazard
-from model.calendar import year_of
+from innosim.agents.enterprise_rules import annual_hazard
+from innosim.model.calendar import year_of
 
 WAN = 1e4
 DEAL_MEDIAN_WAN = 800.0  # median VC round, 万 yuan (assumption)

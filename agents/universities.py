@@ -6,8 +6,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from agents.technology_market import quarter_share
-from model.city import Universities as UniProfile
+from innosim.agents.technology_market import quarter_share
+from innosim.model.city import Universities as UniProfile
 
 RESULT_DECAY_Q = 0.10  # share of unmatched results that go stale each quarter
 TIE_CONTRACT_Q = 0.05  # quarterly chance that a firm-university tie yields a contract

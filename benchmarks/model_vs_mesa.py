@@ -19,9 +19,9 @@ from pathlib import Path
 
 import mesa
 
-from model.calendar import N_QUARTERS
-from model.config import load_scenario
-from model.simulation import InnosimModel
+from innosim.model.calendar import N_QUARTERS
+from innosim.model.config import load_scenario
+from innosim.model.simulation import InnosimModel
 
 ROOT = Path(__file__).resolve().parent.parent
 

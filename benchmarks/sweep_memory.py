@@ -34,9 +34,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa, pyarrow.parquet as pq
 sys.path.insert(0, sys.argv[1])
-from experiments.store import RunStore
-from experiments.sweep import _outputs
-from experiments.sweep_spec import load_sweep
+from innosim.experiments.store import RunStore
+from innosim.experiments.sweep import _outputs
+from innosim.experiments.sweep_spec import load_sweep
 spec, src, dst, scale = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5])
 sweep = load_sweep(spec)
 rows = RunStore(src / "store").read()
@@ -93,7 +93,7 @@ def main() -> None:
                         "axes: [{field: budget_scale, values: [0.5, 1.0, 2.0, 3.0]}]\n"
                         f"runs: {{draws: {per_point}}}\n", encoding="utf-8")
         out = Path(tmp) / "run"
-        cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(spec), "--out", str(out), "--workers",
+        cmd = [sys.executable, "-m", "innosim.experiments.cli", "sweep", str(spec), "--out", str(out), "--workers",
                str(a.workers), "--quiet"]
         proc = psutil.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         samples = []

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pyabc
 
-from calibration.observation_model import CAL_QUARTERS, Observation, distance, statistic, used
-from calibration.posterior import prior_draw
-from calibration.sampler import SeededMappingSampler, dask_map
-from model.config import Scenario
-from model.parameters import BY_NAME, PARAMETERS
-from model.simulation import InnosimModel
+from innosim.calibration.observation_model import CAL_QUARTERS, Observation, distance, statistic, used
+from innosim.calibration.posterior import prior_draw
+from innosim.calibration.sampler import SeededMappingSampler, dask_map
+from innosim.model.config import Scenario
+from innosim.model.parameters import BY_NAME, PARAMETERS
+from innosim.model.simulation import InnosimModel
 
 DB_NAME = "history.db"
 

@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from calibration.observed import OBSERVED_NAME, points_for  # noqa: E402
-from model.parameters import BY_NAME  # noqa: E402
+from innosim.calibration.observed import OBSERVED_NAME, points_for  # noqa: E402
+from innosim.model.parameters import BY_NAME  # noqa: E402
 
 PANELS = [("hte", "HTE stock", "firms"), ("tech_sme", "Registered tech SMEs (running total)", "firms"),
           ("tech_enterprises", "Tech-based enterprises", "firms"),

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration import abc as A
-from calibration.observation_model import used
-from model.config import load_scenario
-from model.parameters import BY_NAME, prior_medians
+from innosim.calibration import abc as A
+from innosim.calibration.observation_model import used
+from innosim.model.config import load_scenario
+from innosim.model.parameters import BY_NAME, prior_medians
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from calibration.observed import load_observed
-from model.calendar import FIRST_YEAR, index
+from innosim.calibration.observed import load_observed
+from innosim.model.calendar import FIRST_YEAR, index
 
 REL_SD = {"actual": 0.05, "partial": 0.10, "implied_base": 0.25}
 LOWER_BOUND_MARKERS = ("lower bound", "突破", "超")

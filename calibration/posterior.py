@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.errors import InputError
-from model.parameters import BY_NAME, PARAMETERS, prior_medians
-from model.rng import Streams
+from innosim.model.errors import InputError
+from innosim.model.parameters import BY_NAME, PARAMETERS, prior_medians
+from innosim.model.rng import Streams
 
 SHIPPED = Path(__file__).parent / "posterior" / "posterior.parquet"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calibration.observation_model import CAL_QUARTERS, Observation, statistic
-from calibration.posterior import Posterior, replicate_parameters
-from experiments.ensemble import Task, iter_ensemble
-from model.config import Scenario
-from model.indicators import MONEY
+from innosim.calibration.observation_model import CAL_QUARTERS, Observation, statistic
+from innosim.calibration.posterior import Posterior, replicate_parameters
+from innosim.experiments.ensemble import Task, iter_ensemble
+from innosim.model.config import Scenario
+from innosim.model.indicators import MONEY
 
 
 def predictive_runs(scenario: Scenario, post: Posterior, n: int, seed: int, workers: int = 1,

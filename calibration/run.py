@@ -6,15 +6,15 @@ import shutil
 import sys
 from pathlib import Path
 
-from calibration import abc as A
-from calibration.charts import fit_chart, generations_chart, marginals_chart
-from calibration.observation_model import table as obs_table
-from calibration.observation_model import used
-from calibration.posterior import SHIPPED, load_posterior
-from calibration.predictive import actual_coverage, fit_table, predictive_runs
-from experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
-from model.config import file_hash, load_scenario
-from model.errors import InputError
+from innosim.calibration import abc as A
+from innosim.calibration.charts import fit_chart, generations_chart, marginals_chart
+from innosim.calibration.observation_model import table as obs_table
+from innosim.calibration.observation_model import used
+from innosim.calibration.posterior import SHIPPED, load_posterior
+from innosim.calibration.predictive import actual_coverage, fit_table, predictive_runs
+from innosim.experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
+from innosim.model.config import file_hash, load_scenario
+from innosim.model.errors import InputError
 
 
 def calibrate(scenario_path: str, population: int = 200, generations: int = 6, workers: int = 1,
@@ -76,6 +76,6 @@ def calibrate(scenario_path: str, population: int = 200, generations: int = 6, w
 
 
 def scenario_city(scenario):
-    from model.city import load_city
+    from innosim.model.city import load_city
 
     return load_city(scenario.city)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import AbstractContextManager
 
-from model.errors import InputError
+from innosim.model.errors import InputError
 
 Key = tuple[int, int]
 TaskFn = Callable[..., dict]

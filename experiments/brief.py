@@ -14,16 +14,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments import brief_captions as cap
-from experiments import brief_charts as charts
-from experiments import i18n
-from experiments.brief_document import Chart, write_html, write_pdf
-from experiments.brief_sources import Source, load_source, posterior_manifest
-from experiments.house_style import apply
-from experiments.results import choose_out_dir, git_commit, now, package_versions, publish, staging_dir, write_manifest
-from model.errors import InputError
-from model.indicators import TARGETS
-from model.parameters import PARAMETERS
+from innosim.experiments import brief_captions as cap
+from innosim.experiments import brief_charts as charts
+from innosim.experiments import i18n
+from innosim.experiments.brief_document import Chart, write_html, write_pdf
+from innosim.experiments.brief_sources import Source, load_source, posterior_manifest
+from innosim.experiments.house_style import apply
+from innosim.experiments.results import (
+    choose_out_dir,
+    git_commit,
+    now,
+    package_versions,
+    publish,
+    staging_dir,
+    write_manifest,
+)
+from innosim.model.errors import InputError
+from innosim.model.indicators import TARGETS
+from innosim.model.parameters import PARAMETERS
 
 RESULTS = Path("results") / "briefings"
 GAIN = {"en": {"tech_firm": ("per extra tech-based enterprise", 1e4, "10k yuan"),

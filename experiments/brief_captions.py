@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from experiments import i18n
-from experiments.brief_charts import fit_label
-from model.indicators import TARGETS
+from innosim.experiments import i18n
+from innosim.experiments.brief_charts import fit_label
+from innosim.model.indicators import TARGETS
 
 
 @dataclass

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from calibration.observed import points_for
-from experiments import i18n
-from experiments.house_style import BLUE, GREY, RED, SERIES, save
-from model.indicators import TARGETS
+from innosim.calibration.observed import points_for
+from innosim.experiments import i18n
+from innosim.experiments.house_style import BLUE, GREY, RED, SERIES, save
+from innosim.model.indicators import TARGETS
 
 WIDE = (10, 5.6)
 OUTCOMES = (*TARGETS, "all")

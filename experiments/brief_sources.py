@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.errors import InputError
+from innosim.model.errors import InputError
 
 KINDS = {"innosim run": "run", "innosim sweep": "sweep", "innosim sensitivity": "sensitivity",
          "innosim compare": "compare", "innosim calibrate": "calibration"}

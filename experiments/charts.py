@@ -11,8 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from calibration.observed import points_for  # noqa: E402
-from model.indicators import TARGETS  # noqa: E402
+from innosim.calibration.observed import points_for  # noqa: E402
+from innosim.model.indicators import TARGETS  # noqa: E402
 
 LABELS = {
     "tech_enterprises": ("Tech-based enterprises", "firms"),

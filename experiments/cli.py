@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.errors import InputError
+from innosim.model.errors import InputError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(a: argparse.Namespace) -> int:
-    from experiments.run import format_summary, run_scenario
+    from innosim.experiments.run import format_summary, run_scenario
 
     folder = run_scenario(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet, params=a.params)
     annual = pd.read_csv(folder / "annual.csv")
@@ -138,7 +138,7 @@ def _cmd_run(a: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(a: argparse.Namespace) -> int:
-    from calibration.run import calibrate
+    from innosim.calibration.run import calibrate
 
     folder = calibrate(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out, a.seed,
                        a.params, a.resume, a.predictive, a.ship)
@@ -149,7 +149,7 @@ def _cmd_calibrate(a: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(a: argparse.Namespace) -> int:
-    from experiments.sweep import format_probabilities, run_sweep
+    from innosim.experiments.sweep import format_probabilities, run_sweep
 
     if a.scheduler and a.backend != "dask":
         raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
@@ -164,7 +164,7 @@ def _cmd_sweep(a: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(a: argparse.Namespace) -> int:
-    from experiments.sensitivity import run_sensitivity
+    from innosim.experiments.sensitivity import run_sensitivity
 
     if a.scheduler and a.backend != "dask":
         raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
@@ -185,7 +185,7 @@ def _cmd_sensitivity(a: argparse.Namespace) -> int:
 
 
 def _cmd_compare(a: argparse.Namespace) -> int:
-    from experiments.compare import format_comparison, run_compare
+    from innosim.experiments.compare import format_comparison, run_compare
 
     if a.scheduler and a.backend != "dask":
         raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
@@ -201,7 +201,7 @@ def _cmd_compare(a: argparse.Namespace) -> int:
 
 
 def _cmd_brief(a: argparse.Namespace) -> int:
-    from experiments.brief import make_brief
+    from innosim.experiments.brief import make_brief
 
     folder = make_brief(a.results, a.lang, a.out)
     print(f"briefing: {folder / 'briefing.html'}, {folder / 'briefing.pdf'}")
@@ -210,10 +210,10 @@ def _cmd_brief(a: argparse.Namespace) -> int:
 
 
 def _cmd_validate(a: argparse.Namespace) -> int:
-    from model.config import _read_yaml, load_scenario
+    from innosim.model.config import _read_yaml, load_scenario
 
     if "axes" in _read_yaml(Path(a.scenario)):
-        from experiments.sweep_spec import load_sweep
+        from innosim.experiments.sweep_spec import load_sweep
 
         sw = load_sweep(a.scenario)
         spec = sw.spec

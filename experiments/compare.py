@@ -15,16 +15,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from calibration.posterior import choose_posterior
-from experiments.backends import make_backend
-from experiments.brief_charts import mix_ranking
-from experiments.compare_tables import comparison_table, cost_effectiveness, deadweight_table
-from experiments.compare_worker import CompareContext, run_pair
-from experiments.results import choose_out_dir, git_commit, now, package_versions, publish, staging_dir, write_manifest
-from experiments.runner import StoreRunner
-from experiments.store import RunStore
-from model.config import Scenario, chain_hash, file_hash, load_scenario
-from model.errors import InputError
+from innosim.calibration.posterior import choose_posterior
+from innosim.experiments.backends import make_backend
+from innosim.experiments.brief_charts import mix_ranking
+from innosim.experiments.compare_tables import comparison_table, cost_effectiveness, deadweight_table
+from innosim.experiments.compare_worker import CompareContext, run_pair
+from innosim.experiments.results import (
+    choose_out_dir,
+    git_commit,
+    now,
+    package_versions,
+    publish,
+    staging_dir,
+    write_manifest,
+)
+from innosim.experiments.runner import StoreRunner
+from innosim.experiments.store import RunStore
+from innosim.model.config import Scenario, chain_hash, file_hash, load_scenario
+from innosim.model.errors import InputError
 
 RESULTS = Path("results") / "comparisons"
 CF_NAME = "no-new-policy"
@@ -122,7 +130,7 @@ def run_compare(paths: list[str], replicates: int = 200, seed: int = 20240101, c
 
 def format_comparison(table: pd.DataFrame) -> str:
     """Terminal summary: probability of each target per scenario and the expected number met."""
-    from model.indicators import TARGETS
+    from innosim.model.indicators import TARGETS
 
     cols = ["scenario", "budget_2024_2028_yi"] + [f"p_{k}" for k in TARGETS] + ["p_all", "targets_met_mean"]
     view = table[cols].copy()

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from experiments.compare_worker import ACT, FINAL_YEAR
-from experiments.intervals import mean_interval, ratio_of_means, wilson
-from model.indicators import TARGETS
-from model.instruments.registry import REGISTRY
+from innosim.experiments.compare_worker import ACT, FINAL_YEAR
+from innosim.experiments.intervals import mean_interval, ratio_of_means, wilson
+from innosim.model.indicators import TARGETS
+from innosim.model.instruments.registry import REGISTRY
 
 YI = 1e8
 # gain name -> (store column, unit of one additional unit)

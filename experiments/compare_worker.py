@@ -14,14 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calibration.posterior import Posterior, replicate_parameters
-from experiments.ensemble import Task, indicator_frame, to_annual
-from experiments.sweep_worker import _city
-from model.calendar import FIRST_YEAR, N_QUARTERS, YEARS
-from model.config import Scenario
-from model.indicators import TARGETS
-from model.instruments.base import WAN
-from model.simulation import InnosimModel
+from innosim.calibration.posterior import Posterior, replicate_parameters
+from innosim.experiments.ensemble import Task, indicator_frame, to_annual
+from innosim.experiments.sweep_worker import _city
+from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, YEARS
+from innosim.model.config import Scenario
+from innosim.model.indicators import TARGETS
+from innosim.model.instruments.base import WAN
+from innosim.model.simulation import InnosimModel
 
 YI = 1e8
 PLAN_YEARS = tuple(y for y in YEARS if y >= 2024)

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.calendar import N_QUARTERS, label, year_of
-from model.city import CityProfile, load_city
-from model.config import Scenario
-from model.indicators import FLOWS, MONEY, STOCKS
-from model.simulation import InnosimModel
+from innosim.model.calendar import N_QUARTERS, label, year_of
+from innosim.model.city import CityProfile, load_city
+from innosim.model.config import Scenario
+from innosim.model.indicators import FLOWS, MONEY, STOCKS
+from innosim.model.simulation import InnosimModel
 
 YI = 1e8
 

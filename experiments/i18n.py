@@ -3,7 +3,7 @@ names, chart titles and axis labels, table headings and the caption sentences (f
 
 from __future__ import annotations
 
-from model.instruments.registry import FAMILIES, REGISTRY
+from innosim.model.instruments.registry import FAMILIES, REGISTRY
 
 LANGS = ("en", "zh")
 

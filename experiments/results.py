@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.errors import InputError
+from innosim.model.errors import InputError
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "pyyaml", "pyabc", "salib",
             "ema_workbench", "distributed", "mplfonts", "pypdf", "innosim")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from calibration.posterior import SHIPPED, load_posterior, replicate_parameters
-from experiments.charts import fan_charts
-from experiments.ensemble import Task, run_ensemble, to_annual
-from experiments.results import (
+from innosim.calibration.posterior import SHIPPED, load_posterior, replicate_parameters
+from innosim.experiments.charts import fan_charts
+from innosim.experiments.ensemble import Task, run_ensemble, to_annual
+from innosim.experiments.results import (
     choose_out_dir,
     git_commit,
     now,
@@ -22,9 +22,9 @@ from experiments.results import (
     write_manifest,
     write_tables,
 )
-from experiments.targets import summary_table, target_table
-from model.config import YI, chain_hash, file_hash, load_raw, load_scenario
-from model.parameters import prior_medians
+from innosim.experiments.targets import summary_table, target_table
+from innosim.model.config import YI, chain_hash, file_hash, load_raw, load_scenario
+from innosim.model.parameters import prior_medians
 
 
 def parameter_sets(params: str, seed: int, replicates: int) -> tuple[list[Task], dict]:

@@ -22,18 +22,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.posterior import SHIPPED, Posterior, load_posterior
-from experiments.backends import make_backend
-from experiments.ensemble import Task, run_replicate_full, to_annual
-from experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
-from experiments.runner import StoreRunner
-from experiments.sensitivity_engine import Method, analyse, noise_share, sample
-from experiments.sensitivity_space import Factor, fixed_values, posterior_ranges, problem, select, with_levers
-from experiments.store import RunStore
-from model.city import CityProfile, load_city
-from model.config import Scenario, chain_hash, file_hash, load_scenario
-from model.errors import InputError
-from model.indicators import TARGETS
+from innosim.calibration.posterior import SHIPPED, Posterior, load_posterior
+from innosim.experiments.backends import make_backend
+from innosim.experiments.ensemble import Task, run_replicate_full, to_annual
+from innosim.experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
+from innosim.experiments.runner import StoreRunner
+from innosim.experiments.sensitivity_engine import Method, analyse, noise_share, sample
+from innosim.experiments.sensitivity_space import Factor, fixed_values, posterior_ranges, problem, select, with_levers
+from innosim.experiments.store import RunStore
+from innosim.model.city import CityProfile, load_city
+from innosim.model.config import Scenario, chain_hash, file_hash, load_scenario
+from innosim.model.errors import InputError
+from innosim.model.indicators import TARGETS
 
 RESULTS = Path("results") / "sensitivity"
 YEARS_OUT = range(2024, 2029)
@@ -216,7 +216,7 @@ def run_sensitivity(scenario_path: str | Path, method: Method = "morris", n: int
     noise.to_csv(folder / "noise.csv", index=False, float_format="%.6g")
     warn = diagnose(indices, noise, method, n)
     warn.to_csv(folder / "warnings.csv", index=False)
-    from experiments.sensitivity_charts import charts
+    from innosim.experiments.sensitivity_charts import charts
 
     drawn = charts(indices, method, folder, base.name)
     write_manifest(folder, {

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calibration.identifiability import weighted_quantile
-from calibration.posterior import Posterior
-from model.calendar import YEARS
-from model.config import YI, InstrumentSpec, Policy, Scenario
-from model.errors import InputError
-from model.instruments.registry import FAMILIES, REGISTRY
-from model.parameters import BY_NAME, PARAMETERS
+from innosim.calibration.identifiability import weighted_quantile
+from innosim.calibration.posterior import Posterior
+from innosim.model.calendar import YEARS
+from innosim.model.config import YI, InstrumentSpec, Policy, Scenario
+from innosim.model.errors import InputError
+from innosim.model.instruments.registry import FAMILIES, REGISTRY
+from innosim.model.parameters import BY_NAME, PARAMETERS
 
 LEVER_LOW, LEVER_HIGH = 0.5, 2.0
 LEVER_GROUP = "levers"

@@ -19,18 +19,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from calibration.posterior import Posterior, choose_posterior
-from experiments.backends import make_backend
-from experiments.discovery import discover, inputs
-from experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
-from experiments.runner import StoreRunner
-from experiments.store import RunStore
-from experiments.sweep_charts import budget_curve, heatmap
-from experiments.sweep_spec import Sweep, load_sweep
-from experiments.sweep_tables import met_frame, paired_differences, point_frame, precise, probabilities
-from experiments.sweep_worker import SweepContext, run_one
-from model.config import chain_hash, file_hash
-from model.errors import InputError
+from innosim.calibration.posterior import Posterior, choose_posterior
+from innosim.experiments.backends import make_backend
+from innosim.experiments.discovery import discover, inputs
+from innosim.experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
+from innosim.experiments.runner import StoreRunner
+from innosim.experiments.store import RunStore
+from innosim.experiments.sweep_charts import budget_curve, heatmap
+from innosim.experiments.sweep_spec import Sweep, load_sweep
+from innosim.experiments.sweep_tables import met_frame, paired_differences, point_frame, precise, probabilities
+from innosim.experiments.sweep_worker import SweepContext, run_one
+from innosim.model.config import chain_hash, file_hash
+from innosim.model.errors import InputError
 
 RESULTS = Path("results") / "sweeps"
 

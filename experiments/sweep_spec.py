@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from model.calendar import LAST_YEAR
-from model.config import YI, Scenario, _read_yaml, check_name, load_raw, load_scenario
-from model.errors import InputError, format_pydantic
-from model.indicators import TARGETS
-from model.instruments.registry import FAMILIES, REGISTRY
-from model.parameters import BY_NAME
+from innosim.model.calendar import LAST_YEAR
+from innosim.model.config import YI, Scenario, _read_yaml, check_name, load_raw, load_scenario
+from innosim.model.errors import InputError, format_pydantic
+from innosim.model.indicators import TARGETS
+from innosim.model.instruments.registry import FAMILIES, REGISTRY
+from innosim.model.parameters import BY_NAME
 
 OUTCOMES = (*TARGETS, "all")
 

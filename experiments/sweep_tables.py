@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from experiments.intervals import half_width, paired_difference, wilson
-from experiments.store import RunStore
-from experiments.sweep_spec import OUTCOMES, Sweep
-from experiments.targets import TARGET_YEAR
-from model.indicators import TARGETS
+from innosim.experiments.intervals import half_width, paired_difference, wilson
+from innosim.experiments.store import RunStore
+from innosim.experiments.sweep_spec import OUTCOMES, Sweep
+from innosim.experiments.targets import TARGET_YEAR
+from innosim.model.indicators import TARGETS
 
 
 def met_frame(store: RunStore, limits: dict[int, int] | None = None) -> pd.DataFrame:

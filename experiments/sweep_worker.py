@@ -10,11 +10,11 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 
-from calibration.posterior import Posterior, replicate_parameters
-from experiments.ensemble import Task, run_replicate_full, to_annual
-from model.city import CityProfile, load_city
-from model.config import Scenario
-from model.indicators import TARGETS
+from innosim.calibration.posterior import Posterior, replicate_parameters
+from innosim.experiments.ensemble import Task, run_replicate_full, to_annual
+from innosim.model.city import CityProfile, load_city
+from innosim.model.config import Scenario
+from innosim.model.indicators import TARGETS
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from experiments.intervals import wilson
-from model.indicators import TARGETS
+from innosim.experiments.intervals import wilson
+from innosim.model.indicators import TARGETS
 
 TARGET_YEAR = 2028
 

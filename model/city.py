@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.errors import InputError, format_pydantic
+from innosim.model.errors import InputError, format_pydantic
 
 
 class Strict(BaseModel):
@@ -123,7 +123,7 @@ def _numeric_paths(profile: CityProfile) -> list[str]:
 
 @lru_cache(maxsize=16)
 def _load_cached(path: str, mtime: float) -> CityProfile:
-    from model.config import _read_yaml
+    from innosim.model.config import _read_yaml
 
     data = _read_yaml(Path(path))
     try:

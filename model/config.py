@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from model.calendar import FIRST_YEAR, LAST_YEAR, YEARS
-from model.errors import InputError, format_pydantic
-from model.instruments.registry import FAMILIES, REGISTRY
-from model.parameters import BY_NAME
+from innosim.model.calendar import FIRST_YEAR, LAST_YEAR, YEARS
+from innosim.model.errors import InputError, format_pydantic
+from innosim.model.instruments.registry import FAMILIES, REGISTRY
+from innosim.model.parameters import BY_NAME
 
 YI = 1e8  # yuan per 亿元
 
@@ -218,7 +218,7 @@ def load_scenario(path: str | Path) -> Scenario:
         scen = Scenario(**data)
     except ValidationError as e:
         raise format_pydantic(path, e) from None
-    from model.city import load_city  # late import: the city module is independent of scenarios
+    from innosim.model.city import load_city  # late import: the city module is independent of scenarios
 
     load_city(scen.city)
     return scen

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.calendar import N_QUARTERS
+from innosim.model.calendar import N_QUARTERS
 
 # The five 2028 targets (BRIEF §2): indicator -> (target value, unit for tables)
 TARGETS: dict[str, float] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.calendar import FIRST_YEAR, YEARS
+from innosim.model.calendar import FIRST_YEAR, YEARS
 
 
 class BudgetExceeded(RuntimeError):

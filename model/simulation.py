@@ -20,22 +20,22 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from agents import enterprise_rules as rules
-from agents.brokers import BrokerPool
-from agents.enterprises import EnterpriseAgent, synthesise
-from agents.incubators import IncubatorNetwork
-from agents.investors import InvestorSector
-from agents.platforms import PlatformRegistry
-from agents.technology_market import firm_contracts
-from agents.universities import UniversitySector
-from model.calendar import FIRST_YEAR, N_QUARTERS, year_of
-from model.city import CityProfile, load_city
-from model.config import Scenario
-from model.indicators import Recorder, empty_flows
-from model.instruments.registry import REGISTRY
-from model.ledger import Ledger
-from model.parameters import resolve
-from model.rng import Streams
+from innosim.agents import enterprise_rules as rules
+from innosim.agents.brokers import BrokerPool
+from innosim.agents.enterprises import EnterpriseAgent, synthesise
+from innosim.agents.incubators import IncubatorNetwork
+from innosim.agents.investors import InvestorSector
+from innosim.agents.platforms import PlatformRegistry
+from innosim.agents.technology_market import firm_contracts
+from innosim.agents.universities import UniversitySector
+from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, year_of
+from innosim.model.city import CityProfile, load_city
+from innosim.model.config import Scenario
+from innosim.model.indicators import Recorder, empty_flows
+from innosim.model.instruments.registry import REGISTRY
+from innosim.model.ledger import Ledger
+from innosim.model.parameters import resolve
+from innosim.model.rng import Streams
 
 
 class InnosimModel(mesa.Model):

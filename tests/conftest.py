@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from model.config import load_scenario
-from model.parameters import prior_medians
+from innosim.model.config import load_scenario
+from innosim.model.parameters import prior_medians
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -27,7 +27,7 @@ def medians():
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``innosim`` as a user would (a fresh interpreter), capturing output."""
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "innosim.experiments.cli", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=600)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments.ensemble import Task, run_replicate, to_annual
-from model.config import load_scenario
-from model.parameters import prior_medians
+from innosim.experiments.ensemble import Task, run_replicate, to_annual
+from innosim.model.config import load_scenario
+from innosim.model.parameters import prior_medians
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE_FILE = ROOT / "tests" / "baselines" / "baseline.json"

@@ -13,14 +13,14 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from experiments import house_style, i18n
-from experiments.brief import make_brief
-from experiments.brief_captions import money_or_count
-from experiments.compare import run_compare
-from experiments.run import run_scenario
-from experiments.sensitivity import run_sensitivity
-from experiments.sweep import run_sweep
-from model.indicators import TARGETS
+from innosim.experiments import house_style, i18n
+from innosim.experiments.brief import make_brief
+from innosim.experiments.brief_captions import money_or_count
+from innosim.experiments.compare import run_compare
+from innosim.experiments.run import run_scenario
+from innosim.experiments.sensitivity import run_sensitivity
+from innosim.experiments.sweep import run_sweep
+from innosim.model.indicators import TARGETS
 from tests.conftest import ROOT, cli
 
 BASE = str(ROOT / "scenarios" / "baseline.yaml")
@@ -93,7 +93,7 @@ def test_every_text_has_both_languages():
         assert set(texts) == set(i18n.LANGS), key
     for lang in i18n.LANGS:
         assert set(i18n.INDICATORS[lang]) == {*TARGETS, "all"}
-    from model.parameters import PARAMETERS
+    from innosim.model.parameters import PARAMETERS
 
     assert {p.name for p in PARAMETERS} <= set(i18n.PARAM_ZH)
 

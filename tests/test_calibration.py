@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import abc as A
-from calibration.observation_model import Observation, distance, observations, statistic, used
-from calibration.posterior import Posterior, load_posterior, replicate_parameters
-from model.errors import InputError
-from model.parameters import prior_medians
+from innosim.calibration import abc as A
+from innosim.calibration.observation_model import Observation, distance, observations, statistic, used
+from innosim.calibration.posterior import Posterior, load_posterior, replicate_parameters
+from innosim.model.errors import InputError
+from innosim.model.parameters import prior_medians
 
 
 def test_every_row_classified_and_targets_never_used():
@@ -91,7 +91,7 @@ def test_identifiability_recovers_known_parameters(baseline, tmp_path):
     obs, sim = _synthetic(baseline, truth, seed=123, replicates=5)
     fixed = {k: v for k, v in prior_medians().items() if k not in truth}
     post = _calibrate(baseline, list(truth), fixed, obs, sim, tmp_path, workers=2, generations=4, population=60)
-    from calibration.identifiability import weighted_quantile
+    from innosim.calibration.identifiability import weighted_quantile
 
     for name, value in truth.items():
         x, w = post[name].to_numpy(), post["weight"].to_numpy()
@@ -126,8 +126,8 @@ def test_replicate_draws_are_paired_and_seeded():
 
 def test_shipped_posterior_meets_the_quality_bar():
     """At least 80% of the 2021-2023 `actual` figures inside the shipped posterior's 90% predictive band."""
-    from calibration.posterior import SHIPPED
-    from calibration.predictive import actual_coverage
+    from innosim.calibration.posterior import SHIPPED
+    from innosim.calibration.predictive import actual_coverage
 
     post = load_posterior()
     assert set(post.names) <= set(A.BY_NAME) and len(post.weights) > 0

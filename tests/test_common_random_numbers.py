@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config import load_scenario
-from model.simulation import InnosimModel
+from innosim.model.config import load_scenario
+from innosim.model.simulation import InnosimModel
 from tests.conftest import write_scenario
 
 BASE = """
@@ -55,7 +55,7 @@ def test_instrument_draws_do_not_shift_other_processes(tmp_path):
 
 def test_stream_draws_are_per_slot():
     """Firm i gets the same uniform however many firms exist (the basis of paired comparisons)."""
-    from model.rng import Streams
+    from innosim.model.rng import Streams
 
     s = Streams(1, 4)
     short = s.get("growth", 5).random(1000)

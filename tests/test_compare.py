@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.compare import counterfactual_of, run_compare
-from experiments.compare_worker import ACT, Trace, deadweight
-from experiments.run import run_scenario
-from model.config import load_scenario
-from model.indicators import TARGETS
+from innosim.experiments.compare import counterfactual_of, run_compare
+from innosim.experiments.compare_worker import ACT, Trace, deadweight
+from innosim.experiments.run import run_scenario
+from innosim.model.config import load_scenario
+from innosim.model.indicators import TARGETS
 from tests.conftest import ROOT, cli, write_scenario
 
 BASE = str(ROOT / "scenarios" / "baseline.yaml")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.ensemble import Task, run_ensemble
-from model.simulation import InnosimModel
+from innosim.experiments.ensemble import Task, run_ensemble
+from innosim.model.simulation import InnosimModel
 from tests.conftest import cli
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from model.config import Scenario
-from model.instruments.registry import REGISTRY
-from model.simulation import InnosimModel
+from innosim.model.config import Scenario
+from innosim.model.instruments.registry import REGISTRY
+from innosim.model.simulation import InnosimModel
 from tests.conftest import SCENARIOS, spy_effect
 
 CITY = str(SCENARIOS / "cities" / "qingdao.yaml")

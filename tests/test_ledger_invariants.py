@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.config import Scenario
-from model.instruments.registry import REGISTRY
-from model.ledger import BudgetExceeded, Ledger
-from model.simulation import InnosimModel
+from innosim.model.config import Scenario
+from innosim.model.instruments.registry import REGISTRY
+from innosim.model.ledger import BudgetExceeded, Ledger
+from innosim.model.simulation import InnosimModel
 from tests.conftest import SCENARIOS
 
 CITY = str(SCENARIOS / "cities" / "qingdao.yaml")

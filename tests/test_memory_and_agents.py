@@ -10,8 +10,8 @@ import weakref
 import mesa
 import numpy as np
 
-from experiments.ensemble import Task, run_replicate
-from model.simulation import InnosimModel
+from innosim.experiments.ensemble import Task, run_replicate
+from innosim.model.simulation import InnosimModel
 
 
 def _models_in_mesa_registry() -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.config import load_scenario
-from model.simulation import InnosimModel
+from innosim.model.config import load_scenario
+from innosim.model.simulation import InnosimModel
 from tests.conftest import SCENARIOS, cli
 
 SHIPPED = sorted(p.name for p in SCENARIOS.glob("*.yaml"))

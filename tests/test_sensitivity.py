@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.posterior import SHIPPED, load_posterior
-from experiments.sensitivity import diagnose, run_sensitivity
-from experiments.sensitivity_engine import analyse_callable, design_size, noise_share, sample
-from experiments.sensitivity_space import all_factors, posterior_ranges, problem, select, with_levers
-from model.calendar import YEARS
-from model.instruments.registry import REGISTRY
-from model.parameters import BY_NAME
+from innosim.calibration.posterior import SHIPPED, load_posterior
+from innosim.experiments.sensitivity import diagnose, run_sensitivity
+from innosim.experiments.sensitivity_engine import analyse_callable, design_size, noise_share, sample
+from innosim.experiments.sensitivity_space import all_factors, posterior_ranges, problem, select, with_levers
+from innosim.model.calendar import YEARS
+from innosim.model.instruments.registry import REGISTRY
+from innosim.model.parameters import BY_NAME
 from tests.conftest import ROOT, cli
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

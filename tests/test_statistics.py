@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config import Scenario
-from model.simulation import InnosimModel
+from innosim.model.config import Scenario
+from innosim.model.simulation import InnosimModel
 from tests.conftest import SCENARIOS, spy_effect
 
 CITY = str(SCENARIOS / "cities" / "qingdao.yaml")
@@ -43,7 +43,7 @@ def test_hte_pass_rate_matches_p_pass(baseline):
 
 def test_exit_hazard_of_young_firms_matches_the_table(baseline):
     """Year-3 firms without status, loans, VC or incubation exit at about 10%/yr (SAIC 2013 peak)."""
-    from agents.enterprise_rules import HAZARD_BY_AGE
+    from innosim.agents.enterprise_rules import HAZARD_BY_AGE
 
     m = InnosimModel(baseline, seed=6)
     at_risk, died = 0, 0

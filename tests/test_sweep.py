@@ -14,15 +14,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from calibration.posterior import SHIPPED, load_posterior
-from experiments.ensemble import run_replicate, to_annual
-from experiments.intervals import half_width
-from experiments.run import parameter_sets
-from experiments.store import RunStore
-from experiments.sweep import run_sweep
-from experiments.sweep_spec import OUTCOMES, load_sweep
-from experiments.sweep_tables import met_frame
-from experiments.sweep_worker import SweepContext, run_one
+from innosim.calibration.posterior import SHIPPED, load_posterior
+from innosim.experiments.ensemble import run_replicate, to_annual
+from innosim.experiments.intervals import half_width
+from innosim.experiments.run import parameter_sets
+from innosim.experiments.store import RunStore
+from innosim.experiments.sweep import run_sweep
+from innosim.experiments.sweep_spec import OUTCOMES, load_sweep
+from innosim.experiments.sweep_tables import met_frame
+from innosim.experiments.sweep_worker import SweepContext, run_one
 from tests.conftest import ROOT, cli
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -113,7 +113,7 @@ def test_one_worker_equals_two(processes_run, tmp_path):
 def test_kill_and_resume_equals_uninterrupted(processes_run, tmp_path):
     spec = tiny(tmp_path)
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(spec), "--out", str(out), "--flush-every", "2",
+    cmd = [sys.executable, "-m", "innosim.experiments.cli", "sweep", str(spec), "--out", str(out), "--flush-every", "2",
            "--quiet"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.intervals import half_width, paired_difference, wilson
-from experiments.sweep_spec import load_sweep
-from experiments.sweep_tables import _neighbour_pairs, paired_differences, probabilities
-from model.calendar import YEARS
+from innosim.experiments.intervals import half_width, paired_difference, wilson
+from innosim.experiments.sweep_spec import load_sweep
+from innosim.experiments.sweep_tables import _neighbour_pairs, paired_differences, probabilities
+from innosim.model.calendar import YEARS
 from tests.conftest import ROOT
 
 Z = 1.959963984540054  # the 97.5% standard normal quantile

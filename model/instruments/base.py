@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from model.calendar import quarter_of, year_of
+from innosim.model.calendar import quarter_of, year_of
 
 if TYPE_CHECKING:
-    from model.simulation import InnosimModel
+    from innosim.model.simulation import InnosimModel
 
 WAN = 1e4  # yuan per 万
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, model_validator
 
-from model.instruments.base import WAN, Instrument, Options, fund_rd
+from innosim.model.instruments.base import WAN, Instrument, Options, fund_rd
 
 
 class EquityOptions(Options):

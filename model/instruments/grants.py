@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from model.instruments.base import WAN, Instrument, Options, fund_rd, merit_order
+from innosim.model.instruments.base import WAN, Instrument, Options, fund_rd, merit_order
 
 
 class KeyTechOptions(Options):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from model.instruments.awards import HTEAward, PlatformAwards, RDReward
-from model.instruments.base import Instrument
-from model.instruments.equity import Equity
-from model.instruments.finance import LoanSubsidy, VCSeedReward
-from model.instruments.grants import KeyTechGrants, NSFFund, PilotPlatforms, SMEProjectSupport
-from model.instruments.transfer import TransferSupport
-from model.instruments.vouchers import Vouchers
+from innosim.model.instruments.awards import HTEAward, PlatformAwards, RDReward
+from innosim.model.instruments.base import Instrument
+from innosim.model.instruments.equity import Equity
+from innosim.model.instruments.finance import LoanSubsidy, VCSeedReward
+from innosim.model.instruments.grants import KeyTechGrants, NSFFund, PilotPlatforms, SMEProjectSupport
+from innosim.model.instruments.transfer import TransferSupport
+from innosim.model.instruments.vouchers import Vouchers
 
 REGISTRY: dict[str, type[Instrument]] = {
     cls.key: cls

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from model.instruments.base import WAN, Instrument, Options
+from innosim.model.instruments.base import WAN, Instrument, Options
 
 
 class TransferOptions(Options):
