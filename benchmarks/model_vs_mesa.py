@@ -20,7 +20,7 @@ from pathlib import Path
 import mesa
 
 from innosim.model.calendar import N_QUARTERS
-from innosim.model.config import load_scenario
+from innosim.model.scenario_files import load_scenario
 from innosim.model.simulation import InnosimModel
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,9 +20,10 @@ import pyabc
 from innosim.calibration.observation_model import CAL_QUARTERS, Observation, distance, statistic, used
 from innosim.calibration.posterior import prior_draw
 from innosim.calibration.sampler import SeededMappingSampler, dask_map
-from innosim.model.config import Scenario
+from innosim.model.city import load_city
 from innosim.model.parameters import BY_NAME, PARAMETERS
-from innosim.model.simulation import InnosimModel
+from innosim.model.run import run_one
+from innosim.model.scenario import Scenario
 
 DB_NAME = "history.db"
 
@@ -54,12 +55,8 @@ def to_value(name: str, coordinate: float) -> float:
 def simulate_statistics(scenario: Scenario, params: dict[str, float], seed: int, replicate: int,
                         obs: list[Observation]) -> dict[str, float]:
     """One run through 2024 -> the statistic of every used observation, keyed by observation key."""
-    m = InnosimModel(scenario, params, seed=seed, replicate=replicate)
-    try:
-        data = m.run(CAL_QUARTERS)
-    finally:
-        m.dispose()
-    c = m.city
+    data = run_one(scenario, params, seed, replicate, quarters=CAL_QUARTERS).quarterly
+    c = load_city(scenario.city)
     initial_rd = c.enterprises.rd_total_yi + c.universities.rd_total_yi
     return {o.key: statistic(o.stat, data, initial_rd) for o in obs}
 

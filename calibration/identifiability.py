@@ -19,8 +19,8 @@ import pandas as pd
 
 from innosim.calibration import abc as A
 from innosim.calibration.observation_model import used
-from innosim.model.config import load_scenario
 from innosim.model.parameters import BY_NAME, prior_medians
+from innosim.model.scenario_files import load_scenario
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:

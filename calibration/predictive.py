@@ -8,8 +8,8 @@ import pandas as pd
 from innosim.calibration.observation_model import CAL_QUARTERS, Observation, statistic
 from innosim.calibration.posterior import Posterior, replicate_parameters
 from innosim.experiments.ensemble import Task, iter_ensemble
-from innosim.model.config import Scenario
 from innosim.model.indicators import MONEY
+from innosim.model.scenario import Scenario
 
 
 def predictive_runs(scenario: Scenario, post: Posterior, n: int, seed: int, workers: int = 1,

@@ -13,8 +13,8 @@ from innosim.calibration.observation_model import used
 from innosim.calibration.posterior import SHIPPED, load_posterior
 from innosim.calibration.predictive import actual_coverage, fit_table, predictive_runs
 from innosim.experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
-from innosim.model.config import file_hash, load_scenario
 from innosim.model.errors import InputError
+from innosim.model.scenario_files import file_hash, load_scenario
 
 
 def calibrate(scenario_path: str, population: int = 200, generations: int = 6, workers: int = 1,

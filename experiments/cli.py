@@ -210,9 +210,11 @@ def _cmd_brief(a: argparse.Namespace) -> int:
 
 
 def _cmd_validate(a: argparse.Namespace) -> int:
-    from innosim.model.config import _read_yaml, load_scenario
+    from innosim.model.policy import total_yi
+    from innosim.model.scenario_files import load_scenario
+    from innosim.model.yaml_files import read_yaml
 
-    if "axes" in _read_yaml(Path(a.scenario)):
+    if "axes" in read_yaml(Path(a.scenario)):
         from innosim.experiments.sweep_spec import load_sweep
 
         sw = load_sweep(a.scenario)
@@ -224,7 +226,7 @@ def _cmd_validate(a: argparse.Namespace) -> int:
               f"({', '.join(sw.axis_fields)}), {runs}")
         return 0
     s = load_scenario(a.scenario)
-    total = sum(sum(d.values()) for d in s.budgets_yuan().values()) / 1e8
+    total = total_yi(s)
     print(f"{a.scenario}: ok — scenario '{s.name}', city {Path(s.city).name}, "
           f"{len(s.instruments)} instruments budgeted, {total:.2f} 亿元 over 2021-2028")
     return 0

@@ -31,8 +31,11 @@ from innosim.experiments.results import (
 )
 from innosim.experiments.runner import StoreRunner
 from innosim.experiments.store import RunStore
-from innosim.model.config import Scenario, chain_hash, file_hash, load_scenario
+from innosim.model.city import load_city
 from innosim.model.errors import InputError
+from innosim.model.policy import without_new_money
+from innosim.model.scenario import Scenario
+from innosim.model.scenario_files import file_hash, load_scenario, load_scenario_file
 
 RESULTS = Path("results") / "comparisons"
 CF_NAME = "no-new-policy"
@@ -40,9 +43,8 @@ CF_NAME = "no-new-policy"
 
 def counterfactual_of(scenario: Scenario) -> Scenario:
     """The scenario with no new public money from 2024 (instrument options, city and assumptions unchanged)."""
-    policy = scenario.policy.model_copy(update={"budget_scale": 0.0, "mix": None, "from_year": 2024})
-    return scenario.model_copy(update={"name": CF_NAME, "policy": policy,
-                                       "description": f"{scenario.name} without new public money from 2024"})
+    start = load_city(scenario.city).plan.start_year
+    return without_new_money(scenario, start, CF_NAME, f"{scenario.name} without new public money from {start}")
 
 
 def load_scenarios(paths: list[str], counterfactual: bool) -> list[Scenario]:
@@ -104,7 +106,7 @@ def run_compare(paths: list[str], replicates: int = 200, seed: int = 20240101, c
             chart = mix_ranking(table, stage, "en", stem="ranking")
             write_manifest(stage, {
                 "command": "innosim compare", "status": "complete",
-                "scenario_files": paths, "scenario_chain_sha256": [chain_hash(p) for p in paths],
+                "scenario_files": paths, "scenario_chain_sha256": [load_scenario_file(p).chain_sha256 for p in paths],
                 "scenario_sha256": [file_hash(p) for p in paths], "scenarios": names,
                 "counterfactual": (None if cf is None else
                                    {"name": CF_NAME, "definition": "the first scenario with every instrument budget "

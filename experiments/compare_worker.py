@@ -18,9 +18,10 @@ from innosim.calibration.posterior import Posterior, replicate_parameters
 from innosim.experiments.ensemble import Task, indicator_frame, to_annual
 from innosim.experiments.sweep_worker import _city
 from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, YEARS
-from innosim.model.config import Scenario
 from innosim.model.indicators import TARGETS
 from innosim.model.instruments.base import WAN
+from innosim.model.run import PaymentLog, run_one
+from innosim.model.scenario import Scenario
 from innosim.model.simulation import InnosimModel
 
 YI = 1e8
@@ -67,35 +68,59 @@ class Trace:
     min_increase: float  # yuan, the R&D reward's threshold
 
 
-def _snapshot(m: InnosimModel, year: int) -> dict[str, np.ndarray]:
-    f = m.firms
-    first_q = 4 * (year - FIRST_YEAR)
-    return {"rd": f.rd_last_year.copy(), "hte": f.hte.copy(), "survival": f.alive.copy(),
-            "vc_deal": (f.vc_q >= first_q) & (f.vc_q < first_q + 4)}
+class YearEndSnapshots:
+    """Probe: firm columns deadweight needs, copied after each year is closed (``rd_last_year`` = that year's R&D)."""
+
+    name = "snapshots"
+
+    def __init__(self) -> None:
+        self.snap: dict[int, dict[str, np.ndarray]] = {}
+
+    def start(self, model: InnosimModel) -> None:
+        return None
+
+    def after_quarter(self, model: InnosimModel, q: int) -> None:
+        if q % 4 != 3:
+            return
+        year = FIRST_YEAR + q // 4
+        f = model.firms
+        first_q = 4 * (year - FIRST_YEAR)
+        self.snap[year] = {"rd": f.rd_last_year.copy(), "hte": f.hte.copy(), "survival": f.alive.copy(),
+                           "vc_deal": (f.vc_q >= first_q) & (f.vc_q < first_q + 4)}
+
+    def finish(self, model: InnosimModel) -> dict[int, dict[str, np.ndarray]]:
+        return self.snap
+
+
+class FinalAccounts:
+    """Probe: the ledger arrays and the 拨改投 fund's position at the end of the run."""
+
+    name = "accounts"
+
+    def start(self, model: InnosimModel) -> None:
+        return None
+
+    def after_quarter(self, model: InnosimModel, q: int) -> None:
+        return None
+
+    def finish(self, model: InnosimModel) -> dict:
+        fund, led = model.investors.fund, model.ledger
+        return {"budget": led.budget.copy(), "spent": led.spent.copy(), "keys": list(led.keys),
+                "invested": led.invested.copy(), "proceeds": led.proceeds.copy(), "written_off": fund.written_off,
+                "expected_after": fund.expected_proceeds(model, N_QUARTERS - 1),
+                "min_increase": model.instruments["rd_reward"].opt.min_increase_wan * WAN}
 
 
 def trace_run(scenario: Scenario, params: dict[str, float], seed: int, replicate: int) -> Trace:
-    """Run one scenario with the payment log on; the model is disposed of before returning."""
-    m = InnosimModel(scenario, params, seed=seed, replicate=replicate, city=_city(scenario.city))
-    try:
-        m.payment_log = []
-        snap = {}
-        for q in range(N_QUARTERS):
-            m.step()
-            if q % 4 == 3:  # after the year is closed: rd_last_year holds this year's R&D
-                snap[FIRST_YEAR + q // 4] = _snapshot(m, FIRST_YEAR + q // 4)
-        data = {k: v.copy() for k, v in m.recorder.data.items()}
-        annual = to_annual(indicator_frame(data, Task(replicate, params)))
-        fund = m.investors.fund
-        led = m.ledger
-        return Trace(annual={c: annual[c].to_numpy() for c in annual.columns}, budget=led.budget.copy(),
-                     spent=led.spent.copy(), keys=list(led.keys), invested=led.invested.copy(),
-                     proceeds=led.proceeds.copy(), written_off=fund.written_off,
-                     expected_after=fund.expected_proceeds(m, N_QUARTERS - 1), payments=m.payment_log,
-                     snap=snap, min_increase=m.instruments["rd_reward"].opt.min_increase_wan * WAN)
-    finally:
-        m.dispose()
-        del m
+    """Run one scenario with the payment log, year-end snapshots and final accounts."""
+    res = run_one(scenario, params, seed, replicate, (PaymentLog(), YearEndSnapshots(), FinalAccounts()),
+                  city=_city(scenario.city))
+    annual = to_annual(indicator_frame(res.quarterly, Task(replicate, params)))
+    acc = res.probes["accounts"]
+    return Trace(annual={c: annual[c].to_numpy() for c in annual.columns}, budget=acc["budget"],
+                 spent=acc["spent"], keys=acc["keys"], invested=acc["invested"], proceeds=acc["proceeds"],
+                 written_off=acc["written_off"], expected_after=acc["expected_after"],
+                 payments=res.probes["payments"], snap=res.probes["snapshots"], min_increase=acc["min_increase"])
 
 
 def _plan(values: np.ndarray) -> float:

@@ -18,9 +18,9 @@ import pandas as pd
 
 from innosim.model.calendar import N_QUARTERS, label, year_of
 from innosim.model.city import CityProfile, load_city
-from innosim.model.config import Scenario
 from innosim.model.indicators import FLOWS, MONEY, STOCKS
-from innosim.model.simulation import InnosimModel
+from innosim.model.run import run_one
+from innosim.model.scenario import Scenario
 
 YI = 1e8
 
@@ -43,15 +43,10 @@ def run_replicate(scenario: Scenario, task: Task, seed: int, city: CityProfile |
 def run_replicate_full(scenario: Scenario, task: Task, seed: int, city: CityProfile | None = None,
                        quarters: int = N_QUARTERS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Quarterly indicators and the ledger (instrument × year, 亿元) of one replicate."""
-    model = InnosimModel(scenario, task.params, seed=seed, replicate=task.replicate, city=city)
-    try:
-        data = model.run(quarters)
-        ledger = pd.DataFrame(model.ledger.rows())
-    finally:
-        model.dispose()
-    del model
+    res = run_one(scenario, task.params, seed, task.replicate, city=city, quarters=quarters)
+    ledger = pd.DataFrame(res.ledger)
     ledger.insert(0, "replicate", task.replicate)
-    return indicator_frame(data, task), ledger
+    return indicator_frame(res.quarterly, task), ledger
 
 
 def indicator_frame(data: dict[str, np.ndarray], task: Task) -> pd.DataFrame:

@@ -23,8 +23,10 @@ from innosim.experiments.results import (
     write_tables,
 )
 from innosim.experiments.targets import summary_table, target_table
-from innosim.model.config import YI, chain_hash, file_hash, load_raw, load_scenario
 from innosim.model.parameters import prior_medians
+from innosim.model.policy import budgets_yuan
+from innosim.model.scenario_files import load_scenario_file
+from innosim.model.units import YI
 
 
 def parameter_sets(params: str, seed: int, replicates: int) -> tuple[list[Task], dict]:
@@ -58,7 +60,8 @@ def run_scenario(path: str | Path, replicates: int = 100, seed: int = 20240101, 
                  out: str | None = None, progress: bool = True, params: str = "posterior") -> Path:
     """Run ``replicates`` replicates of the scenario at ``path``; returns the results folder."""
     started = now()
-    scenario = load_scenario(path)
+    source = load_scenario_file(path)
+    scenario = source.scenario
     final = choose_out_dir(out, scenario.name)
     tasks, param_info = parameter_sets(params, seed, replicates)
     stage = staging_dir(final)
@@ -73,18 +76,12 @@ def run_scenario(path: str | Path, replicates: int = 100, seed: int = 20240101, 
         targets = target_table(annual)
         write_tables(stage, ts, annual, targets)
         charts = fan_charts(annual, stage, scenario.name)
-        _, chain = load_raw(path)
         write_manifest(stage, {
             "command": "innosim run",
-            "scenario_file": str(Path(path)),
-            "scenario_sha256": file_hash(path),
-            "scenario_chain_sha256": chain_hash(path),
-            "extends_chain": [str(p) for p in chain],
-            "city_profile": scenario.city,
-            "city_profile_sha256": file_hash(scenario.city),
+            **source.manifest(),
             "resolved_config": scenario.model_dump(mode="json"),
             "budgets_yi_per_year": {k: {str(y): v / YI for y, v in d.items()}
-                                    for k, d in scenario.budgets_yuan().items()},
+                                    for k, d in budgets_yuan(scenario).items()},
             "seed": seed,
             "replicates": replicates,
             "workers": workers,

@@ -31,9 +31,10 @@ from innosim.experiments.sensitivity_engine import Method, analyse, noise_share,
 from innosim.experiments.sensitivity_space import Factor, fixed_values, posterior_ranges, problem, select, with_levers
 from innosim.experiments.store import RunStore
 from innosim.model.city import CityProfile, load_city
-from innosim.model.config import Scenario, chain_hash, file_hash, load_scenario
 from innosim.model.errors import InputError
 from innosim.model.indicators import TARGETS
+from innosim.model.scenario import Scenario
+from innosim.model.scenario_files import file_hash, load_scenario, load_scenario_file
 
 RESULTS = Path("results") / "sensitivity"
 YEARS_OUT = range(2024, 2029)
@@ -151,7 +152,8 @@ def diagnose(indices: pd.DataFrame, noise: pd.DataFrame, method: Method, n: int)
 def _identity(scenario_path: Path, method: str, n: int, replicates: int, factors: list[Factor], seed: int,
               second_order: bool, grouped: bool, fixed: dict[str, float]) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps({"chain": chain_hash(scenario_path), "method": method, "n": n, "replicates": replicates,
+    chain = load_scenario_file(scenario_path).chain_sha256
+    h.update(json.dumps({"chain": chain, "method": method, "n": n, "replicates": replicates,
                          "factors": [f.__dict__ for f in factors], "seed": seed, "second_order": second_order,
                          "grouped": grouped, "fixed": fixed}, sort_keys=True).encode())
     return h.hexdigest()
@@ -221,7 +223,8 @@ def run_sensitivity(scenario_path: str | Path, method: Method = "morris", n: int
     drawn = charts(indices, method, folder, base.name)
     write_manifest(folder, {
         "command": "innosim sensitivity", "status": "complete", "scenario_file": str(scenario_path),
-        "scenario_sha256": file_hash(scenario_path), "scenario_chain_sha256": chain_hash(scenario_path),
+        "scenario_sha256": file_hash(scenario_path),
+        "scenario_chain_sha256": load_scenario_file(scenario_path).chain_sha256,
         "identity": ident, "method": method, "n": n, "replicates": replicates, "design_rows": len(design),
         "runs": len(design) * replicates, "runs_this_session": runner.new, "factors": [f.__dict__ for f in factors],
         "grouped": grouped, "second_order": second_order, "ranges": ranges,

@@ -17,11 +17,11 @@ import numpy as np
 
 from innosim.calibration.identifiability import weighted_quantile
 from innosim.calibration.posterior import Posterior
-from innosim.model.calendar import YEARS
-from innosim.model.config import YI, InstrumentSpec, Policy, Scenario
+from innosim.model import policy
 from innosim.model.errors import InputError
-from innosim.model.instruments.registry import FAMILIES, REGISTRY
+from innosim.model.instruments.registry import FAMILIES
 from innosim.model.parameters import BY_NAME, PARAMETERS
+from innosim.model.scenario import Scenario
 
 LEVER_LOW, LEVER_HIGH = 0.5, 2.0
 LEVER_GROUP = "levers"
@@ -110,15 +110,5 @@ def problem(factors: list[Factor], grouped: bool) -> dict:
 
 
 def with_levers(base: Scenario, levers: dict[str, float]) -> Scenario:
-    """``base`` with each family's budget from ``policy.from_year`` on multiplied by its lever (1 if absent).
-
-    The budgets are written out per instrument and year (亿元), so the result carries no policy transformation."""
-    budgets = base.budgets_yuan()
-    start = base.policy.from_year
-    instruments = {}
-    for key in REGISTRY:
-        m = levers.get(REGISTRY[key].family, 1.0)
-        by_year = {y: budgets[key][y] / YI * (m if y >= start else 1.0) for y in YEARS}
-        spec = base.instruments.get(key)
-        instruments[key] = InstrumentSpec(budget=by_year, options=spec.options if spec else {})
-    return base.model_copy(update={"instruments": instruments, "policy": Policy(from_year=start)})
+    """``base`` with each family's budget from the plan's first year on multiplied by its lever (``model.policy``)."""
+    return policy.with_levers(base, levers)

@@ -29,8 +29,8 @@ from innosim.experiments.sweep_charts import budget_curve, heatmap
 from innosim.experiments.sweep_spec import Sweep, load_sweep
 from innosim.experiments.sweep_tables import met_frame, paired_differences, point_frame, precise, probabilities
 from innosim.experiments.sweep_worker import SweepContext, run_one
-from innosim.model.config import chain_hash, file_hash
 from innosim.model.errors import InputError
+from innosim.model.scenario_files import file_hash, load_scenario_file
 
 RESULTS = Path("results") / "sweeps"
 
@@ -62,7 +62,8 @@ def _folder(sweep: Sweep, out: str | None, resume: bool, ident: dict) -> Path:
 def _start(sweep: Sweep, folder: Path, ident: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     meta = {**ident, "sweep_file": str(sweep.path), "sweep_sha256": file_hash(sweep.path),
-            "base_scenario": str(sweep.base_path), "base_chain_sha256": chain_hash(sweep.base_path),
+            "base_scenario": str(sweep.base_path),
+            "base_chain_sha256": load_scenario_file(sweep.base_path).chain_sha256,
             "created": now(), "spec": sweep.spec.model_dump(mode="json")}
     tmp = folder / "sweep.json.tmp"
     tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -133,7 +134,8 @@ def run_sweep(path: str | Path, out: str | None = None, backend: str = "processe
     write_manifest(folder, {
         "command": "innosim sweep", "status": "complete", "sweep_file": str(sweep.path),
         "sweep_sha256": file_hash(sweep.path), **ident,
-        "base_scenario": str(sweep.base_path), "base_chain_sha256": chain_hash(sweep.base_path),
+        "base_scenario": str(sweep.base_path),
+            "base_chain_sha256": load_scenario_file(sweep.base_path).chain_sha256,
         "parameter_source": sweep.spec.params, "posterior_file": str(post.path) if post else None,
         "points": len(sweep.points), "runs_stored": sum(limits.values()), "runs_this_session": runner.new,
         "backend": backend, "scheduler": scheduler, "workers": n_workers, "resumed": resume,

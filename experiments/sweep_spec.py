@@ -29,12 +29,15 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from innosim.model import policy
 from innosim.model.calendar import LAST_YEAR
-from innosim.model.config import YI, Scenario, _read_yaml, check_name, load_raw, load_scenario
 from innosim.model.errors import InputError, format_pydantic
 from innosim.model.indicators import TARGETS
 from innosim.model.instruments.registry import FAMILIES, REGISTRY
 from innosim.model.parameters import BY_NAME
+from innosim.model.scenario import Scenario, check_name
+from innosim.model.scenario_files import load_raw, load_scenario, validate_scenario
+from innosim.model.yaml_files import read_yaml
 
 OUTCOMES = (*TARGETS, "all")
 
@@ -184,9 +187,7 @@ class Point:
 
     def budget_yi_per_year(self) -> float:
         """Mean total budget per action-plan year (``policy.from_year``–2028), 亿元."""
-        b = self.scenario.budgets_yuan()
-        years = range(self.scenario.policy.from_year, LAST_YEAR + 1)
-        return sum(sum(d[y] for d in b.values()) for y in years) / len(years) / YI
+        return policy.mean_budget_yi(self.scenario, range(policy.start_year(self.scenario), LAST_YEAR + 1))
 
 
 @dataclass(frozen=True)
@@ -212,17 +213,6 @@ class Sweep:
 
 
 # --- applying an axis value to a scenario's raw mapping ---------------------------------------------------------------
-def _family_shares(base: Scenario) -> dict[str, float]:
-    """Each family's share of the base budget in ``policy.from_year`` (or the base mix if it sets one)."""
-    if base.policy.mix is not None:
-        return {f: base.policy.mix.get(f, 0.0) for f in FAMILIES}
-    b = base.budgets_yuan()
-    y = base.policy.from_year
-    fam = {f: sum(b[k][y] for k in REGISTRY if REGISTRY[k].family == f) for f in FAMILIES}
-    total = sum(fam.values())
-    return {f: (v / total if total > 0 else 1.0 / len(FAMILIES)) for f, v in fam.items()}
-
-
 def _set_path(data: dict, path: list[str], value: Any) -> None:
     node = data
     for key in path[:-1]:
@@ -258,29 +248,11 @@ def _apply(data: dict, base: Scenario, values: dict[str, Any]) -> dict:
         elif field in BY_NAME:
             _set_path(out, ["assumptions", field], value)
         elif head == "budget":
-            spec = base.instruments.get(rest)
-            years = spec.by_year() if spec else {}
-            start = base.policy.from_year
-            _set_path(out, ["instruments", rest, "budget"],
-                      {**{y: v for y, v in years.items() if y < start}, start: value})
+            _set_path(out, ["instruments", rest, "budget"], policy.instrument_budget_from_start(base, rest, value))
         elif head != "mix":
             _set_path(out, field.split("."), value)
     if mix_set:
-        shares = _family_shares(base)
-        free = [f for f in FAMILIES if f not in mix_set]
-        rest_total = 1.0 - sum(mix_set.values())
-        free_base = sum(shares[f] for f in free)
-        if rest_total < -1e-9:
-            raise ValueError(f"the set family shares sum to {sum(mix_set.values()):.3f} > 1")
-        if not free:
-            if abs(rest_total) > 1e-6:
-                raise ValueError(f"every family is set and the shares sum to {1 - rest_total:.3f}, not 1")
-        elif free_base <= 0 and rest_total > 1e-9:
-            raise ValueError("the families not set have no base budget to share the remainder")
-        mix = dict(mix_set)
-        for f in free:
-            mix[f] = max(rest_total, 0.0) * (shares[f] / free_base if free_base > 0 else 0.0)
-        _set_path(out, ["policy", "mix"], {f: round(v, 12) for f, v in mix.items()})
+        _set_path(out, ["policy", "mix"], policy.complete_mix(base, mix_set))
     return out
 
 
@@ -294,10 +266,9 @@ def _base_value(field: str, base: Scenario, data: dict) -> Any:
     if field == "budget_scale":
         return base.policy.budget_scale
     if head == "mix":
-        return round(_family_shares(base)[rest], 10)
+        return round(policy.family_shares(base)[rest], 10)
     if head == "budget":
-        return base.budgets_yuan()[rest][base.policy.from_year] / YI / base.policy.budget_scale \
-            if base.policy.budget_scale > 0 else 0.0
+        return policy.instrument_budget_at_start(base, rest)
     if field in BY_NAME:
         return base.assumptions.get(field, float("nan"))
     node: Any = data
@@ -311,7 +282,7 @@ def _base_value(field: str, base: Scenario, data: dict) -> Any:
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file and every point it defines; raises ``InputError`` naming file and field."""
     path = Path(path)
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     raw.setdefault("name", path.stem)
     try:
         spec = SweepSpec(**raw)
@@ -331,8 +302,10 @@ def load_sweep(path: str | Path) -> Sweep:
 
     def build(values: dict[str, Any]) -> Scenario:
         try:
-            applied = _apply(data, base, values)
-            return Scenario(**applied)
+            return validate_scenario(_apply(data, base, values), base_path)
+        except InputError as e:
+            problem = f"{e.field}: {e.problem}" if e.field else e.problem
+            raise InputError(path, "axes", f"point {_label(values)}: {problem}") from None
         except ValueError as e:  # pydantic's ValidationError is a ValueError
             if isinstance(e, ValidationError):
                 err = format_pydantic(base_path, e)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from innosim.calibration.posterior import Posterior, replicate_parameters
 from innosim.experiments.ensemble import Task, run_replicate_full, to_annual
 from innosim.model.city import CityProfile, load_city
-from innosim.model.config import Scenario
 from innosim.model.indicators import TARGETS
+from innosim.model.scenario import Scenario
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""City profiles: the initial state at end-2020 as data (stocks, firm-size mix, agents), each number sourced.
+"""City profiles: the initial state at end-2020 as data (stocks, firm-size mix, agents) and the city's action
+plan (its years and targets), each number sourced.
 
 A profile is YAML (``scenarios/cities/*.yaml``). Every numeric field must have an entry in ``sources``
 (its dotted path -> where the number comes from, or why it is an assumption), so a second city is data, not code.
@@ -11,7 +12,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from innosim.model.calendar import FIRST_YEAR, LAST_YEAR
 from innosim.model.errors import InputError, format_pydantic
+from innosim.model.indicators import FLOWS, STOCKS
+from innosim.model.yaml_files import read_yaml
 
 
 class Strict(BaseModel):
@@ -88,9 +92,33 @@ class Platforms(Strict):
     host_rd_threshold_wan: float = Field(gt=0, description="yearly R&D (万 yuan) that qualifies a host")
 
 
+class Plan(Strict):
+    """The city's S&T action plan: the years it funds and the values its indicators must exceed in ``target_year``."""
+
+    title: str = Field(min_length=1)
+    start_year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR, description="first year of the plan's budgets")
+    target_year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    targets: dict[str, float] = Field(min_length=1, description="indicator -> value to exceed (亿元 for money)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Plan:
+        if self.target_year < self.start_year:
+            raise ValueError(f"target_year {self.target_year} is before start_year {self.start_year}")
+        for name in self.targets:
+            if name not in STOCKS and name not in FLOWS:
+                raise ValueError(f"unknown indicator {name!r} in targets; allowed: {', '.join(STOCKS + FLOWS)}")
+        return self
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The plan's years, ``start_year`` to ``target_year``."""
+        return tuple(range(self.start_year, self.target_year + 1))
+
+
 class CityProfile(Strict):
     name: str
     initial_year: int = Field(ge=2000, le=2030)
+    plan: Plan
     enterprises: Enterprises
     universities: Universities
     incubators: Incubators
@@ -110,7 +138,7 @@ class CityProfile(Strict):
 
 
 def _numeric_paths(profile: CityProfile) -> list[str]:
-    paths = []
+    paths = ["plan.start_year", "plan.target_year", "plan.targets"]
     for section in ("enterprises", "universities", "incubators", "investors", "transfer", "platforms"):
         obj = getattr(profile, section)
         for field, value in obj:
@@ -123,9 +151,7 @@ def _numeric_paths(profile: CityProfile) -> list[str]:
 
 @lru_cache(maxsize=16)
 def _load_cached(path: str, mtime: float) -> CityProfile:
-    from innosim.model.config import _read_yaml
-
-    data = _read_yaml(Path(path))
+    data = read_yaml(Path(path))
     try:
         return CityProfile(**data)
     except ValidationError as e:

@@ -17,6 +17,8 @@ Mesa 3.3 (which keeps every model alive through ``Agent._ids``) does not leak ac
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mesa
 import numpy as np
 
@@ -30,12 +32,16 @@ from innosim.agents.technology_market import firm_contracts
 from innosim.agents.universities import UniversitySector
 from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, year_of
 from innosim.model.city import CityProfile, load_city
-from innosim.model.config import Scenario
 from innosim.model.indicators import Recorder, empty_flows
 from innosim.model.instruments.registry import REGISTRY
 from innosim.model.ledger import Ledger
 from innosim.model.parameters import resolve
+from innosim.model.policy import budgets_yuan
 from innosim.model.rng import Streams
+from innosim.model.scenario import Scenario
+from innosim.model.scenario_files import with_plan_start
+
+Payment = tuple[str, int, np.ndarray, np.ndarray]  # instrument, year, recipient rows, yuan
 
 
 class InnosimModel(mesa.Model):
@@ -45,16 +51,17 @@ class InnosimModel(mesa.Model):
                  replicate: int = 0, city: CityProfile | None = None) -> None:
         self.streams = Streams(seed, replicate)
         super().__init__(rng=self.streams.run_seed())
+        self.city = city or load_city(scenario.city)
+        scenario = with_plan_start(scenario, self.city)
         self.scenario = scenario
         self.params = resolve({**(params or {}), **scenario.assumptions})
-        self.city = city or load_city(scenario.city)
         self.q = 0
         self.year = FIRST_YEAR
         self.flows = empty_flows()
         self._spin_queue: list[np.ndarray] = []
         self._inspected: dict[int, EnterpriseAgent] = {}
-        # (instrument, year, recipient rows, yuan) of every payment, kept only when a caller asks (compare).
-        self.payment_log: list[tuple[str, int, np.ndarray, np.ndarray]] | None = None
+        # Called with every payment (instrument, year, recipient rows, yuan); a probe subscribes (model.run).
+        self.payment_listeners: list[Callable[[Payment], None]] = []
         c = self.city
         self.firms = synthesise(c, self.streams.get("synthesis"))
         self.nu_scale = self.firms.nu_scale
@@ -69,7 +76,7 @@ class InnosimModel(mesa.Model):
                                           self.universities.n, self.firms, c.platforms.host_rd_threshold_wan,
                                           self.streams.get("platforms.setup"))
         self.instruments = {k: cls(scenario.options(k)) for k, cls in REGISTRY.items()}
-        self.ledger = Ledger(scenario.budgets_yuan())
+        self.ledger = Ledger(budgets_yuan(scenario))
         self.hte_round = rules.HTERound()
         self.recorder = Recorder(list(REGISTRY))
         self.last_year_turnover = c.transfer.turnover_initial_yi * 1e8  # yuan

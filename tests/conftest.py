@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from innosim.model.config import load_scenario
 from innosim.model.parameters import prior_medians
+from innosim.model.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from innosim.experiments.ensemble import Task, run_replicate, to_annual
-from innosim.model.config import load_scenario
 from innosim.model.parameters import prior_medians
+from innosim.model.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE_FILE = ROOT / "tests" / "baselines" / "baseline.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from innosim.model.config import load_scenario
+from innosim.model.scenario_files import load_scenario
 from innosim.model.simulation import InnosimModel
 from tests.conftest import write_scenario
 

@@ -10,8 +10,9 @@ import pytest
 from innosim.experiments.compare import counterfactual_of, run_compare
 from innosim.experiments.compare_worker import ACT, Trace, deadweight
 from innosim.experiments.run import run_scenario
-from innosim.model.config import load_scenario
 from innosim.model.indicators import TARGETS
+from innosim.model.policy import budgets_yuan
+from innosim.model.scenario_files import load_scenario
 from tests.conftest import ROOT, cli, write_scenario
 
 BASE = str(ROOT / "scenarios" / "baseline.yaml")
@@ -103,9 +104,9 @@ def test_one_worker_equals_two(tmp_path):
 def test_counterfactual_definition():
     s = load_scenario(BASE)
     cf = counterfactual_of(s)
-    b = cf.budgets_yuan()
+    b = budgets_yuan(cf)
     assert all(v == 0 for d in b.values() for y, v in d.items() if y >= 2024)
-    assert all(b[k][y] == s.budgets_yuan()[k][y] for k in b for y in (2021, 2022, 2023))
+    assert all(b[k][y] == budgets_yuan(s)[k][y] for k in b for y in (2021, 2022, 2023))
 
 
 def test_bad_input_exits_2(tmp_path):

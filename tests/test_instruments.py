@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from innosim.model.config import Scenario
 from innosim.model.instruments.registry import REGISTRY
+from innosim.model.scenario import Scenario
 from innosim.model.simulation import InnosimModel
 from tests.conftest import SCENARIOS, spy_effect
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from innosim.model.config import Scenario
 from innosim.model.instruments.registry import REGISTRY
 from innosim.model.ledger import BudgetExceeded, Ledger
+from innosim.model.scenario import Scenario
 from innosim.model.simulation import InnosimModel
 from tests.conftest import SCENARIOS
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from innosim.model.config import load_scenario
+from innosim.model.policy import budgets_yuan
+from innosim.model.scenario_files import load_scenario
 from innosim.model.simulation import InnosimModel
 from tests.conftest import SCENARIOS, cli
 
@@ -28,16 +29,16 @@ def test_scenario_validates_and_runs_four_quarters(name):
 
 
 def test_mixes_keep_the_baseline_total():
-    base = load_scenario(SCENARIOS / "baseline.yaml").budgets_yuan()
+    base = budgets_yuan(load_scenario(SCENARIOS / "baseline.yaml"))
     for name in ("mix_subsidy_heavy", "mix_voucher_heavy", "mix_equity_heavy"):
-        mix = load_scenario(SCENARIOS / f"{name}.yaml").budgets_yuan()
+        mix = budgets_yuan(load_scenario(SCENARIOS / f"{name}.yaml"))
         for y in range(2021, 2029):
             assert np.isclose(sum(d[y] for d in mix.values()), sum(d[y] for d in base.values()))
 
 
 def test_budget_scale_applies_from_2024():
-    base = load_scenario(SCENARIOS / "baseline.yaml").budgets_yuan()
-    half = load_scenario(SCENARIOS / "budget_x0p5.yaml").budgets_yuan()
+    base = budgets_yuan(load_scenario(SCENARIOS / "baseline.yaml"))
+    half = budgets_yuan(load_scenario(SCENARIOS / "budget_x0p5.yaml"))
     for k in base:
         assert half[k][2023] == base[k][2023]
         assert np.isclose(half[k][2026], 0.5 * base[k][2026])

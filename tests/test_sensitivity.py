@@ -18,6 +18,7 @@ from innosim.experiments.sensitivity_space import all_factors, posterior_ranges,
 from innosim.model.calendar import YEARS
 from innosim.model.instruments.registry import REGISTRY
 from innosim.model.parameters import BY_NAME
+from innosim.model.policy import budgets_yuan
 from tests.conftest import ROOT, cli
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -108,12 +109,12 @@ def test_posterior_ranges_are_inside_the_priors():
 
 def test_levers_scale_family_budgets_from_2024(baseline):
     s = with_levers(baseline, {"voucher": 2.0, "subsidy": 0.5})
-    b0, b = baseline.budgets_yuan(), s.budgets_yuan()
+    b0, b = budgets_yuan(baseline), budgets_yuan(s)
     for key in REGISTRY:
         m = {"voucher": 2.0, "subsidy": 0.5}.get(REGISTRY[key].family, 1.0)
         for y in YEARS:
             assert b[key][y] == pytest.approx(b0[key][y] * (m if y >= 2024 else 1.0), rel=1e-12)
-    same = with_levers(baseline, {}).budgets_yuan()
+    same = budgets_yuan(with_levers(baseline, {}))
     assert all(same[k][y] == pytest.approx(b0[k][y], rel=1e-12) for k in REGISTRY for y in YEARS)
 
 

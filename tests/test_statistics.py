@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from innosim.model.config import Scenario
+from innosim.model.scenario import Scenario
 from innosim.model.simulation import InnosimModel
 from tests.conftest import SCENARIOS, spy_effect
 

@@ -13,6 +13,7 @@ from innosim.experiments.intervals import half_width, paired_difference, wilson
 from innosim.experiments.sweep_spec import load_sweep
 from innosim.experiments.sweep_tables import _neighbour_pairs, paired_differences, probabilities
 from innosim.model.calendar import YEARS
+from innosim.model.policy import budgets_yuan
 from tests.conftest import ROOT
 
 Z = 1.959963984540054  # the 97.5% standard normal quantile
@@ -122,9 +123,9 @@ def test_neighbours_and_base_comparisons(smoke):
 def test_mix_axis_keeps_total_and_base_proportions(smoke):
     base = smoke.points[-1]
     assert base.label == "base" and base.is_base
-    b0 = base.scenario.budgets_yuan()
+    b0 = budgets_yuan(base.scenario)
     for p in smoke.points[:4]:
-        b = p.scenario.budgets_yuan()
+        b = budgets_yuan(p.scenario)
         for y in YEARS:
             total = sum(d[y] for d in b.values())
             expected = sum(d[y] for d in b0.values()) * (p.values["budget_scale"] if y >= 2024 else 1.0)
@@ -148,7 +149,7 @@ def test_axis_kinds(tmp_path):
     # equals the base, so the base is added.
     assert [p.label for p in sw.points][-1] == "base" and len(sw.points) == 3
     p = sw.points[1]
-    b = p.scenario.budgets_yuan()["vouchers"]
+    b = budgets_yuan(p.scenario)["vouchers"]
     assert b[2023] == pytest.approx(0.3e8) and b[2024] == pytest.approx(1.0e8) and b[2028] == pytest.approx(1.0e8)
     assert p.scenario.assumptions["alpha_small"] == 0.5
 

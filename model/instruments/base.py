@@ -73,8 +73,9 @@ class Instrument:
         keep = paid > 0
         idx, paid = idx[keep], paid[keep]
         total = m.ledger.book(self.key, year, paid)
-        if m.payment_log is not None and idx.size:
-            m.payment_log.append((self.key, year, idx.copy(), paid.copy()))
+        if idx.size:
+            for listener in m.payment_listeners:
+                listener((self.key, year, idx.copy(), paid.copy()))
         if idx.size:
             self.effect(m, q, idx, paid, rng)
         return total
