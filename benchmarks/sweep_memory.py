@@ -34,9 +34,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa, pyarrow.parquet as pq
 sys.path.insert(0, sys.argv[1])
-from innosim.experiments.store import RunStore
-from innosim.experiments.sweep import _outputs
-from innosim.experiments.sweep_spec import load_sweep
+from innosim.experiments.runs.store import RunStore
+from innosim.experiments.sweep.command import _outputs
+from innosim.experiments.sweep.spec import load_sweep
 spec, src, dst, scale = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5])
 sweep = load_sweep(spec)
 rows = RunStore(src / "store").read()

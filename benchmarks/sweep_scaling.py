@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from innosim.experiments.sweep import run_sweep  # noqa: E402
+from innosim.experiments.sweep.command import run_sweep  # noqa: E402
 
 
 def main() -> None:

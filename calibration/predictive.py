@@ -7,7 +7,7 @@ import pandas as pd
 
 from innosim.calibration.observation_model import CAL_QUARTERS, Observation, statistic
 from innosim.calibration.posterior import Posterior, replicate_parameters
-from innosim.experiments.ensemble import Task, iter_ensemble
+from innosim.experiments.runs.ensemble import Task, iter_ensemble
 from innosim.model.indicators import MONEY
 from innosim.model.scenario import Scenario
 

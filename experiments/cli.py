@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(a: argparse.Namespace) -> int:
-    from innosim.experiments.run import format_summary, run_scenario
+    from innosim.experiments.runs.command import format_summary, run_scenario
 
     folder = run_scenario(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet, params=a.params)
     annual = pd.read_csv(folder / "annual.csv")
@@ -138,7 +138,7 @@ def _cmd_run(a: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(a: argparse.Namespace) -> int:
-    from innosim.calibration.run import calibrate
+    from innosim.experiments.calibrate.command import calibrate
 
     folder = calibrate(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out, a.seed,
                        a.params, a.resume, a.predictive, a.ship)
@@ -149,7 +149,7 @@ def _cmd_calibrate(a: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(a: argparse.Namespace) -> int:
-    from innosim.experiments.sweep import format_probabilities, run_sweep
+    from innosim.experiments.sweep.command import format_probabilities, run_sweep
 
     if a.scheduler and a.backend != "dask":
         raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
@@ -164,7 +164,7 @@ def _cmd_sweep(a: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(a: argparse.Namespace) -> int:
-    from innosim.experiments.sensitivity import run_sensitivity
+    from innosim.experiments.sensitivity.command import run_sensitivity
 
     if a.scheduler and a.backend != "dask":
         raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
@@ -185,7 +185,7 @@ def _cmd_sensitivity(a: argparse.Namespace) -> int:
 
 
 def _cmd_compare(a: argparse.Namespace) -> int:
-    from innosim.experiments.compare import format_comparison, run_compare
+    from innosim.experiments.compare.command import format_comparison, run_compare
 
     if a.scheduler and a.backend != "dask":
         raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
@@ -201,7 +201,7 @@ def _cmd_compare(a: argparse.Namespace) -> int:
 
 
 def _cmd_brief(a: argparse.Namespace) -> int:
-    from innosim.experiments.brief import make_brief
+    from innosim.experiments.report.brief import make_brief
 
     folder = make_brief(a.results, a.lang, a.out)
     print(f"briefing: {folder / 'briefing.html'}, {folder / 'briefing.pdf'}")
@@ -215,7 +215,7 @@ def _cmd_validate(a: argparse.Namespace) -> int:
     from innosim.model.yaml_files import read_yaml
 
     if "axes" in read_yaml(Path(a.scenario)):
-        from innosim.experiments.sweep_spec import load_sweep
+        from innosim.experiments.sweep.spec import load_sweep
 
         sw = load_sweep(a.scenario)
         spec = sw.spec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from innosim.experiments.ensemble import Task, run_replicate, to_annual
+from innosim.experiments.runs.ensemble import Task, run_replicate, to_annual
 from innosim.model.parameters import prior_medians
 from innosim.model.scenario_files import load_scenario
 

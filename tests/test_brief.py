@@ -13,13 +13,13 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from innosim.experiments import house_style, i18n
-from innosim.experiments.brief import make_brief
-from innosim.experiments.brief_captions import money_or_count
-from innosim.experiments.compare import run_compare
-from innosim.experiments.run import run_scenario
-from innosim.experiments.sensitivity import run_sensitivity
-from innosim.experiments.sweep import run_sweep
+from innosim.experiments.compare.command import run_compare
+from innosim.experiments.report import house_style, i18n
+from innosim.experiments.report.brief import make_brief
+from innosim.experiments.report.captions import money_or_count
+from innosim.experiments.runs.command import run_scenario
+from innosim.experiments.sensitivity.command import run_sensitivity
+from innosim.experiments.sweep.command import run_sweep
 from innosim.model.indicators import TARGETS
 from tests.conftest import ROOT, cli
 

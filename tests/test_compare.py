@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innosim.experiments.compare import counterfactual_of, run_compare
-from innosim.experiments.compare_worker import ACT, Trace, deadweight
-from innosim.experiments.run import run_scenario
+from innosim.experiments.compare.command import counterfactual_of, run_compare
+from innosim.experiments.compare.worker import ACT, Trace, deadweight
+from innosim.experiments.runs.command import run_scenario
 from innosim.model.indicators import TARGETS
 from innosim.model.policy import budgets_yuan
 from innosim.model.scenario_files import load_scenario

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from innosim.experiments.ensemble import Task, run_ensemble
+from innosim.experiments.runs.ensemble import Task, run_ensemble
 from innosim.model.simulation import InnosimModel
 from tests.conftest import cli
 

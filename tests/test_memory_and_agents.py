@@ -10,7 +10,7 @@ import weakref
 import mesa
 import numpy as np
 
-from innosim.experiments.ensemble import Task, run_replicate
+from innosim.experiments.runs.ensemble import Task, run_replicate
 from innosim.model.simulation import InnosimModel
 
 

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from innosim.experiments.targets import target_table, wilson
+from innosim.experiments.runs.targets import target_table, wilson
 from tests.conftest import cli
 
 ANNUAL_COLUMNS = ["replicate", "year", "tech_enterprises", "hte", "tech_sme", "rd_expenditure", "platforms",

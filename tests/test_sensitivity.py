@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from innosim.calibration.posterior import SHIPPED, load_posterior
-from innosim.experiments.sensitivity import diagnose, run_sensitivity
-from innosim.experiments.sensitivity_engine import analyse_callable, design_size, noise_share, sample
-from innosim.experiments.sensitivity_space import all_factors, posterior_ranges, problem, select, with_levers
+from innosim.experiments.sensitivity.command import diagnose, run_sensitivity
+from innosim.experiments.sensitivity.engine import analyse_callable, design_size, noise_share, sample
+from innosim.experiments.sensitivity.space import all_factors, posterior_ranges, problem, select, with_levers
 from innosim.model.calendar import YEARS
 from innosim.model.instruments.registry import REGISTRY
 from innosim.model.parameters import BY_NAME

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 
 from innosim.calibration.posterior import SHIPPED, load_posterior
-from innosim.experiments.ensemble import run_replicate, to_annual
-from innosim.experiments.intervals import half_width
-from innosim.experiments.run import parameter_sets
-from innosim.experiments.store import RunStore
-from innosim.experiments.sweep import run_sweep
-from innosim.experiments.sweep_spec import OUTCOMES, load_sweep
-from innosim.experiments.sweep_tables import met_frame
-from innosim.experiments.sweep_worker import SweepContext, run_one
+from innosim.experiments.runs.command import parameter_sets
+from innosim.experiments.runs.ensemble import run_replicate, to_annual
+from innosim.experiments.runs.intervals import half_width
+from innosim.experiments.runs.store import RunStore
+from innosim.experiments.sweep.command import run_sweep
+from innosim.experiments.sweep.spec import OUTCOMES, load_sweep
+from innosim.experiments.sweep.tables import met_frame
+from innosim.experiments.sweep.worker import SweepContext, run_one
 from tests.conftest import ROOT, cli
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innosim.experiments.intervals import half_width, paired_difference, wilson
-from innosim.experiments.sweep_spec import load_sweep
-from innosim.experiments.sweep_tables import _neighbour_pairs, paired_differences, probabilities
+from innosim.experiments.runs.intervals import half_width, paired_difference, wilson
+from innosim.experiments.sweep.spec import load_sweep
+from innosim.experiments.sweep.tables import _neighbour_pairs, paired_differences, probabilities
 from innosim.model.calendar import YEARS
 from innosim.model.policy import budgets_yuan
 from tests.conftest import ROOT

@@ -12,8 +12,8 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from innosim.calibration.observed import points_for
-from innosim.experiments import i18n
-from innosim.experiments.house_style import BLUE, GREY, RED, SERIES, save
+from innosim.experiments.report import i18n
+from innosim.experiments.report.house_style import BLUE, GREY, RED, SERIES, save
 from innosim.model.indicators import TARGETS
 
 WIDE = (10, 5.6)

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from pypdf import PdfReader, PdfWriter, Transformation
 
-from innosim.experiments import i18n
+from innosim.experiments.report import i18n
 
 A4 = (8.27, 11.69)  # inches
 PT = 72.0

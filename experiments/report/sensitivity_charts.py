@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from innosim.experiments.charts import LABELS  # noqa: E402
+from innosim.experiments.report.run_charts import LABELS  # noqa: E402
 
 TOP = 12
 YEARLY = re.compile(r"^value\.(\w+)\.(\d{4})$")

@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from innosim.calibration.posterior import choose_posterior
-from innosim.experiments.backends import make_backend
-from innosim.experiments.brief_charts import mix_ranking
-from innosim.experiments.compare_tables import comparison_table, cost_effectiveness, deadweight_table
-from innosim.experiments.compare_worker import CompareContext, run_pair
-from innosim.experiments.results import (
+from innosim.experiments.compare.tables import comparison_table, cost_effectiveness, deadweight_table
+from innosim.experiments.compare.worker import CompareContext, run_pair
+from innosim.experiments.report.brief_charts import mix_ranking
+from innosim.experiments.runs.executors import make_backend
+from innosim.experiments.runs.folders import (
     choose_out_dir,
     git_commit,
     now,
@@ -29,8 +29,8 @@ from innosim.experiments.results import (
     staging_dir,
     write_manifest,
 )
-from innosim.experiments.runner import StoreRunner
-from innosim.experiments.store import RunStore
+from innosim.experiments.runs.runner import StoreRunner
+from innosim.experiments.runs.store import RunStore
 from innosim.model.city import load_city
 from innosim.model.errors import InputError
 from innosim.model.policy import without_new_money

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from innosim.experiments.compare_worker import ACT, FINAL_YEAR
-from innosim.experiments.intervals import mean_interval, ratio_of_means, wilson
+from innosim.experiments.compare.worker import ACT, FINAL_YEAR
+from innosim.experiments.runs.intervals import mean_interval, ratio_of_means, wilson
 from innosim.model.indicators import TARGETS
 from innosim.model.instruments.registry import REGISTRY
 

@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from innosim.experiments.charts import LABELS  # noqa: E402
-from innosim.experiments.sweep_spec import OUTCOMES  # noqa: E402
+from innosim.experiments.report.run_charts import LABELS  # noqa: E402
+from innosim.experiments.sweep.spec import OUTCOMES  # noqa: E402
 from innosim.model.indicators import TARGETS  # noqa: E402
 
 TITLES = {k: v[0] for k, v in LABELS.items()} | {"all": "All five targets"}

@@ -20,15 +20,15 @@ from pathlib import Path
 import pandas as pd
 
 from innosim.calibration.posterior import Posterior, choose_posterior
-from innosim.experiments.backends import make_backend
-from innosim.experiments.discovery import discover, inputs
-from innosim.experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
-from innosim.experiments.runner import StoreRunner
-from innosim.experiments.store import RunStore
-from innosim.experiments.sweep_charts import budget_curve, heatmap
-from innosim.experiments.sweep_spec import Sweep, load_sweep
-from innosim.experiments.sweep_tables import met_frame, paired_differences, point_frame, precise, probabilities
-from innosim.experiments.sweep_worker import SweepContext, run_one
+from innosim.experiments.report.sweep_charts import budget_curve, heatmap
+from innosim.experiments.runs.executors import make_backend
+from innosim.experiments.runs.folders import choose_out_dir, git_commit, now, package_versions, write_manifest
+from innosim.experiments.runs.runner import StoreRunner
+from innosim.experiments.runs.store import RunStore
+from innosim.experiments.sweep.discovery import discover, inputs
+from innosim.experiments.sweep.spec import Sweep, load_sweep
+from innosim.experiments.sweep.tables import met_frame, paired_differences, point_frame, precise, probabilities
+from innosim.experiments.sweep.worker import SweepContext, run_one
 from innosim.model.errors import InputError
 from innosim.model.scenario_files import file_hash, load_scenario_file
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from innosim.experiments.intervals import half_width, paired_difference, wilson
-from innosim.experiments.store import RunStore
-from innosim.experiments.sweep_spec import OUTCOMES, Sweep
-from innosim.experiments.targets import TARGET_YEAR
+from innosim.experiments.runs.intervals import half_width, paired_difference, wilson
+from innosim.experiments.runs.store import RunStore
+from innosim.experiments.runs.targets import TARGET_YEAR
+from innosim.experiments.sweep.spec import OUTCOMES, Sweep
 from innosim.model.indicators import TARGETS
 
 

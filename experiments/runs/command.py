@@ -10,9 +10,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from innosim.calibration.posterior import SHIPPED, load_posterior, replicate_parameters
-from innosim.experiments.charts import fan_charts
-from innosim.experiments.ensemble import Task, run_ensemble, to_annual
-from innosim.experiments.results import (
+from innosim.experiments.report.run_charts import fan_charts
+from innosim.experiments.runs.ensemble import Task, run_ensemble, to_annual
+from innosim.experiments.runs.folders import (
     choose_out_dir,
     git_commit,
     now,
@@ -22,7 +22,7 @@ from innosim.experiments.results import (
     write_manifest,
     write_tables,
 )
-from innosim.experiments.targets import summary_table, target_table
+from innosim.experiments.runs.targets import summary_table, target_table
 from innosim.model.parameters import prior_medians
 from innosim.model.policy import budgets_yuan
 from innosim.model.scenario_files import load_scenario_file

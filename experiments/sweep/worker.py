@@ -11,7 +11,7 @@ import gc
 from dataclasses import dataclass
 
 from innosim.calibration.posterior import Posterior, replicate_parameters
-from innosim.experiments.ensemble import Task, run_replicate_full, to_annual
+from innosim.experiments.runs.ensemble import Task, run_replicate_full, to_annual
 from innosim.model.city import CityProfile, load_city
 from innosim.model.indicators import TARGETS
 from innosim.model.scenario import Scenario

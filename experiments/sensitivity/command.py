@@ -23,13 +23,13 @@ import numpy as np
 import pandas as pd
 
 from innosim.calibration.posterior import SHIPPED, Posterior, load_posterior
-from innosim.experiments.backends import make_backend
-from innosim.experiments.ensemble import Task, run_replicate_full, to_annual
-from innosim.experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
-from innosim.experiments.runner import StoreRunner
-from innosim.experiments.sensitivity_engine import Method, analyse, noise_share, sample
-from innosim.experiments.sensitivity_space import Factor, fixed_values, posterior_ranges, problem, select, with_levers
-from innosim.experiments.store import RunStore
+from innosim.experiments.runs.ensemble import Task, run_replicate_full, to_annual
+from innosim.experiments.runs.executors import make_backend
+from innosim.experiments.runs.folders import choose_out_dir, git_commit, now, package_versions, write_manifest
+from innosim.experiments.runs.runner import StoreRunner
+from innosim.experiments.runs.store import RunStore
+from innosim.experiments.sensitivity.engine import Method, analyse, noise_share, sample
+from innosim.experiments.sensitivity.space import Factor, fixed_values, posterior_ranges, problem, select, with_levers
 from innosim.model.city import CityProfile, load_city
 from innosim.model.errors import InputError
 from innosim.model.indicators import TARGETS
@@ -218,7 +218,7 @@ def run_sensitivity(scenario_path: str | Path, method: Method = "morris", n: int
     noise.to_csv(folder / "noise.csv", index=False, float_format="%.6g")
     warn = diagnose(indices, noise, method, n)
     warn.to_csv(folder / "warnings.csv", index=False)
-    from innosim.experiments.sensitivity_charts import charts
+    from innosim.experiments.report.sensitivity_charts import charts
 
     drawn = charts(indices, method, folder, base.name)
     write_manifest(folder, {

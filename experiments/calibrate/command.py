@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 from innosim.calibration import abc as A
-from innosim.calibration.charts import fit_chart, generations_chart, marginals_chart
 from innosim.calibration.observation_model import table as obs_table
 from innosim.calibration.observation_model import used
 from innosim.calibration.posterior import SHIPPED, load_posterior
 from innosim.calibration.predictive import actual_coverage, fit_table, predictive_runs
-from innosim.experiments.results import choose_out_dir, git_commit, now, package_versions, write_manifest
+from innosim.experiments.report.calibration_charts import fit_chart, generations_chart, marginals_chart
+from innosim.experiments.runs.folders import choose_out_dir, git_commit, now, package_versions, write_manifest
 from innosim.model.errors import InputError
 from innosim.model.scenario_files import file_hash, load_scenario
 

@@ -6,7 +6,7 @@ import sys
 
 from tqdm import tqdm
 
-from innosim.experiments.store import RunStore
+from innosim.experiments.runs.store import RunStore
 
 
 class StoreRunner:

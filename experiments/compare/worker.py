@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from innosim.calibration.posterior import Posterior, replicate_parameters
-from innosim.experiments.ensemble import Task, indicator_frame, to_annual
-from innosim.experiments.sweep_worker import _city
+from innosim.experiments.runs.ensemble import Task, indicator_frame, to_annual
+from innosim.experiments.sweep.worker import _city
 from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, YEARS
 from innosim.model.indicators import TARGETS
 from innosim.model.instruments.base import WAN

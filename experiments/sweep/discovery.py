@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from innosim.experiments.sweep_spec import Discovery  # noqa: E402
+from innosim.experiments.sweep.spec import Discovery  # noqa: E402
 
 COLUMNS = ["target", "variable", "box_min", "box_max", "full_min", "full_max", "qp_value", "coverage", "density",
            "mass", "runs_in_box", "met_in_box", "runs", "met", "threshold", "threshold_reached", "note"]

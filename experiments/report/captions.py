@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from innosim.experiments import i18n
-from innosim.experiments.brief_charts import fit_label
+from innosim.experiments.report import i18n
+from innosim.experiments.report.brief_charts import fit_label
 from innosim.model.indicators import TARGETS
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from innosim.experiments.intervals import wilson
+from innosim.experiments.runs.intervals import wilson
 from innosim.model.indicators import TARGETS
 
 TARGET_YEAR = 2028

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from innosim.experiments import brief_captions as cap
-from innosim.experiments import brief_charts as charts
-from innosim.experiments import i18n
-from innosim.experiments.brief_document import Chart, write_html, write_pdf
-from innosim.experiments.brief_sources import Source, load_source, posterior_manifest
-from innosim.experiments.house_style import apply
-from innosim.experiments.results import (
+from innosim.experiments.report import brief_charts as charts
+from innosim.experiments.report import captions as cap
+from innosim.experiments.report import i18n
+from innosim.experiments.report.document import Chart, write_html, write_pdf
+from innosim.experiments.report.house_style import apply
+from innosim.experiments.report.sources import Source, load_source, posterior_manifest
+from innosim.experiments.runs.folders import (
     choose_out_dir,
     git_commit,
     now,
