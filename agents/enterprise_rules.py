@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from innosim.agents.enterprises import LARGE_REVENUE, EnterpriseTable, hte_threshold
+from innosim.agents.world import World
+from innosim.model.calendar import FIRST_YEAR
+from innosim.model.units import WAN
 
-WAN = 1e4
 PIPE_SPEND_Q = 0.35  # share of received project / investment money spent on R&D each quarter
 KNOWLEDGE_DEPRECIATION = 0.15  # per year
 SIZE_VARIANCE_EXP = 0.15  # growth volatility shrinks with size (Bottazzi & Secchi)
@@ -25,7 +27,7 @@ REAPPLY_HTE = 0.9  # share of expiring HTEs that apply for renewal when eligible
 INNOV_GROWTH_VC = 0.05  # log-points per year of growth while VC money is being spent
 
 
-def spend_rd(m, q: int) -> np.ndarray:
+def spend_rd(m: World, q: int) -> np.ndarray:
     """This quarter's R&D per firm (yuan): own budget + public money with additionality + awards + VC money."""
     f, p = m.firms, m.params
     own = f.nu * f.revenue / 4.0
@@ -48,7 +50,7 @@ def spend_rd(m, q: int) -> np.ndarray:
     return rd
 
 
-def grow(m, q: int, rng: np.random.Generator) -> None:
+def grow(m: World, q: int, rng: np.random.Generator) -> None:
     """Laplace log-growth of revenue with drift from innovation, incubation and VC money."""
     f, p = m.firms, m.params
     u = rng.random(f.n) - 0.5
@@ -59,7 +61,7 @@ def grow(m, q: int, rng: np.random.Generator) -> None:
     f.revenue *= np.exp(np.where(f.alive, drift + shock, 0.0))
 
 
-def annual_hazard(m, q: int) -> np.ndarray:
+def annual_hazard(m: World, q: int) -> np.ndarray:
     """Yearly exit probability of every firm row in quarter ``q``: age profile times status multipliers."""
     f, p = m.firms, m.params
     age = np.clip(f.age_years(q).astype(np.int64), 0, HAZARD_BY_AGE.size - 1)
@@ -70,7 +72,7 @@ def annual_hazard(m, q: int) -> np.ndarray:
     return h * np.where(f.large | f.listed, LARGE_HAZARD, 1.0)
 
 
-def exits(m, q: int, rng: np.random.Generator) -> np.ndarray:
+def exits(m: World, q: int, rng: np.random.Generator) -> np.ndarray:
     """Exit by age hazard with multipliers; returns the ids of firms that exit this quarter."""
     f = m.firms
     u = rng.random(f.n)
@@ -82,7 +84,7 @@ def exits(m, q: int, rng: np.random.Generator) -> np.ndarray:
     return dead
 
 
-def births(m, q: int, spin_parents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def births(m: World, q: int, spin_parents: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Background entry plus university spin-outs; returns the new ids."""
     p = m.params
     seg_code = m.birth_segment_code
@@ -115,11 +117,11 @@ def tech_sme_eligible(f: EnterpriseTable) -> np.ndarray:
             & ((intensity >= TECH_SME_MIN_INTENSITY) | f.hte))
 
 
-def register_tech_smes(m, q: int, rng: np.random.Generator) -> None:
+def register_tech_smes(m: World, q: int, rng: np.random.Generator) -> None:
     """Quarterly registration batch of the yearly register (re-assessed each year)."""
     f, p = m.firms, m.params
     u = rng.random(f.n)
-    vouchers_on = m.ledger.remaining("vouchers", m.year) > 0
+    vouchers_on = m.signals.vouchers_open
     p_year = np.clip(p["p_register"] + p["e_voucher_reg"] * vouchers_on + 0.2 * f.tech_sme_last, 0.0, 0.99)
     p_q = 1.0 - (1.0 - p_year) ** 0.25
     new = tech_sme_eligible(f) & ~f.tech_sme & (u < p_q)
@@ -133,11 +135,11 @@ class HTERound:
         self.certified = np.empty(0, dtype=np.int64)
         self.applications = 0
 
-    def run(self, m, year: int, rng: np.random.Generator) -> None:
+    def run(self, m: World, year: int, rng: np.random.Generator) -> None:
         f, p = m.firms, m.params
         u = rng.random((2, f.n))
         reported = f.rd_reported_year / np.maximum(f.revenue, 1.0)
-        eligible = (f.alive & f.tech & (f.birth_q <= 4 * (year - 2021) - 4)
+        eligible = (f.alive & f.tech & (f.birth_q <= 4 * (year - FIRST_YEAR) - 4)
                     & (reported >= hte_threshold(f.revenue)) & (f.knowledge >= p["k_ip_wan"] * WAN))
         expiring = f.hte & (f.hte_until <= year)
         # Listed HTEs keep their certification (their reporting is built around it); others renew if eligible.
@@ -156,7 +158,7 @@ class HTERound:
         m.flows["hte_applications"] += self.applications
 
 
-def year_end(m, year: int, rng: np.random.Generator) -> None:
+def year_end(m: World, year: int, rng: np.random.Generator) -> None:
     """Close the year: report R&D (bunching below the HTE notch), roll registers, draw next year's needs."""
     f, p = m.firms, m.params
     u = rng.random((3, f.n))
@@ -184,9 +186,9 @@ def year_end(m, year: int, rng: np.random.Generator) -> None:
     f.tie_uni[~keep_tie] = -1
 
 
-def draw_voucher_needs(m, year: int, rng: np.random.Generator) -> None:
+def draw_voucher_needs(m: World, year: int, rng: np.random.Generator) -> None:
     """Which firms have an external R&D / testing need in ``year``, and in which quarter it arises."""
     f = m.firms
     u = rng.random((2, f.n))
     need = f.alive & (u[0] < m.params["p_need"])
-    f.voucher_need_q[:] = np.where(need, 4 * (year - 2021) + (u[1] * 4).astype(np.int16), -1)
+    f.voucher_need_q[:] = np.where(need, 4 * (year - FIRST_YEAR) + (u[1] * 4).astype(np.int16), -1)

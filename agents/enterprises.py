@@ -11,6 +11,7 @@ import mesa
 import numpy as np
 
 from innosim.model.city import CityProfile
+from innosim.model.units import WAN, YI
 
 # name -> (dtype, fill value for a new row)
 COLUMNS: dict[str, tuple[type, object]] = {
@@ -101,14 +102,14 @@ def synthesise(profile: CityProfile, rng: np.random.Generator, capacity_factor: 
             segment=code, tech=seg.tech,
             marine=rng.random(n) < seg.marine_share, key_chain=rng.random(n) < seg.key_chain_share,
             birth_q=-np.round(age * 4).astype(np.int16),
-            revenue=seg.revenue_median_wan * 1e4 * np.exp(seg.revenue_sigma * z_rev),
+            revenue=seg.revenue_median_wan * WAN * np.exp(seg.revenue_sigma * z_rev),
             nu=np.clip(seg.rd_intensity_median * np.exp(seg.rd_intensity_sigma * z_nu), 1e-4, 0.6),
             quality=0.6 * z_nu + 0.8 * z_q,
         )
     t = table
     t.large[:] = t.revenue >= LARGE_REVENUE
     # Scale intensities so that firms' R&D matches the profile's observed total (亿元).
-    t.nu_scale = ent.rd_total_yi * 1e8 / float(np.sum(t.nu * t.revenue))
+    t.nu_scale = ent.rd_total_yi * YI / float(np.sum(t.nu * t.revenue))
     t.nu *= t.nu_scale
     rd_year = t.nu * t.revenue
     t.rd_last_year[:] = rd_year

@@ -6,6 +6,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from innosim.agents.enterprises import EnterpriseTable
 from innosim.model.city import Incubators as IncProfile
 
 NATIONAL_CAPACITY_FACTOR = 3.0  # a national incubator hosts about three times a municipal one
@@ -50,13 +51,14 @@ class IncubatorNetwork:
         self.intake_share = prof.intake_share
         self.agents = [Incubator(model, i) for i in range(n)]
 
-    def seat_initial(self, firms, count: int, rng: np.random.Generator) -> None:
+    def seat_initial(self, firms: EnterpriseTable, count: int, rng: np.random.Generator) -> None:
         """Place ``count`` of the youngest small tech firms as tenants at the start."""
         cand = np.flatnonzero(firms.tech & ~firms.large & (firms.birth_q > -self.tenancy_q))
         cand = cand[rng.permutation(cand.size)][:count]
         self._admit(firms, cand, 0, rng, spread=True)
 
-    def _admit(self, firms, ids: np.ndarray, q: int, rng: np.random.Generator, spread: bool = False) -> None:
+    def _admit(self, firms: EnterpriseTable, ids: np.ndarray, q: int, rng: np.random.Generator,
+               spread: bool = False) -> None:
         free = np.maximum(self.capacity - self.tenants, 0)
         slots = np.repeat(np.arange(self.n), free)
         slots = slots[rng.permutation(slots.size)]
@@ -68,7 +70,7 @@ class IncubatorNetwork:
         firms.inc_until_q[ids] = q + self.tenancy_q // (2 if spread else 1) + stay
         np.add.at(self.tenants, where, 1)
 
-    def step(self, firms, q: int, new_ids: np.ndarray, rng: np.random.Generator) -> None:
+    def step(self, firms: EnterpriseTable, q: int, new_ids: np.ndarray, rng: np.random.Generator) -> None:
         """Graduate tenants whose tenancy ended or who died, then select applicants among new firms."""
         leaving = np.flatnonzero(firms.incubated & ((firms.inc_until_q <= q) | ~firms.alive))
         if leaving.size:

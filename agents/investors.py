@@ -8,9 +8,10 @@ import numpy as np
 from scipy.special import ndtri
 
 from innosim.agents.enterprise_rules import annual_hazard
+from innosim.agents.world import World
 from innosim.model.calendar import year_of
+from innosim.model.units import WAN
 
-WAN = 1e4
 DEAL_MEDIAN_WAN = 800.0  # median VC round, 万 yuan (assumption)
 SEED_MEDIAN_WAN = 300.0  # median seed round, 万 yuan (assumption)
 DEAL_SIGMA = 1.0
@@ -59,7 +60,7 @@ class GuidanceFund(mesa.Agent):
         self.proceeds = 0.0  # yuan
         self.written_off = 0.0  # yuan of cost lost to firm exits
 
-    def step_exits(self, m, q: int, rng: np.random.Generator) -> None:
+    def step_exits(self, m: World, q: int, rng: np.random.Generator) -> None:
         """Exit stakes whose holding period ends: heavy-tailed multiples of cost, mean ``R_rec``."""
         f, p = m.firms, m.params
         due = np.flatnonzero((f.stake > 0) & (f.stake_exit_q == q))
@@ -70,7 +71,7 @@ class GuidanceFund(mesa.Agent):
         quality_tilt = np.exp(0.3 * f.quality[due] - 0.045)
         multiple = p["R_rec"] * np.exp(sigma * u - 0.5 * sigma**2) * quality_tilt
         proceeds = f.stake_cost[due] * multiple
-        m.ledger.receive_proceeds(year_of(q), float(proceeds.sum()))
+        m.receive_equity_proceeds(year_of(q), float(proceeds.sum()))
         self.exits += due.size
         self.proceeds += float(proceeds.sum())
         m.flows["equity_exits"] += due.size
@@ -79,7 +80,7 @@ class GuidanceFund(mesa.Agent):
         f.stake_cost[due] = 0.0
         f.stake_exit_q[due] = -1
 
-    def expected_proceeds(self, m, q: int) -> float:
+    def expected_proceeds(self, m: World, q: int) -> float:
         """Expected exit proceeds (yuan) of the stakes still held after quarter ``q``: cost × mean multiple
         (``R_rec`` with the quality tilt) × the chance the firm survives to its exit at today's hazard."""
         f, p = m.firms, m.params
@@ -91,7 +92,7 @@ class GuidanceFund(mesa.Agent):
         multiple = p["R_rec"] * np.exp(0.3 * f.quality[held] - 0.045)
         return float(np.sum(f.stake_cost[held] * multiple * survive))
 
-    def write_off(self, m, dead: np.ndarray) -> None:
+    def write_off(self, m: World, dead: np.ndarray) -> None:
         """Stakes in firms that exit are lost."""
         f = m.firms
         lost = dead[f.stake[dead] > 0]
@@ -115,13 +116,13 @@ class InvestorSector:
         self.deal_amount = np.zeros(0)
         self._loan_rr = 0
 
-    def step(self, m, q: int, rng: np.random.Generator) -> None:
+    def step(self, m: World, q: int, rng: np.random.Generator) -> None:
         """This quarter's VC and angel deals."""
         f, p = m.firms, m.params
         n = f.n
         u = rng.random((3, n))  # per-slot uniforms: signal noise, extra-deal noise, amount
         base = int(rng.poisson(p["vc_deals"] / 4.0))
-        reward_on = m.instruments["vc_seed_reward"].active(m, year_of(q))
+        reward_on = m.signals.seed_reward_open
         extra = int(rng.poisson(p["e_seed"] * p["vc_deals"] / 4.0)) if reward_on else 0
         age = f.age_years(q)
         cand = np.flatnonzero(f.alive & f.tech & (age <= VC_MAX_AGE_Y) & ~f.vc_backed)
@@ -153,7 +154,7 @@ class InvestorSector:
         m.flows["vc_deals"] += chosen.size
         self._convert(m, q, chosen, amount)
 
-    def _convert(self, m, q: int, ids: np.ndarray, amount: np.ndarray) -> None:
+    def _convert(self, m: World, q: int, ids: np.ndarray, amount: np.ndarray) -> None:
         """先投后股: a pending convertible grant becomes a stake at the round's valuation."""
         f = m.firms
         conv = (f.convertible[ids] > 0) & (f.conv_deadline_q[ids] >= q)
@@ -165,13 +166,13 @@ class InvestorSector:
         f.convertible[c] = 0.0
         m.flows["converted_grants"] += c.size
 
-    def expire_convertibles(self, m, q: int) -> None:
+    def expire_convertibles(self, m: World, q: int) -> None:
         """Convertibles past their deadline stay grants."""
         f = m.firms
         gone = (f.convertible > 0) & (f.conv_deadline_q < q)
         f.convertible[gone] = 0.0
 
-    def listings(self, m, q: int, rng: np.random.Generator) -> None:
+    def listings(self, m: World, q: int, rng: np.random.Generator) -> None:
         """IPOs of HTEs large enough to list (revenue ≥ 2亿); VC backing doubles the chance."""
         f = m.firms
         u = rng.random(f.n)

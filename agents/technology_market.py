@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-WAN = 1e4
+from innosim.agents.world import World
+from innosim.model.units import WAN
 
 
 def quarter_share(q: int, h1_share: float) -> float:
@@ -17,7 +18,7 @@ def quarter_share(q: int, h1_share: float) -> float:
     return (h1_share / 2, h1_share / 2, 0.35 * h2, 0.65 * h2)[q % 4]
 
 
-def firm_contracts(m, q: int, rng: np.random.Generator) -> None:
+def firm_contracts(m: World, q: int, rng: np.random.Generator) -> None:
     """Poisson contract counts per selling firm, log-normal values; adds to this quarter's turnover (yuan)."""
     f, p = m.firms, m.params
     median = m.city.transfer.contract_value_median_wan * WAN

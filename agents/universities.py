@@ -7,7 +7,9 @@ import mesa
 import numpy as np
 
 from innosim.agents.technology_market import quarter_share
+from innosim.agents.world import World
 from innosim.model.city import Universities as UniProfile
+from innosim.model.units import WAN, YI
 
 RESULT_DECAY_Q = 0.10  # share of unmatched results that go stale each quarter
 TIE_CONTRACT_Q = 0.05  # quarterly chance that a firm-university tie yields a contract
@@ -45,7 +47,7 @@ class UniversitySector:
         self.n = n
         self.growth = prof.rd_growth
         self.researchers = np.maximum(20, np.round(prof.researchers_total * w)).astype(np.int64)
-        self.rd_year = prof.rd_total_yi * 1e8 * w
+        self.rd_year = prof.rd_total_yi * YI * w
         self.grant_year = np.zeros(n)
         self.results = np.zeros(n)
         self.pilot = np.zeros(n)
@@ -63,7 +65,7 @@ class UniversitySector:
         """R&D performed this quarter, yuan (core funding plus grants)."""
         return float((self.rd_year + self.grant_year).sum() / 4.0)
 
-    def step(self, m, q: int, rng: np.random.Generator) -> None:
+    def step(self, m: World, q: int, rng: np.random.Generator) -> None:
         """Results arrive, brokers and ties turn some into contracts, some contracts spin out firms."""
         p = m.params
         boost = 1.0 + self.grant_year / self.rd_year
@@ -80,7 +82,7 @@ class UniversitySector:
         self.results = np.maximum(0.0, self.results - brokered)
         n_contracts = brokered + direct
         k = int(n_contracts.sum())
-        median = m.city.transfer.contract_value_median_wan * 1e4
+        median = m.city.transfer.contract_value_median_wan * WAN
         values = median * np.exp(p["contract_sigma"] * rng.standard_normal(k))
         m.flows["tech_contract_turnover"] += float(values.sum())
         m.flows["contracts_university"] += k

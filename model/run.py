@@ -17,8 +17,9 @@ import numpy as np
 
 from innosim.model.calendar import N_QUARTERS
 from innosim.model.city import CityProfile
+from innosim.model.instruments.delivery import Payment
 from innosim.model.scenario import Scenario
-from innosim.model.simulation import InnosimModel, Payment
+from innosim.model.simulation import InnosimModel
 
 
 class Probe(Protocol):

@@ -11,13 +11,14 @@ Phase order of one quarter (the only place it is defined):
  8. record              indicators of the quarter; year-end bookkeeping after Q4
 
 The model is a pure function of (scenario, parameters, seed, replicate): all randomness comes from named
-streams (``model.rng.Streams``). ``run()`` returns plain arrays; ``dispose()`` releases the model so that
-Mesa 3.3 (which keeps every model alive through ``Agent._ids``) does not leak across long ensembles.
+streams (``model.rng.Streams``). It implements ``agents.world.World`` — what rules and instruments may read and
+write — and keeps the ledger, the streams and the instruments to itself: instruments are paid through
+``model.instruments.delivery``, and agents see the programmes only as this quarter's ``PolicySignals``.
+Run it through ``model.run.run_one``, which always calls ``dispose()`` so that Mesa 3.3 (which keeps every model
+alive through ``Agent._ids``) does not leak across long ensembles.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import mesa
 import numpy as np
@@ -32,16 +33,18 @@ from innosim.agents.technology_market import firm_contracts
 from innosim.agents.universities import UniversitySector
 from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, year_of
 from innosim.model.city import CityProfile, load_city
-from innosim.model.indicators import Recorder, empty_flows
+from innosim.model.indicators import empty_flows
+from innosim.model.instruments.delivery import Listener, deliver
 from innosim.model.instruments.registry import REGISTRY
 from innosim.model.ledger import Ledger
 from innosim.model.parameters import resolve
 from innosim.model.policy import budgets_yuan
+from innosim.model.recorder import Recorder
 from innosim.model.rng import Streams
 from innosim.model.scenario import Scenario
 from innosim.model.scenario_files import with_plan_start
-
-Payment = tuple[str, int, np.ndarray, np.ndarray]  # instrument, year, recipient rows, yuan
+from innosim.model.signals import PolicySignals
+from innosim.model.units import YI
 
 
 class InnosimModel(mesa.Model):
@@ -53,7 +56,6 @@ class InnosimModel(mesa.Model):
         super().__init__(rng=self.streams.run_seed())
         self.city = city or load_city(scenario.city)
         scenario = with_plan_start(scenario, self.city)
-        self.scenario = scenario
         self.params = resolve({**(params or {}), **scenario.assumptions})
         self.q = 0
         self.year = FIRST_YEAR
@@ -61,7 +63,8 @@ class InnosimModel(mesa.Model):
         self._spin_queue: list[np.ndarray] = []
         self._inspected: dict[int, EnterpriseAgent] = {}
         # Called with every payment (instrument, year, recipient rows, yuan); a probe subscribes (model.run).
-        self.payment_listeners: list[Callable[[Payment], None]] = []
+        self.payment_listeners: list[Listener] = []
+        self.signals = PolicySignals()
         c = self.city
         self.firms = synthesise(c, self.streams.get("synthesis"))
         self.nu_scale = self.firms.nu_scale
@@ -79,11 +82,11 @@ class InnosimModel(mesa.Model):
         self.ledger = Ledger(budgets_yuan(scenario))
         self.hte_round = rules.HTERound()
         self.recorder = Recorder(list(REGISTRY))
-        self.last_year_turnover = c.transfer.turnover_initial_yi * 1e8  # yuan
+        self.last_year_turnover = c.transfer.turnover_initial_yi * YI  # yuan
         self._year_turnover = 0.0
         rules.draw_voucher_needs(self, FIRST_YEAR, self.streams.get("voucher_need", -1))
 
-    # --- helpers used by agents and instruments ---------------------------------------------------
+    # --- the actions World grants rules and instruments ----------------------------------------------
     def queue_spinouts(self, parents: np.ndarray) -> None:
         """University ids of spin-outs to be born next quarter."""
         if parents.size:
@@ -96,6 +99,17 @@ class InnosimModel(mesa.Model):
         np.add.at(f.rd_year, idx, amount)
         np.add.at(f.knowledge, idx, amount)
         self._extra_rd += float(np.sum(amount))
+
+    def receive_equity_proceeds(self, year: int, amount: float) -> None:
+        """拨改投 exit proceeds (yuan) arrive in ``year``; the ledger recycles them into next year's fund."""
+        self.ledger.receive_proceeds(year, amount)
+
+    def policy_signals(self, year: int) -> PolicySignals:
+        """What the programmes announce now: each instrument's signals given its budget left this year."""
+        offers: dict[str, float | bool] = {}
+        for key, inst in self.instruments.items():
+            offers.update(inst.signals(self.ledger.remaining(key, year)))
+        return PolicySignals(**offers)
 
     def enterprise(self, firm_id: int) -> EnterpriseAgent:
         """Firm ``firm_id`` as a Mesa agent (created on first request) for inspection."""
@@ -112,6 +126,9 @@ class InnosimModel(mesa.Model):
         s = self.streams
         self.flows = empty_flows()
         self._extra_rd = 0.0
+        # Offers are read before anything is paid this quarter; every programme an agent responds to below pays
+        # later in the quarter (or, for platform awards, after the round), so this equals reading them live.
+        self.signals = self.policy_signals(self.year)
         # 1. entry and exit
         parents = np.concatenate(self._spin_queue) if self._spin_queue else np.empty(0, dtype=np.int64)
         self._spin_queue = []
@@ -129,25 +146,31 @@ class InnosimModel(mesa.Model):
         self.investors.fund.step_exits(self, q, s.get("equity_exits", q))
         self.investors.listings(self, q, s.get("listings", q))
         # 4. instruments
-        spend = {k: inst.deliver(self, q) for k, inst in self.instruments.items()}
+        spend = dict.fromkeys(self.instruments, 0.0)
+        self._deliver(q, "instruments", spend)
         # 5. R&D and growth
         rd = rules.spend_rd(self, q)
         rules.grow(self, q, s.get("growth", q))
         # 6. transfer
         self.universities.step(self, q, s.get("universities", q))
         firm_contracts(self, q, s.get("contracts", q))
-        self.brokers.step(self.params, self.last_year_turnover / 1e8)
-        # 7. platforms (the award instrument is paid from within the round)
+        self.brokers.step(self.params, self.last_year_turnover / YI)
+        # 7. platforms, then the awards for the platforms the round created
         if q % 4 == 3:
-            before = self.ledger.spent_in("platform_awards", self.year)
             self.platforms.annual_round(self, self.year, s.get("platforms", q))
-            spend["platform_awards"] += self.ledger.spent_in("platform_awards", self.year) - before
+        self._deliver(q, "platforms", spend)
         # 8. record, then close the year
         self._year_turnover += self.flows["tech_contract_turnover"]
         self.recorder.record(self, q, float(rd.sum()) + self._extra_rd, int(new.size), int(dead.size), spend)
         if q % 4 == 3:
             self._close_year(q)
         self.q += 1
+
+    def _deliver(self, q: int, phase: str, spend: dict[str, float]) -> None:
+        """Pay this phase's instruments in registry order; adds yuan paid to ``spend``."""
+        for key, inst in self.instruments.items():
+            if inst.phase == phase:
+                spend[key] += deliver(inst, self, self.ledger, self.streams, q, self.payment_listeners)
 
     def _close_year(self, q: int) -> None:
         s = self.streams

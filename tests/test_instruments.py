@@ -9,7 +9,8 @@ from pydantic import ValidationError
 from innosim.model.instruments.registry import REGISTRY
 from innosim.model.scenario import Scenario
 from innosim.model.simulation import InnosimModel
-from tests.conftest import SCENARIOS, spy_effect
+from tests.conftest import SCENARIOS
+from tests.spies import recheck_eligibility, spy_effect
 
 CITY = str(SCENARIOS / "cities" / "qingdao.yaml")
 WAN = 1e4
@@ -20,18 +21,14 @@ class Capture:
 
     def __init__(self, inst):
         self.calls = []
-        orig = inst.effect
         # Eligibility that draws no randomness can be re-checked at the moment of payment.
         deterministic = inst.key not in ("loan_subsidy",)
 
-        def effect(m, q, idx, paid, rng):
-            ok = None
-            if deterministic:
-                ok = bool(np.all(inst.eligible(m, q, np.random.default_rng(0))[idx]))
-            self.calls.append((q, idx.copy(), paid.copy(), ok))
-            return orig(m, q, idx, paid, rng)
+        def record(w, call, grant):
+            ok = recheck_eligibility(inst, w, call, grant.idx) if deterministic else None
+            self.calls.append((call.q, grant.idx.copy(), grant.paid.copy(), ok))
 
-        inst.effect = effect
+        spy_effect(inst, record)
 
     def all(self):
         if not self.calls:
@@ -44,7 +41,7 @@ def rich_model():
     """Two simulated years with generous budgets for every instrument, every payment captured."""
     scen = Scenario(name="rich", city=CITY, instruments={k: {"budget": 20.0} for k in REGISTRY})
     m = InnosimModel(scen, seed=4)
-    caps = {k: Capture(m.instruments[k]) for k in REGISTRY if k != "platform_awards"}
+    caps = {k: Capture(m.instruments[k]) for k in REGISTRY}
     for _ in range(8):
         m.step()
     return m, caps, None
@@ -102,9 +99,9 @@ def test_voucher_requires_registration():
     seen = []
     inst = m.instruments["vouchers"]
 
-    def check(mm, q, idx, paid):
-        seen.append(bool(np.all(mm.firms.tech_sme[idx])))
-        assert np.all(paid <= 0.5 * inst._fee[idx] + 1e-6)  # the city pays at most half the fee
+    def check(w, call, grant):
+        seen.append(bool(np.all(w.firms.tech_sme[grant.idx])))
+        assert np.all(grant.paid <= 0.5 * grant.basis + 1e-6)  # the city pays at most half the fee
 
     spy_effect(inst, check)
     for _ in range(4):
@@ -130,7 +127,7 @@ def test_seed_reward_is_ten_percent(rich_model):
     m, caps, _ = rich_model
     seen = []
     spy_effect(m.instruments["vc_seed_reward"],
-               lambda mm, q, idx, paid: seen.append(np.allclose(paid, 0.10 * mm.investors.deal_amount[idx])))
+               lambda w, call, g: seen.append(np.allclose(g.paid, 0.10 * w.investors.deal_amount[g.idx])))
     m.step()
     m.step()
     assert caps["vc_seed_reward"].all()[1].size and seen and all(seen)
@@ -142,11 +139,11 @@ def test_transfer_point_cap(rich_model):
     assert np.all(paid[idx != 0] <= 50 * WAN)
 
 
-def test_platform_awards_paid_within_caps(rich_model):
-    m, _, _ = rich_model
-    r = m.ledger._row["platform_awards"]
-    assert m.ledger.spent[r, :2].sum() > 0
-    assert m.ledger.spent[r, :2].sum() <= m.ledger.recipients[r, :2].sum() * 1000 * WAN
+def test_platform_awards_paid_through_the_delivery_path_within_caps(rich_model):
+    m, caps, _ = rich_model
+    idx, paid = caps["platform_awards"].all()
+    assert paid.size > 0 and set(np.unique(np.round(paid / WAN))) <= {100.0, 1000.0}
+    assert np.isclose(paid.sum(), sum(m.ledger.spent_in("platform_awards", y) for y in (2021, 2022)))
 
 
 @pytest.mark.parametrize("key,option,value", [

@@ -7,7 +7,8 @@ import numpy as np
 
 from innosim.model.scenario import Scenario
 from innosim.model.simulation import InnosimModel
-from tests.conftest import SCENARIOS, spy_effect
+from tests.conftest import SCENARIOS
+from tests.spies import spy_effect
 
 CITY = str(SCENARIOS / "cities" / "qingdao.yaml")
 TOL_SE = 4.0
@@ -17,7 +18,7 @@ def test_voucher_deadweight_share_matches_additionality():
     scen = Scenario(name="v", city=CITY, instruments={"vouchers": {"budget": 10.0}})
     m = InnosimModel(scen, seed=8)
     paid_all = []
-    spy_effect(m.instruments["vouchers"], lambda mm, q, idx, paid: paid_all.append(paid.copy()))
+    spy_effect(m.instruments["vouchers"], lambda w, call, grant: paid_all.append(grant.paid.copy()))
     out = m.run(16)
     w = np.concatenate(paid_all)
     p_dead = 1.0 - m.params["add_v"]

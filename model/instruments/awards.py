@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from innosim.model.instruments.base import WAN, Instrument, Options
+from innosim.agents.world import World
+from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options
+from innosim.model.units import WAN
 
 
 class HTEAwardOptions(Options):
@@ -23,17 +25,17 @@ class HTEAward(Instrument):
     quarters = (4,)
     Options = HTEAwardOptions
 
-    def eligible(self, m, q, rng):
-        mask = np.zeros(m.firms.n, dtype=bool)
-        mask[m.hte_round.certified] = True
-        return mask & m.firms.alive
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        mask = np.zeros(w.firms.n, dtype=bool)
+        mask[w.hte_round.certified] = True
+        return mask & w.firms.alive
 
-    def request(self, m, q, idx, rng):
-        first = m.firms.hte_first_year[idx] == m.year
-        return np.where(first, self.opt.first_wan, self.opt.renewal_wan) * WAN
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        first = w.firms.hte_first_year[idx] == call.year
+        return Ask(np.where(first, self.opt.first_wan, self.opt.renewal_wan) * WAN)
 
-    def effect(self, m, q, idx, paid, rng):
-        np.add.at(m.firms.award_cash, idx, paid)
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        np.add.at(w.firms.award_cash, grant.idx, grant.paid)
 
 
 class RDRewardOptions(Options):
@@ -52,21 +54,22 @@ class RDReward(Instrument):
     quarters = (2,)
     Options = RDRewardOptions
 
-    def eligible(self, m, q, rng):
-        f = m.firms
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        f = w.firms
         return f.alive & (f.rd_last_year - f.rd_prev_year >= self.opt.min_increase_wan * WAN)
 
-    def select(self, m, q, mask, rng):
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask)
-        inc = m.firms.rd_last_year[idx] - m.firms.rd_prev_year[idx]
+        inc = w.firms.rd_last_year[idx] - w.firms.rd_prev_year[idx]
         return idx[np.argsort(-inc, kind="stable")]
 
-    def request(self, m, q, idx, rng):
-        inc = m.firms.rd_last_year[idx] - m.firms.rd_prev_year[idx]
-        return np.minimum(self.opt.rate * inc, self.opt.cap_wan * WAN)
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        inc = w.firms.rd_last_year[idx] - w.firms.rd_prev_year[idx]
+        return Ask(np.minimum(self.opt.rate * inc, self.opt.cap_wan * WAN))
 
-    def effect(self, m, q, idx, paid, rng):
-        np.add.at(m.firms.award_cash, idx, paid)
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        idx, paid = grant.idx, grant.paid
+        np.add.at(w.firms.award_cash, idx, paid)
 
 
 class PlatformAwardOptions(Options):
@@ -75,24 +78,31 @@ class PlatformAwardOptions(Options):
 
 
 class PlatformAwards(Instrument):
-    """Awards for newly created provincial-and-above platforms. Driven by the platform round (Q4): a funded
-    candidate is more likely to set a platform up (``e_award``); the award is paid when it does."""
+    """Awards for the provincial-and-above platforms created in this year's round (Q4, after the round). The
+    expectation acts before the money: while the budget is open, candidates are more likely to set a platform up
+    (``e_award``, via ``PolicySignals``); the award itself is then paid to each new platform, national first."""
 
     key = "platform_awards"
     family = "award"
     label_en = "Platform awards"
     label_zh = "科创平台奖励"
-    quarters = ()  # the platform round calls fund() and pay() itself
+    quarters = (4,)
+    recipients = "new platforms"
+    phase = "platforms"
     Options = PlatformAwardOptions
 
-    def fund(self, m, year: int, expected_cost: np.ndarray) -> np.ndarray:
-        """Mask of candidates (in priority order) whose expected award the remaining budget covers."""
-        left = m.ledger.remaining(self.key, year)
-        return np.cumsum(expected_cost) <= left
+    def signals(self, budget_left: float) -> dict[str, float | bool]:
+        return {"platform_award_budget": budget_left, "platform_award_provincial": self.opt.provincial_wan * WAN}
 
-    def award_amount(self, national: np.ndarray) -> np.ndarray:
-        return np.where(national, self.opt.national_key_lab_wan, self.opt.provincial_wan) * WAN
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        return np.ones(w.platforms.new_national.size, dtype=bool)
 
-    def pay(self, m, year: int, national: np.ndarray) -> float:
-        paid = m.ledger.fit(self.key, year, self.award_amount(national))
-        return m.ledger.book(self.key, year, paid)
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(mask)  # the round lists national key labs first: they are paid first
+
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        national = w.platforms.new_national[idx]
+        return Ask(np.where(national, self.opt.national_key_lab_wan, self.opt.provincial_wan) * WAN)
+
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        return None  # the hosts' response is to the expected award (above); the cash itself changes nothing here

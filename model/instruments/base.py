@@ -1,22 +1,22 @@
-"""The instrument protocol: delivery (when, to whom, within what budget) kept apart from the effect.
+"""The instrument protocol: who is eligible, in what order, asking how much, and what the money does.
 
-Every instrument draws only from its own named random stream and does nothing, draws nothing, when its budget
-for the year is used up or zero: an instrument with zero budget leaves every output of a run identical.
+Instruments implement the hooks; ``model.instruments.delivery`` runs them the same way for every instrument
+(when, within what budget, booking and the payment record), so no instrument touches the ledger. Every
+instrument draws only from its own named random stream and does nothing, draws nothing, when its budget for the
+year is used up or zero: an instrument with zero budget leaves every output of a run identical.
+Money in yuan; options in 万元 (``WAN``) as the documents state caps.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from innosim.model.calendar import quarter_of, year_of
-
-if TYPE_CHECKING:
-    from innosim.model.simulation import InnosimModel
-
-WAN = 1e4  # yuan per 万
+from innosim.agents.world import World
+from innosim.model.units import WAN
 
 
 class Options(BaseModel):
@@ -25,8 +25,39 @@ class Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+@dataclass(frozen=True)
+class Call:
+    """One instrument's call in one quarter: quarter index, calendar year, budget left (yuan), its own stream."""
+
+    q: int
+    year: int
+    budget_left: float
+    rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Amounts asked per selected id (yuan, within the caps) and, where the payment co-funds a purchase, what the
+    purchase costs (``basis``, yuan; e.g. the service fee a voucher pays half of)."""
+
+    amount: np.ndarray
+    basis: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What was paid: recipient ids, yuan paid, and the purchase cost of each (``basis``, if the ask had one)."""
+
+    idx: np.ndarray
+    paid: np.ndarray
+    basis: np.ndarray | None = None
+
+
 class Instrument:
-    """Base class. Subclasses set ``key``, ``family``, ``quarters`` and implement the hooks."""
+    """Base class. Subclasses set ``key``, ``family``, ``quarters`` and implement the hooks.
+
+    ``phase`` says where in the quarter the instrument is delivered: ``"instruments"`` (phase 4, the default) or
+    ``"platforms"`` (phase 7, after the platform round, for awards to the platforms it created)."""
 
     key: ClassVar[str]
     family: ClassVar[str]
@@ -34,66 +65,47 @@ class Instrument:
     label_zh: ClassVar[str]
     quarters: ClassVar[tuple[int, ...]] = (1, 2, 3, 4)
     recipients: ClassVar[str] = "firms"
+    phase: ClassVar[str] = "instruments"
     Options: ClassVar[type[Options]] = Options
 
     def __init__(self, options: Options) -> None:
         self.opt = options
 
-    # --- delivery ---------------------------------------------------------------------------------
-    def eligible(self, m: InnosimModel, q: int, rng: np.random.Generator) -> np.ndarray:
-        """Mask over firm rows (or university rows when ``recipients == 'universities'``)."""
+    def signals(self, budget_left: float) -> dict[str, float | bool]:
+        """What this instrument announces this quarter (``model.signals.PolicySignals`` fields); none by default."""
+        return {}
+
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        """Mask over firm rows (or over university rows, service points, new platforms: see ``recipients``)."""
         raise NotImplementedError
 
-    def select(self, m: InnosimModel, q: int, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         """Eligible ids in priority order; default: random order (first come, first served)."""
         idx = np.flatnonzero(mask)
-        return idx[rng.permutation(idx.size)]
+        return idx[call.rng.permutation(idx.size)]
 
-    def request(self, m: InnosimModel, q: int, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Amount asked per selected id, in yuan, already within the caps."""
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        """What each selected id asks for."""
         raise NotImplementedError
 
-    def effect(self, m: InnosimModel, q: int, idx: np.ndarray, paid: np.ndarray, rng: np.random.Generator) -> None:
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
         """What the money does to its recipients."""
         raise NotImplementedError
 
-    # --- the shared delivery loop -----------------------------------------------------------------
-    def deliver(self, m: InnosimModel, q: int) -> float:
-        """Run this quarter's call if any; returns yuan paid."""
-        year = year_of(q)
-        if quarter_of(q) not in self.quarters or m.ledger.remaining(self.key, year) <= 0:
-            return 0.0
-        rng = m.streams.get(self.key, q)
-        mask = self.eligible(m, q, rng)
-        idx = self.select(m, q, mask, rng)
-        if idx.size == 0:
-            return 0.0
-        req = self.request(m, q, idx, rng)
-        paid = m.ledger.fit(self.key, year, req)
-        keep = paid > 0
-        idx, paid = idx[keep], paid[keep]
-        total = m.ledger.book(self.key, year, paid)
-        if idx.size:
-            for listener in m.payment_listeners:
-                listener((self.key, year, idx.copy(), paid.copy()))
-        if idx.size:
-            self.effect(m, q, idx, paid, rng)
-        return total
 
-
-def fund_rd(m: InnosimModel, idx: np.ndarray, paid: np.ndarray, grants: bool = True) -> None:
+def fund_rd(w: World, idx: np.ndarray, paid: np.ndarray, grants: bool = True) -> None:
     """Project money (yuan) joins the firms' R&D pipeline, spent over the next four quarters."""
-    f = m.firms
+    f = w.firms
     np.add.at(f.public_pipe, idx, paid)
     np.add.at(f.public_year, idx, paid)
     if grants:
         np.add.at(f.grants_cum, idx, paid)
 
 
-def merit_order(m: InnosimModel, idx: np.ndarray, rng: np.random.Generator, noise: float,
+def merit_order(w: World, idx: np.ndarray, rng: np.random.Generator, noise: float,
                 prior_bonus: float, extra: np.ndarray | float = 0.0) -> np.ndarray:
     """Selection by a noisy merit score with a bonus for earlier grantees (the Matthew effect)."""
-    f = m.firms
+    f = w.firms
     k = np.log1p(f.knowledge[idx] / WAN)
     merit = (k - k.mean()) / (k.std() + 1e-9) + 0.5 * f.quality[idx]
     score = merit + noise * rng.standard_normal(idx.size) + prior_bonus * (f.grants_cum[idx] > 0) + extra

@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field, model_validator
 
-from innosim.model.instruments.base import WAN, Instrument, Options, fund_rd
+from innosim.agents.world import World
+from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options, fund_rd
+from innosim.model.units import WAN
 
 
 class EquityOptions(Options):
@@ -47,25 +49,26 @@ class Equity(Instrument):
     quarters = (3,)
     Options = EquityOptions
 
-    def eligible(self, m, q, rng):
-        f = m.firms
-        young = f.age_years(q) <= self.opt.max_age_years
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        f = w.firms
+        young = f.age_years(call.q) <= self.opt.max_age_years
         return f.alive & f.tech & young & (f.hte | f.tech_sme | f.incubated) & (f.stake == 0) & (f.convertible == 0)
 
-    def select(self, m, q, mask, rng):
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask)
-        f = m.firms
-        signal = f.quality[idx] + self.opt.screen_noise * rng.standard_normal(idx.size)
+        f = w.firms
+        signal = f.quality[idx] + self.opt.screen_noise * call.rng.standard_normal(idx.size)
         signal += 0.2 * f.hte[idx] + 0.2 * f.incubated[idx] + 0.2 * f.vc_backed[idx]
         return idx[np.argsort(-signal, kind="stable")]
 
-    def request(self, m, q, idx, rng):
-        ticket = self.opt.ticket_share_of_revenue * m.firms.revenue[idx]
-        return np.clip(ticket, self.opt.min_ticket_wan * WAN, self.opt.cap_wan * WAN)
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        ticket = self.opt.ticket_share_of_revenue * w.firms.revenue[idx]
+        return Ask(np.clip(ticket, self.opt.min_ticket_wan * WAN, self.opt.cap_wan * WAN))
 
-    def effect(self, m, q, idx, paid, rng):
-        f, p, o = m.firms, m.params, self.opt
-        u = rng.random(idx.size)
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        idx, paid = grant.idx, grant.paid
+        f, p, o = w.firms, w.params, self.opt
+        u = call.rng.random(idx.size)
         conv = u < o.share_convertible
         mixed = (u >= o.share_convertible) & (u < o.share_convertible + o.share_grant_plus_equity)
         grant = np.where(mixed, o.grant_part * paid, np.where(conv, paid, 0.0))
@@ -74,16 +77,16 @@ class Equity(Instrument):
         premoney = np.maximum(o.premoney_revenue_multiple * f.revenue[idx], o.min_premoney_wan * WAN)
         stake = equity / (premoney + equity + private)
         held = equity > 0
-        hold_q = np.round(4 * (p["T_exit"] + rng.uniform(-1, 1, idx.size))).astype(np.int16)
+        hold_q = np.round(4 * (p["T_exit"] + call.rng.uniform(-1, 1, idx.size))).astype(np.int16)
         f.stake[idx[held]] = stake[held]
         f.stake_cost[idx[held]] = equity[held]
-        f.stake_exit_q[idx[held]] = q + hold_q[held]
+        f.stake_exit_q[idx[held]] = call.q + hold_q[held]
         f.convertible[idx[conv]] = paid[conv]
-        f.conv_deadline_q[idx[conv]] = q + int(round(4 * o.convert_years))
+        f.conv_deadline_q[idx[conv]] = call.q + int(round(4 * o.convert_years))
         co = private > 0
         f.vc_backed[idx[co]] = True
-        f.vc_q[idx[co]] = q
-        fund_rd(m, idx, o.rd_share * paid, grants=False)
+        f.vc_q[idx[co]] = call.q
+        fund_rd(w, idx, o.rd_share * paid, grants=False)
         np.add.at(f.grants_cum, idx, grant)
         np.add.at(f.private_pipe, idx, o.rd_share * private)
-        m.flows["private_coinvest"] += float(private.sum())
+        w.flows["private_coinvest"] += float(private.sum())

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from innosim.model.instruments.base import WAN, Instrument, Options
+from innosim.agents.world import World
+from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options
+from innosim.model.units import WAN
 
 
 class SeedRewardOptions(Options):
@@ -23,25 +25,25 @@ class VCSeedReward(Instrument):
     label_zh = "天使/种子投资奖励"
     Options = SeedRewardOptions
 
-    def eligible(self, m, q, rng):
-        f = m.firms
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        f = w.firms
         mask = np.zeros(f.n, dtype=bool)
-        deals = m.investors.deals_this_quarter
+        deals = w.investors.deals_this_quarter
         mask[deals] = True
-        return mask & (f.age_years(q) <= self.opt.max_age_years)
+        return mask & (f.age_years(call.q) <= self.opt.max_age_years)
 
-    def select(self, m, q, mask, rng):
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         return np.flatnonzero(mask)
 
-    def request(self, m, q, idx, rng):
-        return self.opt.rate * m.investors.deal_amount[idx]
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        return Ask(self.opt.rate * w.investors.deal_amount[idx])
 
-    def effect(self, m, q, idx, paid, rng):
-        m.flows["seed_rewards"] += float(paid.sum())
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        w.flows["seed_rewards"] += float(grant.paid.sum())
 
-    def active(self, m, year: int) -> bool:
-        """Whether VCs can count on the reward this year (budget not used up)."""
-        return m.ledger.remaining(self.key, year) > 0
+    def signals(self, budget_left: float) -> dict[str, float | bool]:
+        """VCs can count on the reward while this year's budget is not used up."""
+        return {"seed_reward_open": budget_left > 0}
 
 
 class LoanOptions(Options):
@@ -64,16 +66,16 @@ class LoanSubsidy(Instrument):
     label_zh = "贷款贴息与担保补助"
     Options = LoanOptions
 
-    def eligible(self, m, q, rng):
-        f = m.firms
-        borrows = rng.random(f.n) < self.opt.p_loan
-        return f.alive & (f.hte | f.tech_sme) & (f.loan_until_q < q) & borrows
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        f = w.firms
+        borrows = call.rng.random(f.n) < self.opt.p_loan
+        return f.alive & (f.hte | f.tech_sme) & (f.loan_until_q < call.q) & borrows
 
-    def request(self, m, q, idx, rng):
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
         o = self.opt
-        loan = np.clip(o.loan_share_of_revenue * m.firms.revenue[idx], o.min_loan_wan * WAN, o.max_loan_wan * WAN)
-        return np.minimum(loan * o.interest_rate * o.subsidised_share, o.cap_wan * WAN)
+        loan = np.clip(o.loan_share_of_revenue * w.firms.revenue[idx], o.min_loan_wan * WAN, o.max_loan_wan * WAN)
+        return Ask(np.minimum(loan * o.interest_rate * o.subsidised_share, o.cap_wan * WAN))
 
-    def effect(self, m, q, idx, paid, rng):
-        m.firms.loan_until_q[idx] = q + 4
-        m.investors.book_loans(idx)
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        w.firms.loan_until_q[grant.idx] = call.q + 4
+        w.investors.book_loans(grant.idx)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from innosim.model.instruments.base import WAN, Instrument, Options, fund_rd, merit_order
+from innosim.agents.world import World
+from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options, fund_rd, merit_order
+from innosim.model.units import WAN
 
 
 class KeyTechOptions(Options):
@@ -30,23 +32,23 @@ class KeyTechGrants(Instrument):
     quarters = (2,)
     Options = KeyTechOptions
 
-    def eligible(self, m, q, rng):
-        f = m.firms
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        f = w.firms
         return f.alive & (f.hte | f.large | f.key_chain) & (f.rd_last_year >= self.opt.min_rd_wan * WAN)
 
-    def select(self, m, q, mask, rng):
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask)
-        marine = self.opt.marine_bonus * m.firms.marine[idx]
-        return merit_order(m, idx, rng, self.opt.selection_noise, self.opt.prior_grant_bonus, marine)
+        marine = self.opt.marine_bonus * w.firms.marine[idx]
+        return merit_order(w, idx, call.rng, self.opt.selection_noise, self.opt.prior_grant_bonus, marine)
 
-    def request(self, m, q, idx, rng):
-        f = m.firms
-        demo = (rng.random(idx.size) < self.opt.demo_share) & (f.large[idx] | f.key_chain[idx])
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        f = w.firms
+        demo = (call.rng.random(idx.size) < self.opt.demo_share) & (f.large[idx] | f.key_chain[idx])
         cap = np.where(demo, self.opt.cap_demo_wan, self.opt.cap_project_wan) * WAN
-        return np.minimum(cap, self.opt.project_share_of_rd * f.rd_last_year[idx])
+        return Ask(np.minimum(cap, self.opt.project_share_of_rd * f.rd_last_year[idx]))
 
-    def effect(self, m, q, idx, paid, rng):
-        fund_rd(m, idx, paid)
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        fund_rd(w, grant.idx, grant.paid)
 
 
 class SMEOptions(Options):
@@ -67,19 +69,19 @@ class SMEProjectSupport(Instrument):
     quarters = (3,)
     Options = SMEOptions
 
-    def eligible(self, m, q, rng):
-        f = m.firms
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        f = w.firms
         return f.alive & f.tech_sme & ~f.large
 
-    def select(self, m, q, mask, rng):
-        return merit_order(m, np.flatnonzero(mask), rng, self.opt.selection_noise, self.opt.prior_grant_bonus)
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
+        return merit_order(w, np.flatnonzero(mask), call.rng, self.opt.selection_noise, self.opt.prior_grant_bonus)
 
-    def request(self, m, q, idx, rng):
-        ask = self.opt.project_share_of_rd * m.firms.rd_last_year[idx]
-        return np.clip(ask, self.opt.min_request_wan * WAN, self.opt.cap_wan * WAN)
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        ask = self.opt.project_share_of_rd * w.firms.rd_last_year[idx]
+        return Ask(np.clip(ask, self.opt.min_request_wan * WAN, self.opt.cap_wan * WAN))
 
-    def effect(self, m, q, idx, paid, rng):
-        fund_rd(m, idx, paid)
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        fund_rd(w, grant.idx, grant.paid)
 
 
 class NSFOptions(Options):
@@ -101,22 +103,23 @@ class NSFFund(Instrument):
     recipients = "universities"
     Options = NSFOptions
 
-    def eligible(self, m, q, rng):
-        return np.ones(m.universities.n, dtype=bool)
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        return np.ones(w.universities.n, dtype=bool)
 
-    def select(self, m, q, mask, rng):
-        u = m.universities
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
+        u = w.universities
         # Many small grants: each university receives applications in proportion to its researchers.
         n_apps = int(u.researchers.sum() // 40)
-        return rng.choice(u.n, size=n_apps, p=u.researchers / u.researchers.sum())
+        return call.rng.choice(u.n, size=n_apps, p=u.researchers / u.researchers.sum())
 
-    def request(self, m, q, idx, rng):
-        youth = rng.random(idx.size) < self.opt.youth_share
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        youth = call.rng.random(idx.size) < self.opt.youth_share
         amt = np.where(youth, self.opt.youth_grant_wan, self.opt.exploration_grant_wan)
-        return np.minimum(amt, self.opt.cap_wan) * WAN
+        return Ask(np.minimum(amt, self.opt.cap_wan) * WAN)
 
-    def effect(self, m, q, idx, paid, rng):
-        m.universities.receive_research_grants(idx, paid)
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        idx, paid = grant.idx, grant.paid
+        w.universities.receive_research_grants(idx, paid)
 
 
 class PilotOptions(Options):
@@ -137,16 +140,17 @@ class PilotPlatforms(Instrument):
     recipients = "universities"
     Options = PilotOptions
 
-    def eligible(self, m, q, rng):
-        return np.ones(m.universities.n, dtype=bool)
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        return np.ones(w.universities.n, dtype=bool)
 
-    def select(self, m, q, mask, rng):
-        u = m.universities
-        return rng.choice(u.n, size=4 * u.n, p=u.rd_year / u.rd_year.sum())
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
+        u = w.universities
+        return call.rng.choice(u.n, size=4 * u.n, p=u.rd_year / u.rd_year.sum())
 
-    def request(self, m, q, idx, rng):
-        concept = rng.random(idx.size) < self.opt.concept_share
-        return np.where(concept, self.opt.cap_concept_wan, self.opt.cap_pilot_wan) * WAN
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        concept = call.rng.random(idx.size) < self.opt.concept_share
+        return Ask(np.where(concept, self.opt.cap_concept_wan, self.opt.cap_pilot_wan) * WAN)
 
-    def effect(self, m, q, idx, paid, rng):
-        m.universities.receive_pilot_platforms(idx, paid)
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        idx, paid = grant.idx, grant.paid
+        w.universities.receive_pilot_platforms(idx, paid)

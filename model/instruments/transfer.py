@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from innosim.model.instruments.base import WAN, Instrument, Options
+from innosim.agents.world import World
+from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options
+from innosim.model.units import WAN
 
 
 class TransferOptions(Options):
@@ -27,24 +29,24 @@ class TransferSupport(Instrument):
     recipients = "service points"
     Options = TransferOptions
 
-    def eligible(self, m, q, rng):
-        return np.ones(m.brokers.service_points + 1, dtype=bool)
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        return np.ones(w.brokers.service_points + 1, dtype=bool)
 
-    def select(self, m, q, mask, rng):
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         # Row 0 is the training programme; rows 1.. are service points in random order.
-        pts = 1 + rng.permutation(mask.size - 1)
+        pts = 1 + call.rng.permutation(mask.size - 1)
         return np.concatenate(([0], pts))
 
-    def request(self, m, q, idx, rng):
-        year_budget = m.ledger.remaining(self.key, m.year)
-        training = self.opt.training_share * year_budget
-        turnover = m.last_year_turnover
-        share = rng.dirichlet(np.ones(max(1, idx.size - 1)))[: idx.size - 1]
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        training = self.opt.training_share * call.budget_left
+        turnover = w.last_year_turnover
+        share = call.rng.dirichlet(np.ones(max(1, idx.size - 1)))[: idx.size - 1]
         rewards = np.minimum(self.opt.reward_rate * turnover * share, self.opt.cap_point_wan * WAN)
-        return np.concatenate(([training], rewards))
+        return Ask(np.concatenate(([training], rewards)))
 
-    def effect(self, m, q, idx, paid, rng):
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        idx, paid = grant.idx, grant.paid
         training = float(paid[idx == 0].sum())
         rewards = float(paid[idx != 0].sum())
-        m.brokers.train(training / (m.city.transfer.training_cost_wan * WAN), m.params["trainee_retention"])
-        m.brokers.hire(rewards / (self.opt.broker_cost_wan * WAN))
+        w.brokers.train(training / (w.city.transfer.training_cost_wan * WAN), w.params["trainee_retention"])
+        w.brokers.hire(rewards / (self.opt.broker_cost_wan * WAN))

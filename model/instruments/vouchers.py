@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from innosim.model.instruments.base import WAN, Instrument, Options
+from innosim.agents.world import World
+from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options
+from innosim.model.units import WAN
 
 
 class VoucherOptions(Options):
@@ -25,33 +27,35 @@ class Vouchers(Instrument):
     label_zh = "创新券"
     Options = VoucherOptions
 
-    def eligible(self, m, q, rng):
-        f = m.firms
-        return (f.alive & f.tech_sme & (f.voucher_need_q == q)
+    def signals(self, budget_left: float) -> dict[str, float | bool]:
+        """While voucher money is left this year, registering as a tech SME can pay (``e_voucher_reg``)."""
+        return {"vouchers_open": budget_left > 0}
+
+    def eligible(self, w: World, call: Call) -> np.ndarray:
+        f = w.firms
+        return (f.alive & f.tech_sme & (f.voucher_need_q == call.q)
                 & (f.voucher_used < self.opt.cap_wan * WAN))
 
-    def select(self, m, q, mask, rng):
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask)
-        redeem = rng.random(idx.size) < m.params["p_redeem"]
+        redeem = call.rng.random(idx.size) < w.params["p_redeem"]
         idx = idx[redeem]
-        return idx[rng.permutation(idx.size)]
+        return idx[call.rng.permutation(idx.size)]
 
-    def request(self, m, q, idx, rng):
-        fee = self.opt.fee_median_wan * WAN * np.exp(self.opt.fee_sigma * rng.standard_normal(idx.size))
-        self._fee = np.zeros(m.firms.n)
-        self._fee[idx] = fee
-        room = self.opt.cap_wan * WAN - m.firms.voucher_used[idx]
-        return np.minimum(self.opt.rate * fee, room)
+    def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
+        fee = self.opt.fee_median_wan * WAN * np.exp(self.opt.fee_sigma * call.rng.standard_normal(idx.size))
+        room = self.opt.cap_wan * WAN - w.firms.voucher_used[idx]
+        return Ask(np.minimum(self.opt.rate * fee, room), basis=fee)
 
-    def effect(self, m, q, idx, paid, rng):
-        f = m.firms
+    def effect(self, w: World, call: Call, grant: Grant) -> None:
+        idx, paid, fee = grant.idx, grant.paid, grant.basis
+        f = w.firms
         f.voucher_used[idx] += paid
-        fee = self._fee[idx]
-        additional = rng.random(idx.size) < m.params["add_v"]
+        additional = call.rng.random(idx.size) < w.params["add_v"]
         # An additional service purchase is new external R&D and a technology-service contract; a deadweight
         # one would have been bought anyway, so it adds nothing to either.
-        m.add_firm_rd(idx[additional], fee[additional])
-        m.flows["tech_contract_turnover"] += float(fee[additional].sum())
-        m.flows["voucher_deadweight"] += float(paid[~additional].sum())
+        w.add_firm_rd(idx[additional], fee[additional])
+        w.flows["tech_contract_turnover"] += float(fee[additional].sum())
+        w.flows["voucher_deadweight"] += float(paid[~additional].sum())
         no_tie = f.tie_uni[idx] < 0
-        f.tie_uni[idx[no_tie]] = rng.integers(0, m.universities.n, int(no_tie.sum()))
+        f.tie_uni[idx[no_tie]] = call.rng.integers(0, w.universities.n, int(no_tie.sum()))
