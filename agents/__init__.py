@@ -1,1 +1,2 @@
-"""innosim agents: enterprises (columnar), universities, incubators, investors, brokers and platforms."""
+"""innosim agents: the ``World`` protocol, enterprises (columnar) and their rules, universities, incubators,
+investors, brokers and platforms."""

@@ -1,1 +1,3 @@
-"""innosim model core: scenario config, random streams, parameters, instruments, ledger and the Mesa model."""
+"""innosim model: core (units, calendar, random streams, parameters, city profiles, ledger, signals), policy
+(scenario schema and files, budget transformations, instruments and their delivery), the Mesa model and the one
+run path (``model.run.run_one``). Layers: docs/architecture.md."""
