@@ -13,13 +13,15 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from innosim.model.calendar import FIRST_YEAR, LAST_YEAR
-from innosim.model.errors import InputError, format_pydantic
+from innosim.model.errors import InputError, excerpt, format_pydantic
 from innosim.model.indicators import FLOWS, STOCKS
 from innosim.model.yaml_files import read_yaml
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Exact types and finite numbers only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Segment(Strict):
@@ -50,7 +52,7 @@ class Enterprises(Strict):
     @model_validator(mode="after")
     def _birth_segment_known(self) -> Enterprises:
         if self.birth_segment not in {s.name for s in self.segments}:
-            raise ValueError(f"birth_segment {self.birth_segment!r} is not one of the segments")
+            raise ValueError(f"birth_segment {excerpt(self.birth_segment)} is not one of the segments")
         return self
 
 
@@ -106,7 +108,7 @@ class Plan(Strict):
             raise ValueError(f"target_year {self.target_year} is before start_year {self.start_year}")
         for name in self.targets:
             if name not in STOCKS and name not in FLOWS:
-                raise ValueError(f"unknown indicator {name!r} in targets; allowed: {', '.join(STOCKS + FLOWS)}")
+                raise ValueError(f"unknown indicator {excerpt(name)} in targets; allowed: {', '.join(STOCKS + FLOWS)}")
         return self
 
     @property

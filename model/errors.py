@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import reprlib
 from pathlib import Path
 
 _UNION_BRANCH = re.compile(r"^(float|int|str|bool|list\[.*\]|dict\[.*\]|function-.*)$")
@@ -20,9 +21,21 @@ class InputError(Exception):
         super().__init__(where + problem)
 
 
+def excerpt(value: object, width: int = 60) -> str:
+    """A short ``repr`` of a user value for an error message: bounded work (nested and long values are cut
+    while being rendered) and bounded length."""
+    r = reprlib.Repr()
+    r.maxstring, r.maxother, r.maxlevel, r.maxdict, r.maxlist = width, width, 2, 4, 4
+    text = r.repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def format_pydantic(path: str | Path, err) -> InputError:
     """The first problem of a pydantic ``ValidationError`` as an ``InputError``."""
-    first = err.errors()[0]
+    errors = err.errors()
+    # For a union (a number or a year -> number map) pydantic reports every branch; the branch that got
+    # furthest into the value says most about what is wrong.
+    first = max(errors, key=lambda e: len([p for p in e["loc"] if not _UNION_BRANCH.match(str(p))]))
     parts = [str(p) for p in first["loc"] if not _UNION_BRANCH.match(str(p))]
     msg = first["msg"]
     kind = first["type"]
@@ -35,5 +48,5 @@ def format_pydantic(path: str | Path, err) -> InputError:
             parts.append(nested.group(1))
             msg = nested.group(2)
     elif kind != "missing" and "input" in first:
-        msg = f"{msg} (got {first['input']!r})"
+        msg = f"{msg} (got {excerpt(first['input'])})"
     return InputError(path, ".".join(parts), msg)

@@ -13,19 +13,28 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from innosim.model.calendar import FIRST_YEAR, LAST_YEAR, YEARS
+from innosim.model.errors import excerpt
 from innosim.model.instruments.registry import FAMILIES, REGISTRY
 from innosim.model.parameters import BY_NAME
 
+NAME_MAX = 64
+
 
 def check_name(v: str) -> str:
-    """A name that can name a results folder (scenarios, sweeps)."""
-    if not all(c.isalnum() or c in "-_." for c in v):
-        raise ValueError("name may hold letters, digits, '-', '_' and '.' only (it names the results folder)")
+    """A name that can name a results folder (scenarios, sweeps): at most 64 letters, digits, '-', '_' or '.',
+    starting with a letter or digit."""
+    if len(v) > NAME_MAX:
+        raise ValueError(f"name is {len(v)} characters long; at most {NAME_MAX} (it names the results folder)")
+    if not all(c.isalnum() or c in "-_." for c in v) or not v[0].isalnum():
+        raise ValueError("name may hold letters, digits, '-', '_' and '.' only and must start with a letter or "
+                         "digit (it names the results folder)")
     return v
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Exact types (a YAML ``true`` is not a number, ``"3"`` not an integer) and finite numbers only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 Budget = float | dict[int, float]
@@ -75,9 +84,9 @@ class Policy(Strict):
             return v
         for fam, share in v.items():
             if fam not in FAMILIES:
-                raise ValueError(f"unknown instrument family {fam!r}; allowed: {', '.join(FAMILIES)}")
+                raise ValueError(f"unknown instrument family {excerpt(fam)}; allowed: {', '.join(FAMILIES)}")
             if not 0.0 <= share <= 1.0:
-                raise ValueError(f"share of {fam!r} must lie in [0, 1] (got {share})")
+                raise ValueError(f"share of {excerpt(fam)} must lie in [0, 1] (got {share})")
         total = sum(v.values())
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"family shares must sum to 1 (got {total:.4f})")
@@ -104,7 +113,7 @@ class Scenario(Strict):
     def _instruments_ok(cls, v: dict[str, InstrumentSpec]) -> dict[str, InstrumentSpec]:
         for key, spec in v.items():
             if key not in REGISTRY:
-                raise ValueError(f"unknown instrument {key!r}; allowed: {', '.join(REGISTRY)}")
+                raise ValueError(f"unknown instrument {excerpt(key)}; allowed: {', '.join(REGISTRY)}")
             try:
                 REGISTRY[key].Options(**spec.options)
             except ValidationError as e:
@@ -119,7 +128,7 @@ class Scenario(Strict):
     def _assumptions_ok(cls, v: dict[str, float]) -> dict[str, float]:
         for name, value in v.items():
             if name not in BY_NAME:
-                raise ValueError(f"unknown parameter {name!r} (see model/parameters.py)")
+                raise ValueError(f"unknown parameter {excerpt(name)} (see model/parameters.py)")
             p = BY_NAME[name]
             if not p.contains(value):
                 raise ValueError(f"{name} = {value} lies outside its declared range [{p.low}, {p.high}]")

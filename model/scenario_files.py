@@ -1,16 +1,23 @@
 """Scenario files: YAML with ``extends:`` chains, read once into a validated ``Scenario`` plus its provenance
-(every file of the chain, the city profile, and their sha256) for manifests and resumable folders."""
+(every file of the chain, the city profile, and their sha256) for manifests and resumable folders.
+
+``extends:`` and ``city:`` may only name files below the folder of the scenario file given, or in the shipped
+``scenarios/`` tree; other folders must be allowed explicitly (``INNOSIM_ALLOW_PATHS``, a list of folders
+separated by the system's path separator, which the command line's ``--allow-path`` sets). A problem found after
+merging is reported against the file of the chain that set the field.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from innosim.model.city import CityProfile, load_city
-from innosim.model.errors import InputError, format_pydantic
+from innosim.model.errors import InputError, excerpt, format_pydantic
 from innosim.model.scenario import Policy, Scenario
 from innosim.model.yaml_files import read_yaml
 
@@ -34,6 +41,32 @@ class ScenarioFile:
                 "city_profile": self.scenario.city, "city_profile_sha256": self.city_sha256}
 
 
+SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+ALLOW_ENV = "INNOSIM_ALLOW_PATHS"
+
+
+def allowed_roots(top: Path) -> tuple[Path, ...]:
+    """Folders whose files a scenario at ``top`` may extend or name as its city."""
+    extra = [Path(p) for p in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if p]
+    return tuple(_resolve(p, top, "") for p in (top.parent, SHIPPED_SCENARIOS, *extra))
+
+
+def _resolve(p: Path, origin: Path, field: str) -> Path:
+    try:
+        return p.resolve()
+    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop
+        raise InputError(origin, field, f"cannot resolve {excerpt(str(p))} ({e})") from None
+
+
+def _confined(p: Path, origin: Path, field: str, roots: tuple[Path, ...]) -> Path:
+    """``p`` resolved, if it lies in one of ``roots``; else an ``InputError`` on ``origin``'s ``field``."""
+    real = _resolve(p, origin, field)
+    if not any(real.is_relative_to(r) for r in roots):
+        raise InputError(origin, field, f"{excerpt(str(p))} lies outside the scenario's folder and the shipped "
+                         f"scenarios/ tree; allow its folder with --allow-path (or {ALLOW_ENV})")
+    return real
+
+
 def _deep_merge(base: dict, child: dict) -> dict:
     out = dict(base)
     for k, v in child.items():
@@ -44,25 +77,53 @@ def _deep_merge(base: dict, child: dict) -> dict:
     return out
 
 
-def load_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, list[Path]]:
+def read_chain(path: str | Path, roots: tuple[Path, ...] | None = None) -> list[tuple[Path, dict]]:
+    """Every file of a scenario's ``extends`` chain with its own mapping (root parent first, ``path`` last);
+    ``city`` is made absolute. Paths must lie in ``roots`` (default: ``allowed_roots(path)``)."""
+    top = _resolve(Path(path), Path(path), "")
+    roots = allowed_roots(top) if roots is None else roots
+    chain: list[tuple[Path, dict]] = []
+    current: Path | None = top
+    while current is not None:
+        if any(current == p for p, _ in chain):
+            raise InputError(current, "extends", "circular extends chain")
+        data = read_yaml(current)
+        parent = data.pop("extends", None)
+        if "city" in data and isinstance(data["city"], str):
+            data["city"] = str(_confined(current.parent / data["city"], current, "city", roots))
+        chain.append((current, data))
+        if parent is None:
+            break
+        if not isinstance(parent, str):
+            raise InputError(current, "extends", "must be the path of another scenario file")
+        nxt = _confined(current.parent / parent, current, "extends", roots)
+        if not nxt.is_file():
+            raise InputError(current, "extends", f"file not found: {excerpt(parent)}")
+        current = nxt
+    return chain[::-1]
+
+
+def load_raw(path: str | Path) -> tuple[dict, list[Path]]:
     """The merged YAML mapping of a scenario and the chain of files it was built from (child last)."""
-    path = Path(path).resolve()
-    if path in _seen:
-        raise InputError(path, "extends", "circular extends chain")
-    data = read_yaml(path)
-    chain = [path]
-    parent = data.pop("extends", None)
-    if "city" in data and isinstance(data["city"], str):
-        data["city"] = str((path.parent / data["city"]).resolve())
-    if parent is None:
-        return data, chain
-    if not isinstance(parent, str):
-        raise InputError(path, "extends", "must be the path of another scenario file")
-    ppath = (path.parent / parent).resolve()
-    if not ppath.is_file():
-        raise InputError(path, "extends", f"file not found: {parent}")
-    pdata, pchain = load_raw(ppath, _seen + (path,))
-    return _deep_merge(pdata, data), pchain + chain
+    chain = read_chain(path)
+    data: dict = {}
+    for _, own in chain:
+        data = _deep_merge(data, own)
+    return data, [p for p, _ in chain]
+
+
+def _setter(chain: list[tuple[Path, dict]], field: str) -> Path:
+    """The file of the chain (child first) that sets the longest prefix of the dotted ``field``."""
+    best, depth = chain[-1][0], 0
+    for p, own in reversed(chain):
+        node, d = own, 0
+        for part in field.split(".") if field else []:
+            if not isinstance(node, dict) or part not in node:
+                break
+            node, d = node[part], d + 1
+        if d > depth:
+            best, depth = p, d
+    return best
 
 
 def with_plan_start(scenario: Scenario, city: CityProfile) -> Scenario:
@@ -86,9 +147,18 @@ def validate_scenario(data: dict, path: str | Path) -> Scenario:
 
 def load_scenario_file(path: str | Path) -> ScenarioFile:
     """Read, merge and validate a scenario file once; raises ``InputError`` on any bad input."""
-    data, chain = load_raw(path)
+    files = read_chain(path)
+    data: dict = {}
+    for _, own in files:
+        data = _deep_merge(data, own)
+    chain = [p for p, _ in files]
     data.setdefault("name", Path(path).stem)
-    scen = validate_scenario(data, path)
+    try:
+        scen = validate_scenario(data, path)
+    except InputError as e:
+        if e.path != str(path):
+            raise
+        raise InputError(_setter(files, e.field), e.field, e.problem) from None
     city_path = Path(scen.city)
     h = hashlib.sha256()
     for p in (*chain, city_path):

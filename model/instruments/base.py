@@ -20,9 +20,9 @@ from innosim.model.units import WAN
 
 
 class Options(BaseModel):
-    """Instrument options; caps default to the documents' figures (seed 004)."""
+    """Instrument options; caps default to the documents' figures (seed 004). Exact types, finite numbers."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)
