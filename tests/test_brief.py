@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from innosim.experiments.compare.command import run_compare
 from innosim.experiments.report import house_style, i18n
-from innosim.experiments.report.brief import make_brief
+from innosim.experiments.report.brief import BriefRequest, make_brief
 from innosim.experiments.report.captions import money_or_count
 from innosim.experiments.runs.command import run_scenario
 from innosim.experiments.sensitivity.command import run_sensitivity
@@ -54,7 +54,7 @@ def briefs(results, tmp_path_factory):
     for lang in ("zh", "en"):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            made[lang] = make_brief(folders, lang, str(out / lang))
+            made[lang] = make_brief(BriefRequest(tuple(folders), lang, str(out / lang)))
         made[f"{lang}_warnings"] = [str(w.message) for w in caught]
     return made
 
@@ -153,7 +153,7 @@ def test_no_cjk_font_says_what_to_install(results, tmp_path, monkeypatch):
     monkeypatch.setattr(house_style, "CJK_FAMILIES", ())
     monkeypatch.setattr(house_style, "_bundled_font", lambda: None)
     with pytest.raises(house_style.NoCJKFont, match="mplfonts"):
-        make_brief([str(results["run"])], "zh", str(tmp_path / "b"))
+        make_brief(BriefRequest((str(results["run"]),), "zh", str(tmp_path / "b")))
     assert not (tmp_path / "b").exists()
 
 

@@ -4,14 +4,14 @@ every figure in a sentence can be traced and is checked against the tables by th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from innosim.experiments.report import i18n
-from innosim.experiments.report.brief_charts import fit_label
-from innosim.model.indicators import TARGETS
+from innosim.experiments.report.calibration_charts import fit_label
 
 
 @dataclass
@@ -30,30 +30,31 @@ def money_or_count(indicator: str, v: float) -> str:
 
 
 def fan(annual: pd.DataFrame, targets: pd.DataFrame, indicator: str, lang: str, annual_file: str,
-        targets_file: str) -> Caption:
-    """'<indicator>: the 2028 median is X (90% band A–B) against a target above T; chance of exceeding it P.'"""
+        targets_file: str, *, plan_targets: Mapping[str, float], year: int) -> Caption:
+    """'<indicator>: the <year> median is X (90% band A–B) against a target above T (``plan_targets``); chance of
+    exceeding it P.' ``year``: the plan's target year."""
     nums: list[dict] = []
-    v = annual.loc[annual["year"] == 2028, indicator].to_numpy()
+    v = annual.loc[annual["year"] == year, indicator].to_numpy()
     med, lo, hi = np.median(v), np.quantile(v, 0.05), np.quantile(v, 0.95)
     row = targets.set_index("indicator").loc[indicator]
     fmt = lambda x: money_or_count(indicator, x)  # noqa: E731
     unit = i18n.UNIT_SHORT[lang][indicator]
-    s_med = _n(nums, fmt(med), annual_file, f"{indicator} (2028, median over replicates)", "year=2028")
-    s_lo = _n(nums, fmt(lo), annual_file, f"{indicator} (2028, 5th percentile)", "year=2028")
-    s_hi = _n(nums, fmt(hi), annual_file, f"{indicator} (2028, 95th percentile)", "year=2028")
-    s_t = _n(nums, f"{TARGETS[indicator]:,.0f}", targets_file, "target", f"indicator={indicator}")
+    s_med = _n(nums, fmt(med), annual_file, f"{indicator} ({year}, median over replicates)", f"year={year}")
+    s_lo = _n(nums, fmt(lo), annual_file, f"{indicator} ({year}, 5th percentile)", f"year={year}")
+    s_hi = _n(nums, fmt(hi), annual_file, f"{indicator} ({year}, 95th percentile)", f"year={year}")
+    s_t = _n(nums, f"{plan_targets[indicator]:,.0f}", targets_file, "target", f"indicator={indicator}")
     s_p = _n(nums, i18n.percent(row["p_met"]), targets_file, "p_met", f"indicator={indicator}")
     s_pl = _n(nums, i18n.percent(row["ci_low"]), targets_file, "ci_low", f"indicator={indicator}")
     s_ph = _n(nums, i18n.percent(row["ci_high"]), targets_file, "ci_high", f"indicator={indicator}")
     name = i18n.indicator(indicator, lang)
-    below = med <= TARGETS[indicator]
+    below = med <= plan_targets[indicator]
     if lang == "zh":
         rel = "低于" if below else "高于"
-        text = (f"{name}2028年中位预测为{s_med}{unit}（90%区间{s_lo}–{s_hi}{unit}），{rel}“超过{s_t}{unit}”的目标，"
+        text = (f"{name}{year}年中位预测为{s_med}{unit}（90%区间{s_lo}–{s_hi}{unit}），{rel}“超过{s_t}{unit}”的目标，"
                 f"达标概率为{s_p}（95%置信区间{s_pl}–{s_ph}）。")
     else:
         rel = "below" if below else "above"
-        text = (f"{name}: the 2028 median projection is {s_med} {unit} (90% band {s_lo}–{s_hi}), {rel} the target "
+        text = (f"{name}: the {year} median projection is {s_med} {unit} (90% band {s_lo}–{s_hi}), {rel} the target "
                 f"of more than {s_t}; the chance of exceeding it is {s_p} (95% interval {s_pl}–{s_ph}).")
     return Caption(text, nums)
 
@@ -81,13 +82,14 @@ def probabilities(probs: pd.DataFrame, lang: str) -> Caption:
     return Caption(text, nums)
 
 
-def budget_curve(curve: pd.DataFrame, lang: str, file: str) -> Caption:
-    """From the lowest to the highest budget: the target whose chance moves most, and the ceiling of all five."""
+def budget_curve(curve: pd.DataFrame, lang: str, file: str, *, plan_targets: Mapping[str, float]) -> Caption:
+    """From the lowest to the highest budget (亿元 per year): the target whose chance moves most, and the ceiling of
+    all of them."""
     nums: list[dict] = []
     b = curve["budget_yi_per_year"]
     lo_b, hi_b = b.min(), b.max()
     moves = []
-    for k in TARGETS:
+    for k in plan_targets:
         s = curve[curve["target"] == k].sort_values("budget_yi_per_year")
         moves.append((s["p_met"].iloc[-1] - s["p_met"].iloc[0], k, s.iloc[0], s.iloc[-1]))
     _, k, first, last = max(moves, key=lambda m: m[0])
@@ -129,12 +131,13 @@ def mix_ranking(table: pd.DataFrame, lang: str, file: str) -> Caption:
     return Caption(text, nums)
 
 
-def sensitivity(indices: pd.DataFrame, method: str, lang: str, file: str) -> Caption:
-    """The most influential factor for each 2028 indicator."""
+def sensitivity(indices: pd.DataFrame, method: str, lang: str, file: str, *, plan_targets: Mapping[str, float],
+                year: int) -> Caption:
+    """The most influential factor for each target indicator in the plan's target ``year``."""
     nums: list[dict] = []
     col = "ST" if method == "sobol" else "mu_star"
     parts = []
-    for k in TARGETS:
+    for k in plan_targets:
         d = indices[indices["output"] == f"value.{k}"].dropna(subset=[col])
         if d.empty:
             continue
@@ -148,7 +151,7 @@ def sensitivity(indices: pd.DataFrame, method: str, lang: str, file: str) -> Cap
         text = f"{body}。"
     else:
         body = "; ".join(f"{i18n.indicator(k, lang).lower()} on {f}" for k, f in parts)
-        text = f"The strongest single influence on each 2028 outcome: {body}."
+        text = f"The strongest single influence on each {year} outcome: {body}."
     return Caption(text, nums)
 
 

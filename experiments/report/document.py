@@ -52,11 +52,11 @@ def _table_html(frame: pd.DataFrame) -> str:
 
 
 def write_html(path: Path, lang: str, generated: str, tables: list[tuple[str, pd.DataFrame]], charts: list[Chart],
-               limits: list[str], sources: list[str]) -> Path:
+               limits: list[str], sources: list[str], *, title: str) -> Path:
     """``briefing.html``: every image inline (base64 PNG), no scripts, stylesheets or links to fetch."""
     parts = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
-             f"<title>{html.escape(i18n.t('doc_title', lang))}</title><style>{CSS}</style></head><body>",
-             f"<h1>{html.escape(i18n.t('doc_title', lang))}</h1>",
+             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1>",
              f'<p class="small">{html.escape(i18n.t("generated", lang, when=generated))}</p>',
              f"<h2>{html.escape(i18n.t('key_numbers', lang))}</h2>"]
     for title, frame in tables:
@@ -150,11 +150,11 @@ def _table_pages(pdf: PdfPages, title: str, frame: pd.DataFrame, lang: str, rows
 
 
 def _pdf_text(path: Path, lang: str, generated: str, tables: list[tuple[str, pd.DataFrame]], limits: list[str],
-              sources: list[str]) -> None:
+              sources: list[str], title: str) -> None:
     width = 100
     with PdfPages(path) as pdf:
         page = _TextPage(pdf)
-        for ln in wrap(i18n.t("doc_title", lang), lang, 70):
+        for ln in wrap(title, lang, 70):
             page.line(ln, size=15, weight="bold", gap=1.5)
         for ln in wrap(i18n.t("generated", lang, when=generated), lang, width):
             page.line(ln, size=8.5)
@@ -185,16 +185,17 @@ def _caption_page(path: Path, caption: str, lang: str, lines_at: float) -> None:
 
 
 def write_pdf(path: Path, lang: str, generated: str, tables: list[tuple[str, pd.DataFrame]], charts: list[Chart],
-              limits: list[str], sources: list[str], scratch: Path) -> Path:
-    """``briefing.pdf``: text pages, then each chart's vector PDF scaled onto an A4 page above its caption."""
+              limits: list[str], sources: list[str], scratch: Path, *, title: str) -> Path:
+    """``briefing.pdf``: text pages, then each chart's vector PDF scaled onto an A4 page above its caption. Draw
+    inside ``house_style.style(lang)`` so the text pages use the charts' font."""
     with plt.rc_context({"savefig.bbox": "standard"}):  # whole A4 pages, not cropped to their content
-        return _write_pdf(path, lang, generated, tables, charts, limits, sources, scratch)
+        return _write_pdf(path, lang, generated, tables, charts, limits, sources, scratch, title)
 
 
 def _write_pdf(path: Path, lang: str, generated: str, tables: list[tuple[str, pd.DataFrame]], charts: list[Chart],
-               limits: list[str], sources: list[str], scratch: Path) -> Path:
+               limits: list[str], sources: list[str], scratch: Path, title: str) -> Path:
     text_pdf = scratch / "text.pdf"
-    _pdf_text(text_pdf, lang, generated, tables, limits, sources)
+    _pdf_text(text_pdf, lang, generated, tables, limits, sources, title)
     writer = PdfWriter()
     for p in PdfReader(text_pdf).pages:
         writer.add_page(p)
@@ -210,7 +211,7 @@ def _write_pdf(path: Path, lang: str, generated: str, tables: list[tuple[str, pd
         _caption_page(cap, c.caption, lang, lines_at=(y0 - 14) / page_h)
         page = writer.add_page(PdfReader(cap).pages[0])  # pypdf merges only into a page its writer owns
         page.merge_transformed_page(chart, Transformation().scale(scale).translate(margin, y0))
-    writer.add_metadata({"/Title": i18n.t("doc_title", lang), "/Creator": "innosim brief"})
+    writer.add_metadata({"/Title": title, "/Creator": "innosim brief"})
     with open(path, "wb") as fh:
         writer.write(fh)
     return path

@@ -1,13 +1,16 @@
-"""Every word a briefing shows, in English and Chinese: indicator names and units, instrument and parameter
-names, chart titles and axis labels, table headings and the caption sentences (filled in from result tables)."""
+"""Every word a chart or a briefing shows, in English and Chinese: indicator names and units, instrument,
+parameter and sweep-field names, chart titles, axis labels and legends, and table headings. Texts with a year
+take it from the city's plan (``{year}``), never from code."""
 
 from __future__ import annotations
+
+import numbers
 
 from innosim.model.instruments.registry import FAMILIES, REGISTRY
 
 LANGS = ("en", "zh")
 
-# indicator -> (name, unit of the 2028 value, unit for axes)
+# indicator -> (name, unit of its value in the target year, for axes and tables)
 INDICATORS: dict[str, dict[str, tuple[str, str]]] = {
     "en": {"tech_enterprises": ("Tech-based enterprises", "firms"),
            "rd_expenditure": ("Society-wide R&D expenditure", "100 million yuan per year"),
@@ -62,41 +65,102 @@ PARAM_ZH = {
 }
 
 TEXT: dict[str, dict[str, str]] = {
+    # ---- shared by every chart
     "year": {"en": "year", "zh": "年份"},
+    "unit": {"en": "unit: {unit}", "zh": "单位：{unit}"},
     "median": {"en": "median", "zh": "中位数"},
     "band90": {"en": "90% band", "zh": "90%区间"},
     "band50": {"en": "50% band", "zh": "50%区间"},
-    "observed": {"en": "observed 2021–2023", "zh": "2021–2023年实际值"},
+    "target_gt": {"en": "> {v}", "zh": "> {v}"},
+    "no_variation": {"en": "output did not vary: no indices", "zh": "输出无变化：无法计算指数"},
+    # ---- fan charts
+    "observed": {"en": "observed {years}", "zh": "{years}年实际值"},
     "observed_partial": {"en": "observed (lower bound)", "zh": "实际值（下限）"},
-    "implied_base": {"en": "2023 base implied by the plan", "zh": "规划隐含的2023年基数"},
-    "target_line": {"en": "2028 target > {v}", "zh": "2028年目标 > {v}"},
-    "fan_title": {"en": "{name}: projection to 2028 ({scenario})", "zh": "{name}：至2028年预测（{scenario}）"},
-    "prob_title": {"en": "Probability of meeting each 2028 target", "zh": "2028年各项目标达成概率"},
+    "implied_base": {"en": "{year} base implied by the plan", "zh": "规划隐含的{year}年基数"},
+    "target_line": {"en": "{year} target > {v}", "zh": "{year}年目标 > {v}"},
+    "fan_title": {"en": "{name}: projection to {year} ({scenario})", "zh": "{name}：至{year}年预测（{scenario}）"},
+    # ---- probabilities, budget curves, heatmaps
+    "prob_title": {"en": "Probability of meeting each {year} target", "zh": "{year}年各项目标达成概率"},
     "prob_axis": {"en": "probability of meeting the target (%)", "zh": "达标概率（%）"},
     "interval95": {"en": "bars: 95% interval", "zh": "误差线：95%置信区间"},
     "budget_title": {"en": "Budget and the probability of meeting the targets ({sweep})",
                      "zh": "财政投入与目标达成概率（{sweep}）"},
-    "budget_axis": {"en": "public S&T budget 2024–2028 (100 million yuan per year)",
-                    "zh": "2024–2028年财政科技投入（亿元/年）"},
-    "budget_axis_short": {"en": "budget 2024–2028 (100 million yuan per year)", "zh": "财政科技投入（亿元/年）"},
+    "budget_axis_short": {"en": "mean yearly budget of the plan years (100 million yuan)",
+                          "zh": "规划期年均财政科技投入（亿元）"},
     "prob_axis_short": {"en": "chance of meeting the target", "zh": "达标概率"},
     "shaded95": {"en": "shaded: 95% interval", "zh": "阴影：95%置信区间"},
+    "base_scenario": {"en": "base scenario", "zh": "基准情景"},
+    "heatmap_title": {"en": "{name}: probability of meeting the {year} target ({sweep})",
+                      "zh": "{name}：{year}年目标达成概率（{sweep}）"},
+    "heatmap_scale": {"en": "probability of meeting it", "zh": "达标概率"},
+    "field_budget_scale": {"en": "budget multiplier (× base)", "zh": "预算倍数（相对基准）"},
+    "field_mix": {"en": "share of {fam}", "zh": "{fam}占比"},
+    "field_budget": {"en": "budget for {name} (100 million yuan per year)", "zh": "{name}预算（亿元/年）"},
+    # ---- instrument mixes
     "mix_title": {"en": "Instrument mixes ranked by expected number of targets met",
                   "zh": "政策组合排序：预期达成目标数"},
-    "mix_axis": {"en": "expected number of the five targets met in 2028", "zh": "2028年预期达成目标数（共5项）"},
+    "mix_axis": {"en": "expected number of the {n} targets met in {year}", "zh": "{year}年预期达成目标数（共{n}项）"},
     "mix_cells": {"en": "probability of meeting each target (%)", "zh": "各目标达成概率（%）"},
-    "sens_title": {"en": "What drives the 2028 outcomes ({method})", "zh": "影响2028年结果的主要因素（{method}）"},
+    # ---- sensitivity
+    "sens_title": {"en": "What drives the {year} outcomes ({method})", "zh": "影响{year}年结果的主要因素（{method}）"},
     "sens_axis_sobol": {"en": "total-order Sobol' index (share of variance)", "zh": "总效应Sobol'指数（方差占比）"},
     "sens_axis_morris": {"en": "Morris μ* (normalised to the largest)", "zh": "Morris μ*（相对最大值）"},
+    "sens_sobol": {"en": "Sobol' indices", "zh": "Sobol'指数"},
+    "sens_morris": {"en": "Morris screening", "zh": "Morris筛选"},
+    "sens_group": {"en": "{label}: {name} ({kind})", "zh": "{label}：{name}（{kind}）"},
+    "sens_by_year": {"en": "{label} by year: {name}", "zh": "{label}逐年变化：{name}"},
+    "sens_values": {"en": "values", "zh": "指标值"},
+    "sens_met": {"en": "targets met", "zh": "目标达成"},
+    "sens_value_of": {"en": "{name}: {year} value", "zh": "{name}：{year}年数值"},
+    "sens_met_of": {"en": "{name}: target met (probability)", "zh": "{name}：目标达成（概率）"},
+    "sobol_total": {"en": "total (ST)", "zh": "总效应（ST）"},
+    "sobol_first": {"en": "first order (S1)", "zh": "一阶效应（S1）"},
+    "sobol_axis": {"en": "Sobol' index (share of variance)", "zh": "Sobol'指数（方差占比）"},
+    "morris_mu": {"en": "μ* (mean |elementary effect|)", "zh": "μ*（基本效应绝对值均值）"},
+    "morris_sigma": {"en": "σ (interaction / non-linearity)", "zh": "σ（交互作用/非线性）"},
+    "index_ST": {"en": "total-order index ST", "zh": "总效应指数ST"},
+    "index_mu_star": {"en": "Morris μ*", "zh": "Morris μ*"},
+    # ---- calibration
     "fit_title": {"en": "Calibration: published figures against the model's 90% predictive interval",
                   "zh": "模型校准：公开统计数据与模型90%预测区间"},
     "fit_axis": {"en": "published figure ÷ model median", "zh": "公开数据 ÷ 模型中位数"},
     "fit_inside": {"en": "inside the 90% interval", "zh": "位于90%区间内"},
     "fit_bound": {"en": "lower bound (model should lie above)", "zh": "下限（模型应高于此值）"},
     "fit_outside": {"en": "outside", "zh": "位于区间外"},
+    "fit_bands_title": {"en": "Posterior-predictive fit (bands {years}; points: published figures, year-end or "
+                              "full year)",
+                        "zh": "后验预测拟合（区间为{years}年；点为公开数据，年末或全年）"},
+    "predictive90": {"en": "90% predictive", "zh": "90%预测区间"},
+    "predictive50": {"en": "50% predictive", "zh": "50%预测区间"},
+    "observed_actual": {"en": "observed", "zh": "实际值"},
+    "observed_implied": {"en": "implied by the plan", "zh": "规划隐含值"},
+    "posterior": {"en": "posterior", "zh": "后验"},
+    "prior": {"en": "prior", "zh": "先验"},
+    "generation": {"en": "generation", "zh": "代数"},
+    "epsilon_axis": {"en": "epsilon (distance units)", "zh": "接受阈值（距离单位）"},
+    "epsilon_title": {"en": "Acceptance threshold", "zh": "接受阈值"},
+    "ess": {"en": "effective sample size", "zh": "有效样本量"},
+    "ess_title": {"en": "Effective sample size", "zh": "有效样本量"},
+    "particles": {"en": "particles", "zh": "粒子数"},
+    # ---- scenario discovery (PRIM)
+    "prim_chosen": {"en": "chosen box (#{i})", "zh": "所选区域（#{i}）"},
+    "prim_threshold": {"en": "threshold {t}", "zh": "阈值 {t}"},
+    "prim_coverage": {"en": "coverage (share of all runs meeting it that fall in the box)",
+                      "zh": "覆盖率（达标运行中落在区域内的比例）"},
+    "prim_density": {"en": "density (share of runs in the box meeting it)", "zh": "密度（区域内运行的达标比例）"},
+    "prim_dims": {"en": "restricted dimensions", "zh": "受限维度数"},
+    "prim_trajectory": {"en": "PRIM peeling trajectory: {name} (met in {k} of {n} runs)",
+                        "zh": "PRIM剥离轨迹：{name}（{n}次运行中{k}次达标）"},
+    "prim_limits": {"en": "box limits (grey: full range; numbers: box bounds, quasi-p)",
+                    "zh": "区域边界（灰色：全范围；数字：边界与拟p值）"},
+    "prim_none": {"en": "no restricted dimension", "zh": "无受限维度"},
+    "prim_title": {"en": "Scenario discovery: sweep {name}", "zh": "情景发现：参数扫描 {name}"},
+    # ---- the briefing document and its tables
     "lever": {"en": "budget for {fam}", "zh": "{fam}预算"},
     "doc_title": {"en": "innosim briefing: can Qingdao meet its 2028 S&T targets?",
                   "zh": "innosim 简报：青岛能否实现2028年科技创新目标？"},
+    "doc_title_plan": {"en": "innosim briefing: can the {year} S&T targets of the {title} be met?",
+                       "zh": "innosim 简报：{title}的{year}年科技创新目标能否实现？"},
     "key_numbers": {"en": "Key numbers", "zh": "关键数据"},
     "charts": {"en": "Charts", "zh": "图表"},
     "limits": {"en": "Assumptions and limits", "zh": "假设与局限"},
@@ -105,12 +169,11 @@ TEXT: dict[str, dict[str, str]] = {
                   "zh": "本简报由 innosim 于{when}根据下列结果文件夹生成。"},
     "col_scenario": {"en": "Scenario", "zh": "情景"},
     "col_indicator": {"en": "Indicator", "zh": "指标"},
-    "col_target": {"en": "2028 target", "zh": "2028年目标"},
-    "col_median": {"en": "2028 median (90% band)", "zh": "2028年中位数（90%区间）"},
+    "col_target": {"en": "{year} target", "zh": "{year}年目标"},
+    "col_median": {"en": "{year} median (90% band)", "zh": "{year}年中位数（90%区间）"},
     "col_p": {"en": "Probability of meeting it (95% interval)", "zh": "达标概率（95%置信区间）"},
     "col_cost": {"en": "Public money per extra unit vs no new policy (95% interval)",
                  "zh": "相对无新政策情形的单位新增成本（95%置信区间）"},
-    "col_budget": {"en": "Budget 2024–2028", "zh": "2024–2028年预算"},
     "not_distinguishable": {"en": "no measurable gain", "zh": "无可测增量"},
 }
 
@@ -121,11 +184,31 @@ def t(key: str, lang: str, **kw) -> str:
 
 
 def indicator(name: str, lang: str) -> str:
-    return INDICATORS[lang][name][0]
+    """Display name of a target indicator (or ``all``); the identifier itself for an indicator without one."""
+    return INDICATORS[lang].get(name, (name, ""))[0]
 
 
 def axis_unit(name: str, lang: str) -> str:
-    return INDICATORS[lang][name][1]
+    """Unit of a target indicator for an axis (firms, 亿元 per year …)."""
+    return INDICATORS[lang].get(name, ("", ""))[1]
+
+
+def field(name: str, lang: str) -> str:
+    """Display name of a sweep axis field: ``budget_scale``, ``mix.<family>``, ``budget.<instrument>``, a
+    parameter, or a dotted scenario path (shown as it is)."""
+    head, _, rest = name.partition(".")
+    if name == "budget_scale":
+        return t("field_budget_scale", lang)
+    if head == "mix" and rest in FAMILY[lang]:
+        return t("field_mix", lang, fam=FAMILY[lang][rest])
+    if head == "budget" and rest in INSTRUMENT[lang]:
+        return t("field_budget", lang, name=INSTRUMENT[lang][rest])
+    return factor(name, lang)
+
+
+def value(v: object) -> str:
+    """An axis value as a tick label: numbers in their shortest form, anything else as text."""
+    return f"{v:g}" if isinstance(v, numbers.Real) and not isinstance(v, bool) else str(v)
 
 
 def factor(name: str, lang: str) -> str:
@@ -135,6 +218,11 @@ def factor(name: str, lang: str) -> str:
     if lang == "zh":
         return PARAM_ZH.get(name, name)
     return name
+
+
+def outcomes(targets) -> tuple[str, ...]:
+    """The outcomes charted for a plan's ``targets``: each target indicator, then ``all`` (all of them met)."""
+    return (*targets, "all")
 
 
 def percent(p: float) -> str:

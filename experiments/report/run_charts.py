@@ -1,65 +1,87 @@
-"""Fan charts of the target indicators: median, 50% and 90% bands over replicates, observed points by kind,
-and the 2028 target line. Charts read only the results tables."""
+"""Fan charts of the target indicators, drawn from ``annual.csv`` only: median, 50% and 90% bands over
+replicates, the published figures by kind, and the plan's target line. ``innosim run`` writes one PNG per target
+indicator (``fan_<indicator>.png``); the briefing draws the same chart (PNG + PDF)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from innosim.calibration.observed import points_for  # noqa: E402
-from innosim.model.indicators import TARGETS  # noqa: E402
-
-LABELS = {
-    "tech_enterprises": ("Tech-based enterprises", "firms"),
-    "rd_expenditure": ("Society-wide R&D expenditure", "100 million yuan (yi) / year"),
-    "platforms": ("Provincial-and-above S&T platforms", "platforms"),
-    "tech_contract_turnover": ("Technology-contract turnover", "100 million yuan (yi) / year"),
-    "tech_brokers": ("Technology brokers", "persons"),
-}
-KIND_STYLE = {
-    "actual": dict(marker="o", color="black", label="observed (actual)"),
-    "partial": dict(marker="^", color="dimgray", label="observed (lower bound / partial)"),
-    "implied_base": dict(marker="o", mfc="white", color="black", label="implied 2023 base (soft)"),
-}
+from innosim.calibration.observed import points_for
+from innosim.experiments.report import i18n
+from innosim.experiments.report.house_style import BLUE, GREY, RED, WIDE, save, style
+from innosim.experiments.report.plan import targets_or_default
+from innosim.model.calendar import FIRST_YEAR
 
 
-def fan_chart(annual: pd.DataFrame, indicator: str, out: Path, scenario_name: str) -> Path:
-    """Write ``fan_<indicator>.png`` into ``out``; returns its path."""
-    g = annual.groupby("year")[indicator]
-    q = g.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
-    title, unit = LABELS[indicator]
-    fig, ax = plt.subplots(figsize=(8, 4.8), dpi=150)
-    ax.fill_between(q.index, q[0.05], q[0.95], color="tab:blue", alpha=0.18, label="90% band")
-    ax.fill_between(q.index, q[0.25], q[0.75], color="tab:blue", alpha=0.35, label="50% band")
-    ax.plot(q.index, q[0.5], color="tab:blue", lw=2, label="median")
-    obs = points_for(indicator, range(2021, 2024))
-    for kind, style in KIND_STYLE.items():
-        pts = obs[obs["kind"] == kind]
-        if len(pts):
-            ax.plot(pts["year"], pts["value"], ls="none", ms=7, **style)
-    target = TARGETS[indicator]
-    ax.axhline(target, color="tab:red", ls="--", lw=1.5)
-    ax.annotate(f"2028 target > {target:,.0f}", xy=(2028, target), xytext=(-4, 4), textcoords="offset points",
-                ha="right", va="bottom", color="tab:red")
-    ax.set_xlim(2020.7, 2028.3)
-    ax.set_ylim(bottom=0, top=max(target, float(q[0.95].max())) * 1.12)
-    ax.set_title(f"{title} — {scenario_name}")
-    ax.set_xlabel("year")
-    ax.set_ylabel(unit)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    fig.tight_layout()
-    path = out / f"fan_{indicator}.png"
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+def unit_label(ax: plt.Axes, unit: str, lang: str) -> None:
+    """The unit written horizontally above the y axis (Chinese reads badly when rotated)."""
+    ax.set_ylabel(i18n.t("unit", lang, unit=unit), rotation=0, ha="left", va="bottom", fontsize=10)
+    ax.yaxis.set_label_coords(-0.06, 1.01)
 
 
-def fan_charts(annual: pd.DataFrame, out: Path, scenario_name: str) -> list[Path]:
-    """One fan chart per target indicator."""
-    return [fan_chart(annual, k, out, scenario_name) for k in TARGETS]
+def thousands(ax: plt.Axes, axis: str = "y") -> None:
+    """Tick labels with thousands separators."""
+    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _years(years: pd.Series) -> str:
+    lo, hi = int(years.min()), int(years.max())
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def fan(annual: pd.DataFrame, indicator: str, scenario: str, folder: Path, stem: str, *, lang: str = "en",
+        targets: Mapping[str, float] | None = None, pdf: bool = True) -> Path:
+    """Median, 50% and 90% bands of ``indicator`` over replicates by year (its unit: firms, 亿元 per year …), the
+    published figures from the first simulated year on, and the target line in the last year of ``annual``
+    (the plan's target year). Writes ``<stem>.png`` (+ ``.pdf`` when ``pdf``); returns the PNG path."""
+    targets = targets_or_default(targets)
+    q = annual.groupby("year")[indicator].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+    first, last = int(q.index.min()), int(q.index.max())
+    with style(lang):
+        fig, ax = plt.subplots(figsize=WIDE)
+        ax.fill_between(q.index, q[0.05], q[0.95], color=BLUE, alpha=0.15, lw=0, label=i18n.t("band90", lang))
+        ax.fill_between(q.index, q[0.25], q[0.75], color=BLUE, alpha=0.3, lw=0, label=i18n.t("band50", lang))
+        ax.plot(q.index, q[0.5], color=BLUE, lw=2.5, label=i18n.t("median", lang))
+        obs = points_for(indicator, range(FIRST_YEAR, last + 1))
+        act = obs[obs["kind"] == "actual"]
+        if len(act):
+            ax.plot(act["year"], act["value"], "o", color="black", ms=8, zorder=5,
+                    label=i18n.t("observed", lang, years=_years(act["year"])))
+        part = obs[obs["kind"] == "partial"]
+        if len(part):
+            ax.plot(part["year"], part["value"], "^", color=GREY, ms=8, label=i18n.t("observed_partial", lang),
+                    zorder=5)
+        implied = obs[obs["kind"] == "implied_base"]
+        if len(implied):
+            ax.plot(implied["year"], implied["value"], "o", mfc="white", mec="black", mew=1.5, ms=8, zorder=5,
+                    label=i18n.t("implied_base", lang, year=_years(implied["year"])))
+        top = float(q[0.95].max())
+        if indicator in targets:
+            target = float(targets[indicator])
+            top = max(top, target)
+            ax.axhline(target, color=RED, ls="--", lw=2)
+            ax.text(first - 0.2, target, i18n.t("target_line", lang, year=last, v=f"{target:,.0f}"), color=RED,
+                    va="bottom", ha="left", fontsize=11, fontweight="bold")
+        ax.set_xlim(first - 0.3, last + 0.4)
+        ax.set_ylim(0, top * 1.15)
+        ax.set_xticks(range(first, last + 1))
+        ax.set_xlabel(i18n.t("year", lang))
+        unit_label(ax, i18n.axis_unit(indicator, lang), lang)
+        thousands(ax)
+        ax.set_title(i18n.t("fan_title", lang, name=i18n.indicator(indicator, lang), scenario=scenario, year=last),
+                     loc="left", pad=26)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=6, handlelength=1.6, columnspacing=1.2)
+        return save(fig, folder, stem, pdf=pdf)
+
+
+def fan_charts(annual: pd.DataFrame, out: Path, scenario_name: str, *, lang: str = "en",
+               targets: Mapping[str, float] | None = None) -> list[Path]:
+    """``fan_<indicator>.png`` (300 dpi) in ``out`` for each target indicator of the plan; returns their paths."""
+    targets = targets_or_default(targets)
+    return [fan(annual, k, scenario_name, out, f"fan_{k}", lang=lang, targets=targets, pdf=False) for k in targets]

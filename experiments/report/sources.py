@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from innosim.experiments.report.plan import PlanView, from_manifest
 from innosim.model.errors import InputError
 
 KINDS = {"innosim run": "run", "innosim sweep": "sweep", "innosim sensitivity": "sensitivity",
@@ -50,6 +52,11 @@ class Source:
                 except (json.JSONDecodeError, KeyError, TypeError):
                     pass
         return self.folder.name
+
+    @cached_property
+    def plan(self) -> PlanView:
+        """The city plan the results were made for (the manifest's ``plan`` block, else the legacy plan)."""
+        return from_manifest(self.manifest, self.folder)
 
     def path(self, file: str) -> str:
         return str(self.folder / file)
