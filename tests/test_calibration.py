@@ -161,3 +161,28 @@ def test_calibrate_command_end_to_end(tmp_path):
     assert set(load_posterior(out / "posterior.parquet").names) == {"theta_sell", "h1_share"}
     bad = cli("calibrate", "--resume", "--out", str(tmp_path / "nothing"))
     assert bad.returncode == 2 and "--resume" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_calibration_never_imports_experiments():
+    """Calibration is a library below experiments: no module of it imports innosim.experiments."""
+    import ast
+    from pathlib import Path
+
+    for path in Path("calibration").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.startswith("innosim.experiments") for n in names), path
+
+
+def test_ship_goes_to_the_checkout_or_a_given_folder(tmp_path, monkeypatch):
+    from innosim.experiments.calibrate import command
+
+    assert command.ship_folder(None) is None
+    assert command.ship_folder(str(tmp_path / "p")) == tmp_path / "p"
+    assert command.ship_folder("") == command.SHIPPED.parent  # this test runs from a checkout
+    installed = tmp_path / "lib" / "site-packages" / "innosim" / "calibration" / "posterior"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(command, "SHIPPED", installed / "posterior.parquet")
+    with pytest.raises(InputError, match="--ship DIR"):
+        command.ship_folder("")
