@@ -114,7 +114,8 @@ def run_compare(req: CompareRequest) -> Path:
                 files += ["cost_effectiveness.csv", "deadweight.csv"]
             runs.to_parquet(stage / "runs.parquet", index=False)
             shutil.rmtree(stage / "store")
-            chart = mix_ranking(table, stage, req.lang, stem="ranking", targets=plan.targets)
+            chart = mix_ranking(table, stage, req.lang, stem="ranking", targets=plan.targets,
+                                target_year=plan.target_year)
             write_manifest(stage, build_manifest("innosim compare", started, req.seed, plan, {
                 "status": "complete",
                 "scenario_files": paths, "scenario_chain_sha256": [load_scenario_file(p).chain_sha256 for p in paths],

@@ -163,7 +163,8 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
     noise.to_csv(folder / "noise.csv", index=False, float_format="%.6g")
     warn = diagnose(indices, noise, req.method, n)
     warn.to_csv(folder / "warnings.csv", index=False)
-    drawn = charts(indices, req.method, folder, base.name, lang=req.lang, targets=plan.targets)
+    drawn = charts(indices, req.method, folder, base.name, lang=req.lang, targets=plan.targets,
+                   target_year=plan.target_year)
     write_manifest(folder, build_manifest("innosim sensitivity", started, req.seed, plan, {
         "status": "complete", "scenario_file": str(scenario_path), "scenario_sha256": file_hash(scenario_path),
         "scenario_chain_sha256": source.chain_sha256,

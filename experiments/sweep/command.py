@@ -172,7 +172,7 @@ def write_outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int,
                   lang: str = "en") -> list[str]:
     """Tables and charts from the store; returns notes on what was not drawn and why."""
     notes: list[str] = []
-    targets = sweep.plan.targets
+    targets, year = sweep.plan.targets, sweep.plan.target_year
     met = met_frame(store, sweep.plan, limits)
     probs = probabilities(sweep, met)
     if status:
@@ -185,9 +185,11 @@ def write_outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int,
     hm = sweep.spec.heatmap
     numeric = [a for a in axes if pd.to_numeric(probs[a], errors="coerce").notna().all()]
     if hm is not None:
-        heatmap(probs, hm.x, hm.y, axes, hm.target, folder, sweep.spec.name, lang=lang, targets=targets)
+        heatmap(probs, hm.x, hm.y, axes, hm.target, folder, sweep.spec.name, lang=lang, targets=targets,
+                target_year=year)
     elif len(numeric) >= 2:
-        heatmap(probs, numeric[0], numeric[1], axes, "all", folder, sweep.spec.name, lang=lang, targets=targets)
+        heatmap(probs, numeric[0], numeric[1], axes, "all", folder, sweep.spec.name, lang=lang, targets=targets,
+                target_year=year)
     else:
         notes.append("heatmap not drawn: the sweep has fewer than two numeric axes")
     runs = store.read([c for c in _param_columns(store)])

@@ -40,15 +40,6 @@ from innosim.model.scenario_files import load_raw, load_scenario_file, validate_
 from innosim.model.yaml_files import read_yaml
 
 
-def __getattr__(name: str):
-    # Transitional: report/sweep_charts.py imports OUTCOMES until its charts take ``targets=``; remove then.
-    if name == "OUTCOMES":
-        from innosim.model.indicators import TARGETS
-
-        return (*TARGETS, "all")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
