@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa, pyarrow.parquet as pq
 sys.path.insert(0, sys.argv[1])
 from innosim.experiments.runs.store import RunStore
-from innosim.experiments.sweep.command import _outputs
+from innosim.experiments.sweep.command import write_outputs
 from innosim.experiments.sweep.spec import load_sweep
 spec, src, dst, scale = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5])
 sweep = load_sweep(spec)
@@ -53,7 +53,7 @@ before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t = time.perf_counter()
 store = RunStore(dst / "store")
 n = copies * per_point
-_outputs(sweep, dst, store, {p.index: n for p in sweep.points}, {})
+write_outputs(sweep, dst, store, {p.index: n for p in sweep.points}, {})
 print(json.dumps({"runs": n * len(sweep.points), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "peak_before_outputs_mb": before, "seconds": time.perf_counter() - t}))
 """

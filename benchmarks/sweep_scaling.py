@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from innosim.experiments.sweep.command import run_sweep  # noqa: E402
+from innosim.experiments.sweep.command import SweepRequest, run_sweep  # noqa: E402
 
 
 def main() -> None:
@@ -37,7 +37,7 @@ def main() -> None:
         rate, total = {}, {}
         for w in (1, a.workers):
             t = time.perf_counter()
-            out = run_sweep(spec, out=str(Path(tmp) / f"w{w}"), workers=w, progress=False)
+            out = run_sweep(SweepRequest(spec, out=str(Path(tmp) / f"w{w}"), workers=w, progress=False))
             dt = time.perf_counter() - t
             run_s = json.loads((out / "manifest.json").read_text())["seconds_this_session"]
             rate[w], total[w] = runs / run_s, runs / dt

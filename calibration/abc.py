@@ -19,7 +19,7 @@ import pyabc
 
 from innosim.calibration.observation_model import CAL_QUARTERS, Observation, distance, statistic, used
 from innosim.calibration.posterior import prior_draw
-from innosim.calibration.sampler import SeededMappingSampler, dask_map
+from innosim.calibration.sampler import OrderedMap, SeededMappingSampler
 from innosim.model.city import load_city
 from innosim.model.parameters import BY_NAME, PARAMETERS
 from innosim.model.run import run_one
@@ -93,32 +93,20 @@ def resolve_names(spec: str | None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def build_abc(scenario: Scenario, names: list[str], population: int, seed: int, workers: int = 1,
-              scheduler: str | None = None, fixed: dict[str, float] | None = None,
-              obs: list[Observation] | None = None, observed: dict[str, float] | None = None):
-    """An ``ABCSMC`` object, its observed statistics and a closer for the worker pool or Dask client."""
+def build_abc(scenario: Scenario, names: list[str], population: int, seed: int, map_: OrderedMap = map,
+              fixed: dict[str, float] | None = None, obs: list[Observation] | None = None,
+              observed: dict[str, float] | None = None) -> tuple[pyabc.ABCSMC, dict[str, float]]:
+    """An ``ABCSMC`` object and its observed statistics. ``map_(fn, items)`` runs the sampling tasks and returns
+    their results in order (pyabc's ``MappingSampler`` idiom): the builtin ``map``, or an executor's ordered map
+    that the caller owns and closes."""
     obs = used() if obs is None else obs
     fixed = dict(fixed or {})
     observed = {o.key: o.value for o in obs} if observed is None else observed
-    closer = None
-    if scheduler:
-        from distributed import Client
-
-        client = Client(scheduler)
-        sampler, closer = SeededMappingSampler(seed, dask_map(client)), client.close
-    elif workers > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
-        sampler = SeededMappingSampler(seed, functools.partial(pool.map, chunksize=4))
-        closer = pool.shutdown
-    else:
-        sampler = SeededMappingSampler(seed, map)
+    sampler = SeededMappingSampler(seed, map_)
     model = functools.partial(_model, scenario=scenario, fixed=fixed, seed=seed, obs=obs)
     dist = functools.partial(_distance, obs=obs)
     abc = pyabc.ABCSMC(model, prior_distribution(names), dist, population_size=population, sampler=sampler)
-    return abc, observed, closer
+    return abc, observed
 
 
 def progress_logging() -> None:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from innosim.calibration.observed import load_observed
 from innosim.model.calendar import FIRST_YEAR, index
+from innosim.model.units import YI
 
 REL_SD = {"actual": 0.05, "partial": 0.10, "implied_base": 0.25}
 LOWER_BOUND_MARKERS = ("lower bound", "突破", "超")
@@ -145,13 +146,13 @@ def statistic(stat: str, data: dict[str, np.ndarray], initial_rd_yi: float) -> f
     name, when = stat.split(":")
     if name == "rd_growth":
         last = int(when.split("-")[1])
-        total = data["rd_expenditure"][index(last, 1): index(last, 4) + 1].sum() / 1e8
+        total = data["rd_expenditure"][index(last, 1): index(last, 4) + 1].sum() / YI
         years = last - (FIRST_YEAR - 1)
         return float((total / initial_rd_yi) ** (1.0 / years) - 1.0)
     year = int(when[:4])
     end = index(year, 2) if when.endswith("H1") else index(year, 4)
     value = float(data[name][index(year, 1): end + 1].sum())
-    return value / 1e8 if name in ("rd_expenditure", "tech_contract_turnover") else value
+    return value / YI if name in ("rd_expenditure", "tech_contract_turnover") else value
 
 
 def distance(sim: dict[str, float], obs: list[Observation], observed: dict[str, float] | None = None) -> float:

@@ -64,14 +64,18 @@ def load_posterior(path: str | Path = SHIPPED) -> Posterior:
     return Posterior(p, df.drop(columns="weight").reset_index(drop=True), w / w.sum(), sha)
 
 
-def choose_posterior(params: str, relative_to: Path | None = None) -> Posterior | None:
+def choose_posterior(params: str, relative_to: Path | None = None, option: str = "--params",
+                     required: bool = False) -> Posterior | None:
     """The posterior a command's ``params`` option names: ``prior`` → None (prior medians), ``posterior`` → the
-    shipped one (None, with a note, when none is shipped), else a Parquet path (relative to ``relative_to``)."""
+    shipped one, else a Parquet path (relative to ``relative_to``). When none is shipped, ``posterior`` gives None
+    with a note on stderr, or — if ``required`` — an ``InputError`` naming ``option``."""
     if params == "prior":
         return None
     if params == "posterior":
         if SHIPPED.is_file():
             return load_posterior(SHIPPED)
+        if required:
+            raise InputError(option, params, "no calibrated posterior is shipped (calibration/posterior/)")
         print("innosim: note: no calibrated posterior is shipped; running on prior medians", file=sys.stderr)
         return None
     path = Path(params)

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
 from innosim.calibration.observation_model import CAL_QUARTERS, Observation, statistic
 from innosim.calibration.posterior import Posterior, replicate_parameters
-from innosim.experiments.runs.ensemble import Task, iter_ensemble
+from innosim.calibration.sampler import OrderedMap
+from innosim.model.calendar import FIRST_YEAR
 from innosim.model.indicators import MONEY
+from innosim.model.run import RunResult, run_one
 from innosim.model.scenario import Scenario
+from innosim.model.units import YI
 
 
-def predictive_runs(scenario: Scenario, post: Posterior, n: int, seed: int, workers: int = 1,
-                    quarters: int = CAL_QUARTERS) -> pd.DataFrame:
-    """Quarterly indicators of ``n`` runs, each on one posterior draw (money in 亿元)."""
-    tasks = []
+def _predictive_run(job: tuple[int, int, dict[str, float]], scenario: Scenario, seed: int,
+                    quarters: int) -> tuple[int, RunResult]:
+    k, idx, params = job
+    return idx, run_one(scenario, params, seed, k, quarters=quarters)
+
+
+def predictive_runs(scenario: Scenario, post: Posterior, n: int, seed: int, map_: OrderedMap = map,
+                    quarters: int = CAL_QUARTERS) -> list[tuple[int, RunResult]]:
+    """``n`` runs, run k on replicate k's posterior draw: (draw index, result) in run order. ``map_`` is an
+    ordered map (see ``calibration.sampler.OrderedMap``)."""
+    jobs = []
     for k in range(n):
         idx, params = replicate_parameters(post, seed, k)
-        tasks.append(Task(k, params, idx))
-    frames = [f for f, _ in iter_ensemble(scenario, tasks, seed, workers, quarters)]
-    frames.sort(key=lambda f: int(f["replicate"].iloc[0]))
-    return pd.concat(frames, ignore_index=True)
+        jobs.append((k, idx, params))
+    fn = functools.partial(_predictive_run, scenario=scenario, seed=seed, quarters=quarters)
+    return list(map_(fn, jobs))
 
 
 def _arrays(ts: pd.DataFrame) -> dict[str, np.ndarray]:
     """One replicate's frame back to the model's quarterly arrays in model units (yuan)."""
-    return {c: ts[c].to_numpy() * (1e8 if c in MONEY else 1.0) for c in ts.columns
+    return {c: ts[c].to_numpy() * (YI if c in MONEY else 1.0) for c in ts.columns
             if c not in ("replicate", "draw", "quarter", "year")}
 
 
@@ -49,7 +60,12 @@ def fit_table(ts: pd.DataFrame, obs: list[Observation], initial_rd_yi: float) ->
     return pd.DataFrame(rows)
 
 
-def actual_coverage(fit: pd.DataFrame, years: tuple[int, ...] = (2021, 2022, 2023)) -> tuple[float, pd.DataFrame]:
+def calibration_years(plan_start: int) -> tuple[int, ...]:
+    """The years before the plan whose published figures the fit is judged on (first simulated year on)."""
+    return tuple(range(FIRST_YEAR, plan_start))
+
+
+def actual_coverage(fit: pd.DataFrame, years: tuple[int, ...]) -> tuple[float, pd.DataFrame]:
     """Share of ``actual`` figures of ``years`` inside the 90% band, and the ones outside."""
     first_year = fit["year"].str.slice(0, 4).astype(int)
     act = fit[(fit["kind"] == "actual") & first_year.isin(years)]

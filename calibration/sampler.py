@@ -11,9 +11,14 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from pyabc.sampler import MappingSampler
+
+OrderedMap = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+"""``map_(fn, items)``: ``fn`` applied to every item, results in the items' order (builtin ``map``, a process
+pool's or a Dask client's ordered map). Calibration never builds one itself: the caller injects it."""
 
 
 def _task_seed(seed: int, t: int, i: int) -> int:
@@ -23,7 +28,7 @@ def _task_seed(seed: int, t: int, i: int) -> int:
 class SeededMappingSampler(MappingSampler):
     """``MappingSampler`` with per-task seeds; ``map_`` is any ordered map (builtin, executor, Dask)."""
 
-    def __init__(self, seed: int, map_: Callable = map) -> None:
+    def __init__(self, seed: int, map_: OrderedMap = map) -> None:
         super().__init__(map_=map_)
         self.seed = int(seed)
 
@@ -59,10 +64,3 @@ class SeededMappingSampler(MappingSampler):
             total += nr
         self.nr_evaluations_ = total
         return sample
-
-
-def dask_map(client) -> Callable[[Callable, Iterable], list]:
-    """An ordered map over a Dask ``Client``."""
-    def _map(fn, items):
-        return client.gather(client.map(fn, list(items), pure=False))
-    return _map

@@ -1,4 +1,8 @@
-"""The ``innosim`` command line. Bad input exits with status 2 and one message naming file, field and problem."""
+"""The ``innosim`` command line. Bad input exits with status 2 and one message naming file, field and problem.
+
+Each command turns its arguments into a request object and hands it to the command module. The matplotlib
+backend is chosen here, once, before any chart module is imported.
+"""
 
 from __future__ import annotations
 
@@ -30,9 +34,13 @@ def _positive(name: str):
     return parse
 
 
+def _lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the charts (default en)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="innosim", description="Agent-based simulator of a city's innovation ecosystem under S&T "
-                "policy: how likely are the 2028 targets under a scenario?")
+                "policy: how likely are the city plan's targets under a scenario?")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("run", help="run a scenario ensemble and write results, targets and fan charts")
     r.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
@@ -44,8 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="parameter sets: 'posterior' (the shipped calibrated posterior, default), 'prior' (prior "
                         "medians) or the path of a posterior .parquet file")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    c = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of the behavioural parameters to 2021-2023")
-    c.add_argument("--scenario", default="scenarios/baseline.yaml", help="scenario whose 2021-2024 budgets apply")
+    _lang(r)
+    c = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of the behavioural parameters to the published "
+                       "figures before the plan")
+    c.add_argument("--scenario", default="scenarios/baseline.yaml", help="scenario whose budgets apply")
     c.add_argument("--population-size", type=_positive("population-size"), default=200)
     c.add_argument("--generations", type=_positive("generations"), default=6)
     grp = c.add_mutually_exclusive_group()
@@ -57,8 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default=None, help="folder (default results/calibration/; never overwritten)")
     c.add_argument("--resume", action="store_true", help="continue the run in --out from its last generation")
     c.add_argument("--predictive", type=_positive("predictive"), default=100, help="posterior-predictive runs")
-    c.add_argument("--ship", action="store_true",
-                   help="copy the posterior into calibration/posterior/ as the default for every run")
+    c.add_argument("--ship", nargs="?", const="", default=None, metavar="DIR",
+                   help="copy the posterior into the checkout's calibration/posterior/ (the default for every run; "
+                        "only when running from a checkout), or into DIR")
+    _lang(c)
     s = sub.add_parser("sweep", help="run a sweep file: P(each target met) per budget/mix point, paired "
                        "differences, budget curve, heatmap, PRIM scenario discovery")
     s.add_argument("spec", help="sweep YAML file, e.g. scenarios/sweeps/smoke.yaml")
@@ -73,8 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--flush-every", type=_positive("flush-every"), default=100,
                    help="runs buffered before a store part is written (default 100; a kill loses at most these)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
-    e = sub.add_parser("sensitivity", help="Morris screening or Sobol' indices (SALib) of the 2028 outcomes over "
-                       "the behavioural parameters and the family budget levers")
+    _lang(s)
+    e = sub.add_parser("sensitivity", help="Morris screening or Sobol' indices (SALib) of the city plan's outcomes "
+                       "over the behavioural parameters and the family budget levers")
     e.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     e.add_argument("--method", choices=["morris", "sobol"], default="morris", help="default morris")
     e.add_argument("--n", type=_positive("n"), default=None,
@@ -99,14 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--resume", action="store_true", help="continue the batch in --out (or the default folder)")
     e.add_argument("--flush-every", type=_positive("flush-every"), default=100)
     e.add_argument("--quiet", action="store_true", help="no progress bar")
-    m = sub.add_parser("compare", help="compare scenarios (instrument mixes) on paired runs: P(targets), 2028 "
-                       "bands, cost per extra unit and deadweight against a no-new-policy counterfactual")
+    _lang(e)
+    m = sub.add_parser("compare", help="compare scenarios (instrument mixes) on paired runs: P(targets), "
+                       "target-year bands, cost per extra unit and deadweight against a no-new-policy counterfactual")
     m.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files")
     m.add_argument("--replicates", type=_positive("replicates"), default=200,
                    help="paired replicates per scenario (default 200)")
     m.add_argument("--counterfactual", action="store_true",
-                   help="also run the no-new-policy counterfactual (no budget from 2024) and report cost per extra "
-                        "unit and deadweight against it")
+                   help="also run the no-new-policy counterfactual (no budget from the plan's first year) and report "
+                        "cost per extra unit and deadweight against it")
     m.add_argument("--seed", type=_positive("seed"), default=20240101)
     m.add_argument("--params", default="posterior", help="'posterior' (default), 'prior' or a posterior .parquet")
     m.add_argument("--backend", choices=["processes", "dask"], default="processes")
@@ -115,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--out", default=None,
                    help="results folder (default results/comparisons/<names>/; never overwritten)")
     m.add_argument("--quiet", action="store_true", help="no progress bar")
+    _lang(m)
     b = sub.add_parser("brief", help="briefing charts (PNG + PDF), briefing.html and briefing.pdf from results "
                        "folders, in Chinese or English")
     b.add_argument("results", nargs="+", metavar="RESULTS_DIR",
@@ -126,22 +141,37 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _cmd_run(a: argparse.Namespace) -> int:
-    from innosim.experiments.runs.command import format_summary, run_scenario
+def _plan_of(folder: Path):
+    """The city plan a results folder was judged against, from its manifest."""
+    import json
 
-    folder = run_scenario(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet, params=a.params)
+    from innosim.model.city import Plan
+
+    return Plan(**json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["plan"])
+
+
+def _need_dask(a: argparse.Namespace) -> None:
+    if a.scheduler and a.backend != "dask":
+        raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
+
+
+def _cmd_run(a: argparse.Namespace) -> int:
+    from innosim.experiments.runs.command import RunRequest, format_summary, run_scenario
+
+    folder = run_scenario(RunRequest(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet,
+                                     params=a.params, lang=a.lang))
     annual = pd.read_csv(folder / "annual.csv")
-    print(format_summary(annual))
+    print(format_summary(annual, _plan_of(folder)))
     print(f"\nresults: {folder}/ (annual.csv, timeseries.parquet, targets.csv, ledger.csv, manifest.json)")
     print(f"charts:  {', '.join(str(p) for p in sorted(Path(folder).glob('fan_*.png')))}")
     return 0
 
 
 def _cmd_calibrate(a: argparse.Namespace) -> int:
-    from innosim.experiments.calibrate.command import calibrate
+    from innosim.experiments.calibrate.command import CalibrateRequest, calibrate
 
-    folder = calibrate(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out, a.seed,
-                       a.params, a.resume, a.predictive, a.ship)
+    folder = calibrate(CalibrateRequest(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out,
+                                        a.seed, a.params, a.resume, a.predictive, a.ship, a.lang))
     fit = pd.read_csv(folder / "fit.csv")
     print(fit.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"\ncalibration: {folder}/ (posterior.parquet, history.db, fit.csv, generations.csv, manifest.json, charts)")
@@ -149,13 +179,12 @@ def _cmd_calibrate(a: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(a: argparse.Namespace) -> int:
-    from innosim.experiments.sweep.command import format_probabilities, run_sweep
+    from innosim.experiments.sweep.command import SweepRequest, format_probabilities, run_sweep
 
-    if a.scheduler and a.backend != "dask":
-        raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
-    folder = run_sweep(a.spec, a.out, a.backend, a.scheduler, a.workers, a.resume, progress=not a.quiet,
-                       flush_runs=a.flush_every)
-    print(format_probabilities(folder))
+    _need_dask(a)
+    folder = run_sweep(SweepRequest(a.spec, a.out, a.backend, a.scheduler, a.workers, a.resume, progress=not a.quiet,
+                                    flush_runs=a.flush_every, lang=a.lang))
+    print(format_probabilities(folder, _plan_of(folder).targets))
     charts = ", ".join(p.name for p in sorted(folder.glob("*.png")))
     print(f"\nresults: {folder}/ (probabilities.csv, paired_differences.csv, discovery.csv, points.csv, store/, "
           f"manifest.json)")
@@ -164,13 +193,13 @@ def _cmd_sweep(a: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(a: argparse.Namespace) -> int:
-    from innosim.experiments.sensitivity.command import run_sensitivity
+    from innosim.experiments.sensitivity.command import SensitivityRequest, run_sensitivity
 
-    if a.scheduler and a.backend != "dask":
-        raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
-    folder = run_sensitivity(a.scenario, a.method, a.n, a.replicates, a.params, a.outputs, a.ranges, a.grouped,
-                             not a.no_second_order, a.seed, a.workers, a.backend, a.scheduler, a.out, a.resume,
-                             progress=not a.quiet, flush_runs=a.flush_every)
+    _need_dask(a)
+    folder = run_sensitivity(SensitivityRequest(
+        a.scenario, a.method, a.n, a.replicates, a.params, a.outputs, a.ranges, a.grouped, not a.no_second_order,
+        a.seed, a.workers, a.backend, a.scheduler, a.out, a.resume, progress=not a.quiet, flush_runs=a.flush_every,
+        lang=a.lang))
     idx = pd.read_csv(folder / "indices.csv")
     col = "ST" if a.method == "sobol" else "mu_star"
     print(f"most influential factors ({col}, top 5 per output):")
@@ -185,13 +214,12 @@ def _cmd_sensitivity(a: argparse.Namespace) -> int:
 
 
 def _cmd_compare(a: argparse.Namespace) -> int:
-    from innosim.experiments.compare.command import format_comparison, run_compare
+    from innosim.experiments.compare.command import CompareRequest, format_comparison, run_compare
 
-    if a.scheduler and a.backend != "dask":
-        raise InputError("--scheduler", a.scheduler, "a scheduler address needs --backend dask")
-    folder = run_compare(a.scenarios, a.replicates, a.seed, a.counterfactual, a.out, a.workers, a.backend,
-                         a.scheduler, a.params, progress=not a.quiet)
-    print(format_comparison(pd.read_csv(folder / "comparison.csv")))
+    _need_dask(a)
+    folder = run_compare(CompareRequest(tuple(a.scenarios), a.replicates, a.seed, a.counterfactual, a.out, a.workers,
+                                        a.backend, a.scheduler, a.params, progress=not a.quiet, lang=a.lang))
+    print(format_comparison(pd.read_csv(folder / "comparison.csv"), _plan_of(folder)))
     extra = "cost_effectiveness.csv, deadweight.csv, " if a.counterfactual else ""
     print(f"\nresults: {folder}/ (comparison.csv, {extra}runs.parquet, manifest.json)")
     print(f"chart:   {folder / 'ranking.png'}")
@@ -201,15 +229,16 @@ def _cmd_compare(a: argparse.Namespace) -> int:
 
 
 def _cmd_brief(a: argparse.Namespace) -> int:
-    from innosim.experiments.report.brief import make_brief
+    from innosim.experiments.report.brief import BriefRequest, make_brief
 
-    folder = make_brief(a.results, a.lang, a.out)
+    folder = make_brief(BriefRequest(tuple(a.results), a.lang, a.out))
     print(f"briefing: {folder / 'briefing.html'}, {folder / 'briefing.pdf'}")
     print(f"charts:   {', '.join(p.name for p in sorted(folder.glob('*.png')))}")
     return 0
 
 
 def _cmd_validate(a: argparse.Namespace) -> int:
+    from innosim.model.calendar import FIRST_YEAR, LAST_YEAR
     from innosim.model.policy import total_yi
     from innosim.model.scenario_files import load_scenario
     from innosim.model.yaml_files import read_yaml
@@ -228,11 +257,14 @@ def _cmd_validate(a: argparse.Namespace) -> int:
     s = load_scenario(a.scenario)
     total = total_yi(s)
     print(f"{a.scenario}: ok — scenario '{s.name}', city {Path(s.city).name}, "
-          f"{len(s.instruments)} instruments budgeted, {total:.2f} 亿元 over 2021-2028")
+          f"{len(s.instruments)} instruments budgeted, {total:.2f} 亿元 over {FIRST_YEAR}-{LAST_YEAR}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display: chosen once, before any chart module is imported
     args = build_parser().parse_args(argv)
     try:
         commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,

@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from innosim.model.city import Plan, load_city
 from innosim.model.parameters import prior_medians
 from innosim.model.scenario_files import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+
+
+def city_plan() -> Plan:
+    """The shipped city's plan: its targets, target year and plan years."""
+    return load_city(SCENARIOS / "cities" / "qingdao.yaml").plan
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import pytest
 from innosim.calibration import abc as A
 from innosim.calibration.observation_model import Observation, distance, observations, statistic, used
 from innosim.calibration.posterior import Posterior, load_posterior, replicate_parameters
+from innosim.experiments.runs.executors import make_executor
 from innosim.model.errors import InputError
 from innosim.model.parameters import prior_medians
 
@@ -52,14 +53,10 @@ def _synthetic(baseline, truth, seed=99, replicates=1):
 
 
 def _calibrate(baseline, names, fixed, obs, observed, tmp_path, workers=1, generations=2, population=20,
-               resume=False, db="h.db"):
-    abc, obs_dict, close = A.build_abc(baseline, names, population, seed=7, workers=workers, fixed=fixed,
-                                       obs=obs, observed=observed)
-    try:
+               resume=False, db="h.db", backend="processes", scheduler=None):
+    with make_executor(backend, workers, scheduler) as ex:
+        abc, obs_dict = A.build_abc(baseline, names, population, 7, ex.map, fixed=fixed, obs=obs, observed=observed)
         h = A.run_abc(abc, obs_dict, tmp_path / db, generations, resume, seed=7)
-    finally:
-        if close:
-            close()
     return A.posterior_frame(h)
 
 
@@ -127,12 +124,13 @@ def test_replicate_draws_are_paired_and_seeded():
 def test_shipped_posterior_meets_the_quality_bar():
     """At least 80% of the 2021-2023 `actual` figures inside the shipped posterior's 90% predictive band."""
     from innosim.calibration.posterior import SHIPPED
-    from innosim.calibration.predictive import actual_coverage
+    from innosim.calibration.predictive import actual_coverage, calibration_years
+    from tests.conftest import city_plan
 
     post = load_posterior()
     assert set(post.names) <= set(A.BY_NAME) and len(post.weights) > 0
     fit = pd.read_csv(SHIPPED.parent / "fit.csv", dtype={"year": str})
-    share, misses = actual_coverage(fit)
+    share, misses = actual_coverage(fit, calibration_years(city_plan().start_year))
     assert share >= 0.8, misses
 
 
@@ -143,13 +141,9 @@ def test_dask_cluster_gives_the_same_posterior(baseline, tmp_path):
     del fixed["theta_sell"]
     local = _calibrate(baseline, ["theta_sell"], fixed, obs, sim, tmp_path, generations=1, population=10, db="l.db")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
-        abc, obs_dict, close = A.build_abc(baseline, ["theta_sell"], 10, seed=7, scheduler=lc.scheduler_address,
-                                           fixed=fixed, obs=obs, observed=sim)
-        try:
-            h = A.run_abc(abc, obs_dict, tmp_path / "d.db", 1, False, seed=7)
-        finally:
-            close()
-    pd.testing.assert_frame_equal(local, A.posterior_frame(h))
+        remote = _calibrate(baseline, ["theta_sell"], fixed, obs, sim, tmp_path, generations=1, population=10,
+                            db="d.db", backend="dask", scheduler=lc.scheduler_address)
+    pd.testing.assert_frame_equal(local, remote)
 
 
 def test_calibrate_command_end_to_end(tmp_path):
@@ -167,3 +161,28 @@ def test_calibrate_command_end_to_end(tmp_path):
     assert set(load_posterior(out / "posterior.parquet").names) == {"theta_sell", "h1_share"}
     bad = cli("calibrate", "--resume", "--out", str(tmp_path / "nothing"))
     assert bad.returncode == 2 and "--resume" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_calibration_never_imports_experiments():
+    """Calibration is a library below experiments: no module of it imports innosim.experiments."""
+    import ast
+    from pathlib import Path
+
+    for path in Path("calibration").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.startswith("innosim.experiments") for n in names), path
+
+
+def test_ship_goes_to_the_checkout_or_a_given_folder(tmp_path, monkeypatch):
+    from innosim.experiments.calibrate import command
+
+    assert command.ship_folder(None) is None
+    assert command.ship_folder(str(tmp_path / "p")) == tmp_path / "p"
+    assert command.ship_folder("") == command.SHIPPED.parent  # this test runs from a checkout
+    installed = tmp_path / "lib" / "site-packages" / "innosim" / "calibration" / "posterior"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(command, "SHIPPED", installed / "posterior.parquet")
+    with pytest.raises(InputError, match="--ship DIR"):
+        command.ship_folder("")

@@ -7,23 +7,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from innosim.experiments.compare.command import counterfactual_of, run_compare
+from innosim.experiments.compare.command import CompareRequest, counterfactual_of, run_compare
 from innosim.experiments.compare.worker import ACT, Trace, deadweight
-from innosim.experiments.runs.command import run_scenario
-from innosim.model.indicators import TARGETS
+from innosim.experiments.runs.command import RunRequest, run_scenario
 from innosim.model.policy import budgets_yuan
 from innosim.model.scenario_files import load_scenario
-from tests.conftest import ROOT, cli, write_scenario
+from tests.conftest import ROOT, city_plan, cli, write_scenario
 
 BASE = str(ROOT / "scenarios" / "baseline.yaml")
 VOUCHER = str(ROOT / "scenarios" / "mix_voucher_heavy.yaml")
 REPS = 6
+PLAN = city_plan()
+TARGETS = PLAN.targets
 
 
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "c"
-    run_compare([BASE, VOUCHER], replicates=REPS, counterfactual=True, out=str(out), progress=False)
+    run_compare(CompareRequest((BASE, VOUCHER), replicates=REPS, counterfactual=True, out=str(out), progress=False))
     return out
 
 
@@ -47,7 +48,7 @@ def test_writes_tables_and_chart(comparison):
 
 def test_replicate_k_equals_innosim_run(comparison, tmp_path):
     """Pairing: replicate k of a compared scenario is replicate k of ``innosim run`` with the same seed."""
-    folder = run_scenario(BASE, replicates=3, out=str(tmp_path / "r"), progress=False)
+    folder = run_scenario(RunRequest(BASE, replicates=3, out=str(tmp_path / "r"), progress=False))
     annual = pd.read_csv(folder / "annual.csv")
     runs = pd.read_parquet(comparison / "runs.parquet").set_index("run")
     last = annual[annual["year"] == 2028].set_index("replicate")
@@ -87,7 +88,7 @@ def test_deadweight_arithmetic():
     pol_rd = {**years, 2024: [110.0, 100.0, 105.0]}
     pay = [("key_tech_grants", 2024, np.array([0, 1, 2]), np.array([10.0, 10.0, 10.0])),
            ("hte_award", 2024, np.array([1, 2]), np.array([4.0, 6.0]))]
-    out = deadweight(_trace(pol_rd, {y: [False, True, True] for y in years}, pay), cf)
+    out = deadweight(_trace(pol_rd, {y: [False, True, True] for y in years}, pay), cf, PLAN.years)
     assert out["dwpaid.key_tech_grants"] * 1e8 == pytest.approx(30.0)
     assert out["dw.key_tech_grants"] * 1e8 == pytest.approx(0 + 10 + 5)
     assert out["dw.hte_award"] * 1e8 == pytest.approx(4.0)
@@ -95,8 +96,9 @@ def test_deadweight_arithmetic():
 
 
 def test_one_worker_equals_two(tmp_path):
-    a = run_compare([BASE], replicates=4, counterfactual=True, out=str(tmp_path / "a"), progress=False)
-    b = run_compare([BASE], replicates=4, counterfactual=True, out=str(tmp_path / "b"), workers=2, progress=False)
+    a = run_compare(CompareRequest((BASE,), replicates=4, counterfactual=True, out=str(tmp_path / "a"), progress=False))
+    b = run_compare(CompareRequest((BASE,), replicates=4, counterfactual=True, out=str(tmp_path / "b"), workers=2,
+                                   progress=False))
     for f in ("comparison.csv", "cost_effectiveness.csv", "deadweight.csv"):
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from innosim.experiments.runs.ensemble import Task, run_ensemble
+from innosim.experiments.runs.executors import make_executor
 from innosim.model.simulation import InnosimModel
 from tests.conftest import cli
 
@@ -26,9 +27,11 @@ def test_seed_and_replicate_matter(baseline):
 
 def test_ensemble_independent_of_workers(baseline, medians):
     tasks = [Task(k, medians) for k in range(4)]
-    one = run_ensemble(baseline, tasks, seed=5, workers=1, quarters=8)
-    two = run_ensemble(baseline, tasks, seed=5, workers=2, quarters=8)
-    assert one.equals(two)
+    with make_executor("processes", 1) as ex:
+        one = run_ensemble(baseline, tasks, 5, ex, quarters=8)
+    with make_executor("processes", 2) as ex:
+        two = run_ensemble(baseline, tasks, 5, ex, quarters=8)
+    assert one[0].equals(two[0]) and one[1].equals(two[1])
 
 
 def test_annual_csv_byte_identical_on_1_and_2_workers(tmp_path):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from innosim.experiments.runs.targets import target_table, wilson
-from tests.conftest import cli
+from tests.conftest import city_plan, cli
 
 ANNUAL_COLUMNS = ["replicate", "year", "tech_enterprises", "hte", "tech_sme", "rd_expenditure", "platforms",
                   "tech_contract_turnover", "tech_brokers"]
@@ -43,7 +43,9 @@ def test_tables(run_dir):
     assert list(targets.columns) == ["indicator", "target", "p_met", "ci_low", "ci_high", "n"]
     assert list(targets["indicator"]) == ["tech_enterprises", "rd_expenditure", "platforms",
                                           "tech_contract_turnover", "tech_brokers", "all"]
-    pd.testing.assert_frame_equal(targets, target_table(annual), check_exact=False, atol=1e-6)
+    plan = city_plan()
+    pd.testing.assert_frame_equal(targets, target_table(annual, plan.targets, plan.target_year), check_exact=False,
+                                  atol=1e-6)
     # Yearly flows are the sum of the quarters; stocks are the year-end quarter.
     r0 = ts[(ts.replicate == 0) & (ts.year == 2023)]
     a0 = annual[(annual.replicate == 0) & (annual.year == 2023)].iloc[0]

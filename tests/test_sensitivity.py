@@ -12,16 +12,17 @@ import pandas as pd
 import pytest
 
 from innosim.calibration.posterior import SHIPPED, load_posterior
-from innosim.experiments.sensitivity.command import diagnose, run_sensitivity
+from innosim.experiments.sensitivity.command import SensitivityRequest, diagnose, run_sensitivity
 from innosim.experiments.sensitivity.engine import analyse_callable, design_size, noise_share, sample
-from innosim.experiments.sensitivity.space import all_factors, posterior_ranges, problem, select, with_levers
+from innosim.experiments.sensitivity.space import all_factors, posterior_ranges, problem, select
 from innosim.model.calendar import YEARS
 from innosim.model.instruments.registry import REGISTRY
 from innosim.model.parameters import BY_NAME
-from innosim.model.policy import budgets_yuan
-from tests.conftest import ROOT, cli
+from innosim.model.policy import budgets_yuan, with_levers
+from tests.conftest import ROOT, city_plan, cli
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+FACTORS = all_factors(city_plan())
 
 
 def ishigami(p: dict[str, float]) -> dict[str, float]:
@@ -61,11 +62,11 @@ def test_morris_linear_function_exact():
 
 
 def test_design_sizes():
-    prob = problem(select("hte,levers"), grouped=False)
+    prob = problem(select("hte,levers", FACTORS), grouped=False)
     d = prob["num_vars"]
     assert len(sample(prob, "morris", 3, 1)) == design_size(prob, "morris", 3) == 3 * (d + 1)
     assert len(sample(prob, "sobol", 8, 1)) == design_size(prob, "sobol", 8) == 8 * (2 * d + 2)
-    gprob = problem(select("hte,levers"), grouped=True)
+    gprob = problem(select("hte,levers", FACTORS), grouped=True)
     assert len(sample(gprob, "sobol", 8, 1, second_order=False)) == design_size(gprob, "sobol", 8, False) == 8 * 4
 
 
@@ -89,19 +90,20 @@ def test_diagnose_flags_noise_and_wide_intervals():
 
 
 def test_factor_space_matches_declarations():
-    factors = all_factors()
+    factors = FACTORS
+    assert factors[-1].unit == "× 2024-2028 budget of family transfer"
     params = [f for f in factors if not f.name.startswith("lever.")]
     assert len(params) == len(BY_NAME)
     for f in params:
         p = BY_NAME[f.name]
         assert (f.low, f.high, f.log, f.group) == (p.low, p.high, p.prior == "loguniform", p.group)
-    assert {f.name for f in select("levers")} == {f"lever.{fam}" for fam in
+    assert {f.name for f in select("levers", FACTORS)} == {f"lever.{fam}" for fam in
                                                   ("subsidy", "award", "voucher", "equity", "finance", "transfer")}
 
 
 def test_posterior_ranges_are_inside_the_priors():
     post = load_posterior(SHIPPED)
-    narrowed = {f.name: f for f in posterior_ranges(all_factors(), post)}
+    narrowed = {f.name: f for f in posterior_ranges(FACTORS, post)}
     for name in post.names:
         p = BY_NAME[name]
         assert p.low <= narrowed[name].low < narrowed[name].high <= p.high
@@ -124,7 +126,7 @@ TINY = dict(method="morris", n=2, replicates=2, params="alpha_small,p_pass,lever
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sa") / "out"
-    return run_sensitivity(BASELINE, out=str(out), workers=2, **TINY)
+    return run_sensitivity(SensitivityRequest(BASELINE, out=str(out), workers=2, **TINY))
 
 
 def test_sensitivity_run_writes_everything(tiny_run):
@@ -143,7 +145,7 @@ def test_sensitivity_run_writes_everything(tiny_run):
 
 
 def test_sensitivity_backends_and_resume_agree(tiny_run, tmp_path):
-    serial = run_sensitivity(BASELINE, out=str(tmp_path / "serial"), workers=1, **TINY)
+    serial = run_sensitivity(SensitivityRequest(BASELINE, out=str(tmp_path / "serial"), workers=1, **TINY))
     assert (serial / "indices.csv").read_bytes() == (tiny_run / "indices.csv").read_bytes()
     # Resume: drop most of the store, as if the batch had been killed, and continue.
     part = tmp_path / "resumed"
@@ -152,14 +154,14 @@ def test_sensitivity_backends_and_resume_agree(tiny_run, tmp_path):
     for p in parts:
         p.unlink()
     (part / "manifest.json").unlink()
-    resumed = run_sensitivity(BASELINE, out=str(part), workers=1, resume=True, **TINY)
+    resumed = run_sensitivity(SensitivityRequest(BASELINE, out=str(part), workers=1, resume=True, **TINY))
     assert (resumed / "indices.csv").read_bytes() == (tiny_run / "indices.csv").read_bytes()
     assert json.loads((resumed / "manifest.json").read_text())["runs_this_session"] == 16
 
 
 def test_sensitivity_dask_equals_processes(tiny_run, tmp_path):
     pytest.importorskip("distributed")
-    d = run_sensitivity(BASELINE, out=str(tmp_path / "dask"), workers=2, backend="dask", **TINY)
+    d = run_sensitivity(SensitivityRequest(BASELINE, out=str(tmp_path / "dask"), workers=2, backend="dask", **TINY))
     assert (d / "indices.csv").read_bytes() == (tiny_run / "indices.csv").read_bytes()
 
 

@@ -19,15 +19,18 @@ from innosim.experiments.runs.command import parameter_sets
 from innosim.experiments.runs.ensemble import run_replicate, to_annual
 from innosim.experiments.runs.intervals import half_width
 from innosim.experiments.runs.store import RunStore
-from innosim.experiments.sweep.command import run_sweep
-from innosim.experiments.sweep.spec import OUTCOMES, load_sweep
+from innosim.experiments.runs.targets import outcomes
+from innosim.experiments.sweep.command import SweepRequest, run_sweep
+from innosim.experiments.sweep.spec import load_sweep
 from innosim.experiments.sweep.tables import met_frame
-from innosim.experiments.sweep.worker import SweepContext, run_one
-from tests.conftest import ROOT, cli
+from innosim.experiments.sweep.worker import SweepContext, run_point
+from tests.conftest import ROOT, city_plan, cli
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 SMOKE = ROOT / "scenarios" / "sweeps" / "smoke.yaml"
 BAD = ROOT / "tests" / "bad_sweeps"
+PLAN = city_plan()
+OUTCOMES = outcomes(PLAN.targets)
 
 
 def tiny(tmp: Path, runs: str = "runs: {draws: 6}", name: str = "tiny") -> Path:
@@ -75,8 +78,9 @@ def test_sweep_run_equals_innosim_run_replicate():
     # Run k of a sweep point is replicate k of `innosim run` on that point's scenario with the same seed.
     sweep = load_sweep(SMOKE)
     base = next(p for p in sweep.points if p.is_base)
-    ctx = SweepContext(tuple(p.scenario for p in sweep.points), load_posterior(SHIPPED), sweep.spec.seed, 1)
-    row = run_one(ctx, base.index, 3)
+    ctx = SweepContext(tuple(p.scenario for p in sweep.points), load_posterior(SHIPPED), sweep.spec.seed, 1,
+                       tuple(PLAN.targets))
+    row = run_point(ctx, (base.index, 3))
     tasks, _ = parameter_sets("posterior", sweep.spec.seed, 4)
     annual = to_annual(run_replicate(base.scenario, tasks[3], sweep.spec.seed))
     last = annual[annual["year"] == 2028].iloc[0]
@@ -88,7 +92,7 @@ def test_sweep_run_equals_innosim_run_replicate():
 @pytest.fixture(scope="module")
 def processes_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("proc")
-    return run_sweep(tiny(tmp), out=str(tmp / "out"), workers=2, progress=False)
+    return run_sweep(SweepRequest(tiny(tmp), out=str(tmp / "out"), workers=2, progress=False))
 
 
 def _same_results(a: Path, b: Path) -> None:
@@ -100,13 +104,14 @@ def _same_results(a: Path, b: Path) -> None:
 
 def test_dask_local_cluster_equals_processes(processes_run, tmp_path):
     pytest.importorskip("distributed")
-    dask_out = run_sweep(tiny(tmp_path), out=str(tmp_path / "dask"), backend="dask", workers=2, progress=False)
+    dask_out = run_sweep(SweepRequest(tiny(tmp_path), out=str(tmp_path / "dask"), backend="dask", workers=2,
+                                      progress=False))
     _same_results(processes_run, dask_out)
     assert json.loads((dask_out / "manifest.json").read_text())["backend"] == "dask"
 
 
 def test_one_worker_equals_two(processes_run, tmp_path):
-    serial = run_sweep(tiny(tmp_path), out=str(tmp_path / "one"), workers=1, progress=False)
+    serial = run_sweep(SweepRequest(tiny(tmp_path), out=str(tmp_path / "one"), workers=1, progress=False))
     _same_results(processes_run, serial)
 
 
@@ -145,7 +150,7 @@ def test_resume_refusals(processes_run, tmp_path):
 
 def test_precision_goal_stops_when_it_should(tmp_path):
     spec = tiny(tmp_path, runs="precision: {half_width: 0.2, batch: 4, max_runs: 16}", name="precise")
-    out = run_sweep(spec, out=str(tmp_path / "out"), workers=2, progress=False)
+    out = run_sweep(SweepRequest(spec, out=str(tmp_path / "out"), workers=2, progress=False))
     store = RunStore(out / "store")
     counts = store.read().groupby("point").size().to_dict()
     man = json.loads((out / "manifest.json").read_text())
@@ -154,7 +159,7 @@ def test_precision_goal_stops_when_it_should(tmp_path):
         assert n % 4 == 0 and 4 <= n <= 16
         # every earlier round missed the goal; the last round met it, or hit max_runs
         for m in range(4, n + 1, 4):
-            met = met_frame(store, {point: m})
+            met = met_frame(store, PLAN, {point: m})
             widths = [half_width(int(met[o].sum()), m) for o in OUTCOMES]
             if m < n:
                 assert max(widths) > 0.2, (point, m, widths)

@@ -11,7 +11,7 @@ import pytest
 
 from innosim.experiments.runs.intervals import half_width, paired_difference, wilson
 from innosim.experiments.sweep.spec import load_sweep
-from innosim.experiments.sweep.tables import _neighbour_pairs, paired_differences, probabilities
+from innosim.experiments.sweep.tables import neighbour_pairs, paired_differences, probabilities
 from innosim.model.calendar import YEARS
 from innosim.model.policy import budgets_yuan
 from tests.conftest import ROOT
@@ -108,7 +108,7 @@ def test_probabilities_table_by_hand(smoke):
 
 def test_neighbours_and_base_comparisons(smoke):
     # grid: 0 (1, .15), 1 (1, .35), 2 (2, .15), 3 (2, .35); point 4 is the added base scenario.
-    assert sorted(_neighbour_pairs(smoke)) == sorted([("budget_scale", 2, 0), ("budget_scale", 3, 1),
+    assert sorted(neighbour_pairs(smoke)) == sorted([("budget_scale", 2, 0), ("budget_scale", 3, 1),
                                                       ("mix.equity", 1, 0), ("mix.equity", 3, 2)])
     flags = {0: [True, False, False, False], 1: [True, True, False, False], 2: [True] * 4, 3: [False] * 4,
              4: [True, False, False, False]}

@@ -1,81 +1,122 @@
-"""``innosim calibrate``: ABC-SMC fit -> posterior, history, fit table, charts and manifest in one folder."""
+"""``innosim calibrate``: ABC-SMC fit -> posterior, history, fit table, charts and manifest in one folder.
+
+The command owns the executor: calibration (a library below experiments) receives its ordered map.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from innosim.calibration import abc as A
 from innosim.calibration.observation_model import table as obs_table
 from innosim.calibration.observation_model import used
 from innosim.calibration.posterior import SHIPPED, load_posterior
-from innosim.calibration.predictive import actual_coverage, fit_table, predictive_runs
+from innosim.calibration.predictive import actual_coverage, calibration_years, fit_table, predictive_runs
 from innosim.experiments.report.calibration_charts import fit_chart, generations_chart, marginals_chart
-from innosim.experiments.runs.folders import choose_out_dir, git_commit, now, package_versions, write_manifest
+from innosim.experiments.runs.ensemble import Task, indicator_frame
+from innosim.experiments.runs.executors import make_executor
+from innosim.experiments.runs.folders import build_manifest, choose_out_dir, now, write_manifest
 from innosim.model.errors import InputError
-from innosim.model.scenario_files import file_hash, load_scenario
+from innosim.model.scenario_files import file_hash, load_scenario_file
+
+SHIPPED_FILES = ("posterior.parquet", "manifest.json", "fit.csv", "generations.csv")
 
 
-def calibrate(scenario_path: str, population: int = 200, generations: int = 6, workers: int = 1,
-              scheduler: str | None = None, out: str | None = None, seed: int = 20240101,
-              params: str | None = None, resume: bool = False, predictive: int = 100, ship: bool = False) -> Path:
-    """Run (or continue) a calibration; returns its folder."""
-    started = now()
-    scenario = load_scenario(scenario_path)
-    try:
-        names = A.resolve_names(params)
-    except KeyError as e:
-        raise InputError("--params", "", f"unknown parameter or group {e.args[0]!r}") from None
-    if resume:
-        if out is None or not (Path(out) / A.DB_NAME).is_file():
-            raise InputError(out or "--out", "--resume", f"needs --out naming a calibration folder with {A.DB_NAME}")
-        folder = Path(out)
-    else:
-        folder = choose_out_dir(out, "calibration")
-        folder.mkdir(parents=True, exist_ok=True)
-    A.progress_logging()
-    abc, observed, close = A.build_abc(scenario, names, population, seed, workers, scheduler)
-    try:
-        history = A.run_abc(abc, observed, folder / A.DB_NAME, generations, resume, seed)
-    finally:
-        if close:
-            close()
-    post = A.posterior_frame(history)
-    post.to_parquet(folder / "posterior.parquet", index=False)
-    gens = A.generations_frame(history)
-    gens.to_csv(folder / "generations.csv", index=False)
-    obs_table().to_csv(folder / "observation_model.csv", index=False)
-    print(f"calibrate: posterior-predictive check, {predictive} runs", file=sys.stderr)
-    posterior = load_posterior(folder / "posterior.parquet")
-    ts = predictive_runs(scenario, posterior, predictive, seed, workers)
-    c = scenario_city(scenario)
-    fit = fit_table(ts, used(), c.enterprises.rd_total_yi + c.universities.rd_total_yi)
-    fit.to_csv(folder / "fit.csv", index=False)
-    share, misses = actual_coverage(fit)
-    charts = [fit_chart(ts, folder), marginals_chart(post, folder), generations_chart(gens, folder)]
-    manifest = {
-        "command": "innosim calibrate", "scenario_file": scenario_path, "scenario_sha256": file_hash(scenario_path),
-        "seed": seed, "population_size": population, "generations": int(history.max_t + 1),
-        "calibrated_parameters": names, "nuisance_parameters": "all other declared parameters, drawn from priors",
-        "observations_used": [o.key for o in used()], "final_epsilon": float(gens["epsilon"].iloc[-1]),
-        "final_ess": float(gens["ess"].iloc[-1]), "total_simulations": int(gens["samples"].sum()),
-        "actual_2021_2023_within_90": share, "actual_outside_90": misses["indicator"].tolist(),
-        "predictive_runs": predictive, "workers": workers, "scheduler": scheduler,
-        "packages": package_versions(), "git_commit": git_commit(), "started": started, "finished": now(),
-        "charts": [p.name for p in charts],
-    }
-    write_manifest(folder, manifest)
+@dataclass(frozen=True)
+class CalibrateRequest:
+    """What ``innosim calibrate`` is asked to do. ``scheduler``: a Dask scheduler address instead of local
+    ``workers``; ``params``: the parameters to calibrate (None: the default set); ``ship``: None (do not ship),
+    ``""`` (the checkout's calibration/posterior/) or a folder to copy the posterior into."""
+
+    scenario: str = "scenarios/baseline.yaml"
+    population: int = 200
+    generations: int = 6
+    workers: int = 1
+    scheduler: str | None = None
+    out: str | None = None
+    seed: int = 20240101
+    params: str | None = None
+    resume: bool = False
+    predictive: int = 100
+    ship: str | None = None
+    lang: str = "en"
+
+
+def ship_folder(ship: str | None) -> Path | None:
+    """Where ``--ship`` copies the posterior: the given folder, or the checkout's calibration/posterior/ when
+    running from a checkout (that folder exists, is writable and is not inside an installed package); raises
+    ``InputError`` otherwise, before anything runs — never beside installed code."""
+    if ship is None:
+        return None
     if ship:
-        SHIPPED.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(folder / "posterior.parquet", SHIPPED)
-        shutil.copyfile(folder / "manifest.json", SHIPPED.parent / "manifest.json")
-        shutil.copyfile(folder / "fit.csv", SHIPPED.parent / "fit.csv")
-        shutil.copyfile(folder / "generations.csv", SHIPPED.parent / "generations.csv")
+        return Path(ship)
+    folder = SHIPPED.parent
+    installed = any(part in ("site-packages", "dist-packages") for part in folder.resolve().parts)
+    if installed or not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise InputError("--ship", str(folder), "not a checkout's calibration/posterior/ folder (installed code "
+                         "is never written to); give the folder to write into: --ship DIR")
     return folder
 
 
-def scenario_city(scenario):
-    from innosim.model.city import load_city
-
-    return load_city(scenario.city)
+def calibrate(req: CalibrateRequest) -> Path:
+    """Run (or continue) a calibration; returns its folder."""
+    started = now()
+    source = load_scenario_file(req.scenario)
+    scenario, plan = source.scenario, source.city.plan
+    try:
+        names = A.resolve_names(req.params)
+    except KeyError as e:
+        raise InputError("--params", "", f"unknown parameter or group {e.args[0]!r}") from None
+    ship_to = ship_folder(req.ship)
+    if req.resume:
+        if req.out is None or not (Path(req.out) / A.DB_NAME).is_file():
+            raise InputError(req.out or "--out", "--resume",
+                             f"needs --out naming a calibration folder with {A.DB_NAME}")
+        folder = Path(req.out)
+    else:
+        folder = choose_out_dir(req.out, "calibration")
+        folder.mkdir(parents=True, exist_ok=True)
+    A.progress_logging()
+    backend = "dask" if req.scheduler else "processes"
+    with make_executor(backend, req.workers, req.scheduler) as ex:
+        abc, observed = A.build_abc(scenario, names, req.population, req.seed, ex.map)
+        history = A.run_abc(abc, observed, folder / A.DB_NAME, req.generations, req.resume, req.seed)
+        post = A.posterior_frame(history)
+        post.to_parquet(folder / "posterior.parquet", index=False)
+        gens = A.generations_frame(history)
+        gens.to_csv(folder / "generations.csv", index=False)
+        obs_table().to_csv(folder / "observation_model.csv", index=False)
+        print(f"calibrate: posterior-predictive check, {req.predictive} runs", file=sys.stderr)
+        posterior = load_posterior(folder / "posterior.parquet")
+        runs = predictive_runs(scenario, posterior, req.predictive, req.seed, ex.map)
+    ts = pd.concat([indicator_frame(r.quarterly, Task(r.replicate, {}, idx)) for idx, r in runs], ignore_index=True)
+    c = source.city
+    fit = fit_table(ts, used(), c.enterprises.rd_total_yi + c.universities.rd_total_yi)
+    fit.to_csv(folder / "fit.csv", index=False)
+    years = calibration_years(plan.start_year)
+    share, misses = actual_coverage(fit, years)
+    charts = [fit_chart(ts, folder, lang=req.lang, targets=plan.targets),
+              marginals_chart(post, folder, lang=req.lang), generations_chart(gens, folder, lang=req.lang)]
+    span = f"{years[0]}_{years[-1]}"
+    write_manifest(folder, build_manifest("innosim calibrate", started, req.seed, plan, {
+        "scenario_file": req.scenario, "scenario_sha256": file_hash(req.scenario),
+        "population_size": req.population, "generations": int(history.max_t + 1),
+        "calibrated_parameters": names, "nuisance_parameters": "all other declared parameters, drawn from priors",
+        "observations_used": [o.key for o in used()], "final_epsilon": float(gens["epsilon"].iloc[-1]),
+        "final_ess": float(gens["ess"].iloc[-1]), "total_simulations": int(gens["samples"].sum()),
+        f"actual_{span}_within_90": share, "actual_outside_90": misses["indicator"].tolist(),
+        "predictive_runs": req.predictive, "workers": req.workers, "scheduler": req.scheduler,
+        "lang": req.lang, "charts": [p.name for p in charts],
+    }))
+    if ship_to is not None:
+        ship_to.mkdir(parents=True, exist_ok=True)
+        for name in SHIPPED_FILES:
+            shutil.copyfile(folder / name, ship_to / name)
+        print(f"calibrate: shipped the posterior to {ship_to}/ ({', '.join(SHIPPED_FILES)})", file=sys.stderr)
+    return folder

@@ -3,35 +3,28 @@ the no-new-policy counterfactual when asked, reduced to ``comparison.csv`` and a
 
 Replicate k of every scenario (and of the counterfactual) uses posterior draw slot k and the streams of
 replicate k, so differences between scenarios are paired run by run. The counterfactual is the first scenario
-with every instrument budget set to zero from 2024 (``policy.budget_scale: 0``): the 2021-2023 history is the
-same and only 拨改投 exit proceeds, which the fund recycles, are spent after 2023.
+with every instrument budget set to zero from the city plan's first year (``policy.budget_scale: 0``): the
+history before the plan is the same and only 拨改投 exit proceeds, which the fund recycles, are spent after it.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from innosim.calibration.posterior import choose_posterior
 from innosim.experiments.compare.tables import comparison_table, cost_effectiveness, deadweight_table
-from innosim.experiments.compare.worker import CompareContext, run_pair
+from innosim.experiments.compare.worker import CompareContext, plan_span, run_pair
 from innosim.experiments.report.brief_charts import mix_ranking
-from innosim.experiments.runs.executors import make_backend
-from innosim.experiments.runs.folders import (
-    choose_out_dir,
-    git_commit,
-    now,
-    package_versions,
-    publish,
-    staging_dir,
-    write_manifest,
-)
+from innosim.experiments.runs.executors import make_executor
+from innosim.experiments.runs.folders import build_manifest, choose_out_dir, now, publish, staging_dir, write_manifest
 from innosim.experiments.runs.runner import StoreRunner
 from innosim.experiments.runs.store import RunStore
-from innosim.model.city import load_city
+from innosim.model.city import Plan, load_city
 from innosim.model.errors import InputError
 from innosim.model.policy import without_new_money
 from innosim.model.scenario import Scenario
@@ -41,8 +34,26 @@ RESULTS = Path("results") / "comparisons"
 CF_NAME = "no-new-policy"
 
 
+@dataclass(frozen=True)
+class CompareRequest:
+    """What ``innosim compare`` is asked to do: the scenario files (the first is the counterfactual's base),
+    paired replicates, whether to run the no-new-policy counterfactual, how to execute, and the chart language."""
+
+    scenarios: tuple[str, ...]
+    replicates: int = 200
+    seed: int = 20240101
+    counterfactual: bool = False
+    out: str | None = None
+    workers: int = 1
+    backend: str = "processes"
+    scheduler: str | None = None
+    params: str = "posterior"
+    progress: bool = True
+    lang: str = "en"
+
+
 def counterfactual_of(scenario: Scenario) -> Scenario:
-    """The scenario with no new public money from 2024 (instrument options, city and assumptions unchanged)."""
+    """The scenario with no new public money from the plan's first year (options, city, assumptions unchanged)."""
     start = load_city(scenario.city).plan.start_year
     return without_new_money(scenario, start, CF_NAME, f"{scenario.name} without new public money from {start}")
 
@@ -70,74 +81,74 @@ def load_scenarios(paths: list[str], counterfactual: bool) -> list[Scenario]:
     return scenarios
 
 
-def run_compare(paths: list[str], replicates: int = 200, seed: int = 20240101, counterfactual: bool = False,
-                out: str | None = None, workers: int = 1, backend: str = "processes", scheduler: str | None = None,
-                params: str = "posterior", progress: bool = True) -> Path:
+def run_compare(req: CompareRequest) -> Path:
     """Run the comparison; returns its results folder."""
     started, t0 = now(), time.monotonic()
+    paths = list(req.scenarios)
     if len(paths) < 1:
         raise InputError("compare", "SCENARIO", "give at least one scenario file")
-    scenarios = load_scenarios(paths, counterfactual)
-    post = choose_posterior(params)
-    cf = counterfactual_of(scenarios[0]) if counterfactual else None
+    scenarios = load_scenarios(paths, req.counterfactual)
+    plan = load_city(scenarios[0].city).plan
+    post = choose_posterior(req.params)
+    cf = counterfactual_of(scenarios[0]) if req.counterfactual else None
     name = "-vs-".join(s.name for s in scenarios[:3]) + ("-etc" if len(scenarios) > 3 else "")
-    final = choose_out_dir(out, name, base=RESULTS)
-    ctx = CompareContext(tuple(scenarios), cf, post, seed)
-    with make_backend(backend, run_pair, ctx, workers, scheduler) as ex:
+    final = choose_out_dir(req.out, name, base=RESULTS)
+    ctx = CompareContext(tuple(scenarios), cf, post, req.seed, plan)
+    with make_executor(req.backend, req.workers, req.scheduler) as ex:
         stage = staging_dir(final)
         try:
             store = RunStore(stage / "store")
-            with StoreRunner(ex, store, progress, f"compare {name}") as runner:
-                runner.run([(0, k) for k in range(replicates)], f"{replicates} replicates × "
+            with StoreRunner(ex, run_pair, ctx, store, req.progress, f"compare {name}") as runner:
+                runner.run([(0, k) for k in range(req.replicates)], f"{req.replicates} replicates × "
                            f"{len(scenarios) + (cf is not None)} scenarios")
             runs = store.read().sort_values("run").reset_index(drop=True)
             names = [s.name for s in scenarios]
-            table = comparison_table(runs, names, paths, cf is not None, seed)
+            table = comparison_table(runs, names, paths, cf is not None, req.seed, plan)
             table.to_csv(stage / "comparison.csv", index=False, float_format="%.6g")
             files = ["comparison.csv"]
             if cf is not None:
-                cost_effectiveness(runs, names, seed).to_csv(stage / "cost_effectiveness.csv", index=False,
-                                                             float_format="%.6g")
-                deadweight_table(runs, names, seed).to_csv(stage / "deadweight.csv", index=False,
-                                                           float_format="%.6g")
+                cost_effectiveness(runs, names, req.seed, plan).to_csv(stage / "cost_effectiveness.csv",
+                                                                       index=False, float_format="%.6g")
+                deadweight_table(runs, names, req.seed).to_csv(stage / "deadweight.csv", index=False,
+                                                               float_format="%.6g")
                 files += ["cost_effectiveness.csv", "deadweight.csv"]
             runs.to_parquet(stage / "runs.parquet", index=False)
             shutil.rmtree(stage / "store")
-            chart = mix_ranking(table, stage, "en", stem="ranking")
-            write_manifest(stage, {
-                "command": "innosim compare", "status": "complete",
+            chart = mix_ranking(table, stage, req.lang, stem="ranking", targets=plan.targets,
+                                target_year=plan.target_year)
+            write_manifest(stage, build_manifest("innosim compare", started, req.seed, plan, {
+                "status": "complete",
                 "scenario_files": paths, "scenario_chain_sha256": [load_scenario_file(p).chain_sha256 for p in paths],
                 "scenario_sha256": [file_hash(p) for p in paths], "scenarios": names,
                 "counterfactual": (None if cf is None else
                                    {"name": CF_NAME, "definition": "the first scenario with every instrument budget "
-                                    "zero from 2024; 拨改投 exit proceeds still recycled",
+                                    f"zero from {plan.start_year}; 拨改投 exit proceeds still recycled",
                                     "based_on": paths[0]}),
-                "replicates": replicates, "seed": seed, "backend": backend, "workers": workers,
+                "replicates": req.replicates, "backend": req.backend, "workers": req.workers,
                 "parameter_source": "prior medians" if post is None else
                 "posterior: one weighted draw per replicate, shared by every scenario",
                 "posterior_file": str(post.path) if post else None,
                 "posterior_sha256": post.sha256 if post else None,
                 "pairing": "replicate k of every scenario uses posterior draw slot k and the random streams of "
                            "replicate k",
+                "lang": req.lang,
                 "files": sorted([*files, "runs.parquet", chart.name, chart.with_suffix(".pdf").name,
                                  "manifest.json"]),
-                "packages": package_versions(), "git_commit": git_commit(),
-                "started": started, "finished": now(), "seconds": round(time.monotonic() - t0, 1),
-            })
+                "seconds": round(time.monotonic() - t0, 1),
+            }))
             return publish(stage, final)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
 
 
-def format_comparison(table: pd.DataFrame) -> str:
+def format_comparison(table: pd.DataFrame, plan: Plan) -> str:
     """Terminal summary: probability of each target per scenario and the expected number met."""
-    from innosim.model.indicators import TARGETS
-
-    cols = ["scenario", "budget_2024_2028_yi"] + [f"p_{k}" for k in TARGETS] + ["p_all", "targets_met_mean"]
+    budget = f"budget_{plan_span(plan)}_yi"
+    cols = ["scenario", budget] + [f"p_{k}" for k in plan.targets] + ["p_all", "targets_met_mean"]
     view = table[cols].copy()
     for c in cols[2:-1]:
         view[c] = (100 * view[c]).round(0).astype(int).astype(str) + "%"
     view["targets_met_mean"] = view["targets_met_mean"].round(2)
-    view["budget_2024_2028_yi"] = view["budget_2024_2028_yi"].round(1)
+    view[budget] = view[budget].round(1)
     return view.rename(columns=lambda c: c.removeprefix("p_")).to_string(index=False)

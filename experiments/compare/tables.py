@@ -1,8 +1,9 @@
 """Tables of a comparison, computed from the per-replicate store rows (``s<i>.<name>``, ``cf.<name>``).
 
 Units: money columns ending ``_yi`` are 亿元 (1e8 yuan); cost-effectiveness is in yuan per additional unit
-(firm, 亿元 of R&D or turnover, broker). Stocks are end-2028 values; R&D and turnover gains are summed over
-2024-2028, the years the money is spent.
+(firm, 亿元 of R&D or turnover, broker). Stocks are values at the end of the plan's target year; R&D and turnover
+gains are summed over the plan years, the years the money is spent. The 拨改投 fund is counted over the whole
+simulated period (``model.calendar``).
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from innosim.experiments.compare.worker import ACT, FINAL_YEAR
+from innosim.experiments.compare.worker import ACT, plan_span
 from innosim.experiments.runs.intervals import mean_interval, ratio_of_means, wilson
-from innosim.model.indicators import TARGETS
+from innosim.model.calendar import FIRST_YEAR, LAST_YEAR
+from innosim.model.city import Plan
 from innosim.model.instruments.registry import REGISTRY
+from innosim.model.units import YI
 
-YI = 1e8
-# gain name -> (store column, unit of one additional unit)
-GAINS = {"tech_firm": (f"tech_enterprises_{FINAL_YEAR}", "firm"),
-         "yi_rd": ("rd_2024_2028", "亿元 R&D 2024-2028"),
-         "yi_turnover": ("turnover_2024_2028", "亿元 turnover 2024-2028"),
-         "broker": (f"tech_brokers_{FINAL_YEAR}", "broker")}
+
+def gains(plan: Plan) -> dict[str, tuple[str, str]]:
+    """Gain name -> (store column, unit of one additional unit)."""
+    final, years = plan.target_year, f"{plan.start_year}-{plan.target_year}"
+    return {"tech_firm": (f"tech_enterprises_{final}", "firm"),
+            "yi_rd": (f"rd_{plan_span(plan)}", f"亿元 R&D {years}"),
+            "yi_turnover": (f"turnover_{plan_span(plan)}", f"亿元 turnover {years}"),
+            "broker": (f"tech_brokers_{final}", "broker")}
 
 
 def _prefixes(names: list[str], with_cf: bool) -> list[tuple[str, str]]:
@@ -30,12 +35,13 @@ def _prefixes(names: list[str], with_cf: bool) -> list[tuple[str, str]]:
     return out
 
 
-def _row(runs: pd.DataFrame, pre: str) -> dict:
+def _row(runs: pd.DataFrame, pre: str, plan: Plan) -> dict:
     n = len(runs)
+    final, span = plan.target_year, plan_span(plan)
     row: dict = {"replicates": n}
     met_all = np.ones(n, dtype=bool)
-    for k, target in TARGETS.items():
-        met = runs[f"{pre}{k}_{FINAL_YEAR}"].to_numpy() > target
+    for k, target in plan.targets.items():
+        met = runs[f"{pre}{k}_{final}"].to_numpy() > target
         met_all &= met
         lo, hi = wilson(int(met.sum()), n)
         row.update({f"p_{k}": met.mean(), f"p_{k}_low": lo, f"p_{k}_high": hi})
@@ -43,33 +49,36 @@ def _row(runs: pd.DataFrame, pre: str) -> dict:
     row.update({"p_all": met_all.mean(), "p_all_low": lo, "p_all_high": hi})
     m, lo, hi = mean_interval(runs[f"{pre}targets_met"].to_numpy())
     row.update({"targets_met_mean": m, "targets_met_low": lo, "targets_met_high": hi})
-    for k in TARGETS:
-        v = runs[f"{pre}{k}_{FINAL_YEAR}"].to_numpy()
-        row.update({f"{k}_{FINAL_YEAR}_median": float(np.median(v)),
-                    f"{k}_{FINAL_YEAR}_p05": float(np.quantile(v, 0.05)),
-                    f"{k}_{FINAL_YEAR}_p95": float(np.quantile(v, 0.95))})
-    row["spent_2024_2028_yi"] = runs[f"{pre}spent_2024_2028"].mean()
+    for k in plan.targets:
+        v = runs[f"{pre}{k}_{final}"].to_numpy()
+        row.update({f"{k}_{final}_median": float(np.median(v)),
+                    f"{k}_{final}_p05": float(np.quantile(v, 0.05)),
+                    f"{k}_{final}_p95": float(np.quantile(v, 0.95))})
+    row[f"spent_{span}_yi"] = runs[f"{pre}spent_{span}"].mean()
     invested = runs[f"{pre}equity_invested"].to_numpy()
     back = runs[f"{pre}equity_returned"].to_numpy()
     expected = runs[f"{pre}equity_expected"].to_numpy()
-    row.update({"equity_invested_2021_2028_yi": invested.mean(), "equity_returned_by_2028_yi": back.mean(),
-                "equity_expected_after_2028_yi": expected.mean(),
+    row.update({f"equity_invested_{FIRST_YEAR}_{LAST_YEAR}_yi": invested.mean(),
+                f"equity_returned_by_{LAST_YEAR}_yi": back.mean(),
+                f"equity_expected_after_{LAST_YEAR}_yi": expected.mean(),
                 "equity_written_off_yi": runs[f"{pre}equity_written_off"].mean(),
                 "equity_recovery_ratio": (back.sum() + expected.sum()) / invested.sum() if invested.sum() else np.nan})
     return row
 
 
-def comparison_table(runs: pd.DataFrame, names: list[str], files: list[str], with_cf: bool, seed: int) -> pd.DataFrame:
-    """One row per scenario (and the counterfactual): budget, P(each target, all five) with Wilson intervals,
-    expected targets met, 2028 median and 90% band, 拨改投 money back, and — with a counterfactual — the
+def comparison_table(runs: pd.DataFrame, names: list[str], files: list[str], with_cf: bool, seed: int,
+                     plan: Plan) -> pd.DataFrame:
+    """One row per scenario (and the counterfactual): budget, P(each target, all of them) with Wilson intervals,
+    expected targets met, target-year median and 90% band, 拨改投 money back, and — with a counterfactual — the
     cost per additional unit and each instrument's deadweight share."""
     rows = []
-    ce = cost_effectiveness(runs, names, seed) if with_cf else None
+    ce = cost_effectiveness(runs, names, seed, plan) if with_cf else None
     dw = deadweight_table(runs, names, seed) if with_cf else None
+    span = plan_span(plan)
     for pre, name in _prefixes(names, with_cf):
         row = {"scenario": name, "file": files[int(pre[1:-1])] if pre != "cf." else "",
-               "budget_2024_2028_yi": runs[f"{pre}budget_2024_2028"].mean()}
-        row.update(_row(runs, pre))
+               f"budget_{span}_yi": runs[f"{pre}budget_{span}"].mean()}
+        row.update(_row(runs, pre, plan))
         if ce is not None and pre != "cf.":
             for rec in ce[ce["scenario"] == name].to_dict("records"):
                 g = rec["gain"]
@@ -86,13 +95,14 @@ def comparison_table(runs: pd.DataFrame, names: list[str], files: list[str], wit
     return pd.DataFrame(rows)
 
 
-def cost_effectiveness(runs: pd.DataFrame, names: list[str], seed: int) -> pd.DataFrame:
-    """Per scenario and gain: mean paired gain over the counterfactual (interval), extra public money 2024-2028
-    (亿元) and yuan per additional unit = mean extra money / mean gain (paired bootstrap interval)."""
+def cost_effectiveness(runs: pd.DataFrame, names: list[str], seed: int, plan: Plan) -> pd.DataFrame:
+    """Per scenario and gain: mean paired gain over the counterfactual (interval), extra public money over the
+    plan years (亿元) and yuan per additional unit = mean extra money / mean gain (paired bootstrap interval)."""
     rows = []
+    span = plan_span(plan)
     for i, name in enumerate(names):
-        cost = (runs[f"s{i}.spent_2024_2028"] - runs["cf.spent_2024_2028"]).to_numpy() * YI
-        for j, (gain, (col, unit)) in enumerate(GAINS.items()):
+        cost = (runs[f"s{i}.spent_{span}"] - runs[f"cf.spent_{span}"]).to_numpy() * YI
+        for j, (gain, (col, unit)) in enumerate(gains(plan).items()):
             d = (runs[f"s{i}.{col}"] - runs[f"cf.{col}"]).to_numpy()
             m, lo, hi = mean_interval(d)
             r, rlo, rhi = ratio_of_means(cost, d, seed + 1000 * i + j)
@@ -103,7 +113,7 @@ def cost_effectiveness(runs: pd.DataFrame, names: list[str], seed: int) -> pd.Da
 
 
 def deadweight_table(runs: pd.DataFrame, names: list[str], seed: int) -> pd.DataFrame:
-    """Per scenario and firm-paid instrument: money paid to matched firms 2024-2028 (亿元) and the share that
+    """Per scenario and firm-paid instrument: money paid to matched firms in the plan years (亿元) and the share that
     went to firms that did the paid-for act in the paired counterfactual anyway (bootstrap interval)."""
     rows = []
     for i, name in enumerate(names):

@@ -9,24 +9,18 @@ which is exact while entry counts agree (they diverge only where a policy change
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 import numpy as np
 
 from innosim.calibration.posterior import Posterior, replicate_parameters
 from innosim.experiments.runs.ensemble import Task, indicator_frame, to_annual
-from innosim.experiments.sweep.worker import _city
 from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, YEARS
-from innosim.model.indicators import TARGETS
-from innosim.model.instruments.base import WAN
+from innosim.model.city import Plan
 from innosim.model.run import PaymentLog, run_one
 from innosim.model.scenario import Scenario
 from innosim.model.simulation import InnosimModel
-
-YI = 1e8
-PLAN_YEARS = tuple(y for y in YEARS if y >= 2024)
-FINAL_YEAR = YEARS[-1]
+from innosim.model.units import WAN, YI
 
 # What each instrument pays for, judged on the recipient firm in the paired counterfactual run:
 #  rd           extra R&D of that firm in the paying year (money not matched by extra R&D is deadweight);
@@ -41,14 +35,21 @@ ACT: dict[str, str] = {
 }
 
 
+def plan_span(plan: Plan) -> str:
+    """``<start>_<target>``: the plan years in column names (``rd_<span>``, ``budget_<span>``)."""
+    return f"{plan.start_year}_{plan.target_year}"
+
+
 @dataclass(frozen=True)
 class CompareContext:
-    """What every worker needs: the scenarios, the counterfactual (or None), the posterior and the seed."""
+    """What every worker needs: the scenarios, the counterfactual (or None), the posterior, the seed and the city
+    plan (its years are where money is counted, its targets what is judged)."""
 
     scenarios: tuple[Scenario, ...]
     counterfactual: Scenario | None
     posterior: Posterior | None
     seed: int
+    plan: Plan
 
 
 @dataclass
@@ -113,8 +114,7 @@ class FinalAccounts:
 
 def trace_run(scenario: Scenario, params: dict[str, float], seed: int, replicate: int) -> Trace:
     """Run one scenario with the payment log, year-end snapshots and final accounts."""
-    res = run_one(scenario, params, seed, replicate, (PaymentLog(), YearEndSnapshots(), FinalAccounts()),
-                  city=_city(scenario.city))
+    res = run_one(scenario, params, seed, replicate, (PaymentLog(), YearEndSnapshots(), FinalAccounts()))
     annual = to_annual(indicator_frame(res.quarterly, Task(replicate, params)))
     acc = res.probes["accounts"]
     return Trace(annual={c: annual[c].to_numpy() for c in annual.columns}, budget=acc["budget"],
@@ -123,27 +123,29 @@ def trace_run(scenario: Scenario, params: dict[str, float], seed: int, replicate
                  payments=res.probes["payments"], snap=res.probes["snapshots"], min_increase=acc["min_increase"])
 
 
-def _plan(values: np.ndarray) -> float:
-    return float(values[[YEARS.index(y) for y in PLAN_YEARS]].sum())
+def _plan(values: np.ndarray, years: tuple[int, ...]) -> float:
+    return float(values[[YEARS.index(y) for y in years]].sum())
 
 
-def outcomes(t: Trace) -> dict[str, float]:
-    """Per-run numbers of one scenario (亿元 for money, counts otherwise)."""
+def outcomes(t: Trace, plan: Plan) -> dict[str, float]:
+    """Per-run numbers of one scenario (亿元 for money, counts otherwise): target indicators in the target year,
+    R&D, turnover, budget and spending summed over the plan years, the 拨改投 fund over the whole run."""
     a = t.annual
-    last = int(np.flatnonzero(a["year"] == FINAL_YEAR)[0])
-    plan = np.isin(a["year"], PLAN_YEARS)
-    out = {f"{k}_{FINAL_YEAR}": float(a[k][last]) for k in TARGETS}
-    out["rd_2024_2028"] = float(a["rd_expenditure"][plan].sum())
-    out["turnover_2024_2028"] = float(a["tech_contract_turnover"][plan].sum())
-    out["targets_met"] = float(sum(a[k][last] > v for k, v in TARGETS.items()))
-    out["budget_2024_2028"] = _plan(t.budget.sum(axis=0)) / YI
-    out["spent_2024_2028"] = _plan(t.spent.sum(axis=0)) / YI
+    final, span, years = plan.target_year, plan_span(plan), plan.years
+    last = int(np.flatnonzero(a["year"] == final)[0])
+    in_plan = np.isin(a["year"], years)
+    out = {f"{k}_{final}": float(a[k][last]) for k in plan.targets}
+    out[f"rd_{span}"] = float(a["rd_expenditure"][in_plan].sum())
+    out[f"turnover_{span}"] = float(a["tech_contract_turnover"][in_plan].sum())
+    out["targets_met"] = float(sum(a[k][last] > v for k, v in plan.targets.items()))
+    out[f"budget_{span}"] = _plan(t.budget.sum(axis=0), years) / YI
+    out[f"spent_{span}"] = _plan(t.spent.sum(axis=0), years) / YI
     out["equity_invested"] = float(t.invested.sum()) / YI
     out["equity_returned"] = float(t.proceeds.sum()) / YI
     out["equity_written_off"] = t.written_off / YI
     out["equity_expected"] = t.expected_after / YI
     for i, k in enumerate(t.keys):
-        out[f"spent.{k}"] = _plan(t.spent[i]) / YI
+        out[f"spent.{k}"] = _plan(t.spent[i], years) / YI
     return out
 
 
@@ -164,14 +166,15 @@ def _acted_anyway(act: str, cf: Trace, year: int, ids: np.ndarray) -> np.ndarray
     return _col(cf, year, act, ids)
 
 
-def deadweight(policy: Trace, cf: Trace) -> dict[str, float]:
-    """Per instrument: yuan paid to matched firms (``dwpaid.<key>``) and the deadweight part (``dw.<key>``), 亿元."""
+def deadweight(policy: Trace, cf: Trace, years: tuple[int, ...]) -> dict[str, float]:
+    """Per instrument: yuan paid to matched firms in ``years`` (the plan's) as ``dwpaid.<key>`` and the
+    deadweight part as ``dw.<key>``, 亿元."""
     paid = {k: 0.0 for k in ACT}
     dead = {k: 0.0 for k in ACT}
     rd_pay: dict[int, list[tuple[str, np.ndarray, np.ndarray]]] = {}
     for key, year, ids, amount in policy.payments:
         act = ACT.get(key)
-        if act is None or year not in PLAN_YEARS:
+        if act is None or year not in years:
             continue
         n_cf = cf.snap[year]["survival"].size
         ok = ids < n_cf
@@ -198,20 +201,19 @@ def deadweight(policy: Trace, cf: Trace) -> dict[str, float]:
     return out
 
 
-def run_pair(ctx: CompareContext, point: int, run: int) -> dict:
+def run_pair(ctx: CompareContext, key: tuple[int, int]) -> dict:
     """Store row of replicate ``run``: ``s<i>.<name>`` per scenario, ``cf.<name>`` for the counterfactual."""
+    point, run = key
     idx, base = replicate_parameters(ctx.posterior, ctx.seed, run)
     row: dict = {"point": point, "run": run, "draw": idx}
     cf = None
     if ctx.counterfactual is not None:
         cf = trace_run(ctx.counterfactual, {**base, **ctx.counterfactual.assumptions}, ctx.seed, run)
-        row.update({f"cf.{k}": v for k, v in outcomes(cf).items()})
+        row.update({f"cf.{k}": v for k, v in outcomes(cf, ctx.plan).items()})
     for i, sc in enumerate(ctx.scenarios):
         t = trace_run(sc, {**base, **sc.assumptions}, ctx.seed, run)
-        row.update({f"s{i}.{k}": v for k, v in outcomes(t).items()})
+        row.update({f"s{i}.{k}": v for k, v in outcomes(t, ctx.plan).items()})
         if cf is not None:
-            row.update({f"s{i}.{k}": v for k, v in deadweight(t, cf).items()})
+            row.update({f"s{i}.{k}": v for k, v in deadweight(t, cf, ctx.plan.years).items()})
         del t
-    del cf
-    gc.collect()
     return row

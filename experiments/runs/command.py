@@ -4,43 +4,52 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
-from innosim.calibration.posterior import SHIPPED, load_posterior, replicate_parameters
+from innosim.calibration.posterior import choose_posterior, replicate_parameters
 from innosim.experiments.report.run_charts import fan_charts
 from innosim.experiments.runs.ensemble import Task, run_ensemble, to_annual
+from innosim.experiments.runs.executors import make_executor
 from innosim.experiments.runs.folders import (
+    build_manifest,
     choose_out_dir,
-    git_commit,
     now,
-    package_versions,
     publish,
     staging_dir,
     write_manifest,
     write_tables,
 )
-from innosim.experiments.runs.targets import summary_table, target_table
+from innosim.experiments.runs.targets import all_label, summary_table, target_table
+from innosim.model.city import Plan
 from innosim.model.parameters import prior_medians
 from innosim.model.policy import budgets_yuan
 from innosim.model.scenario_files import load_scenario_file
 from innosim.model.units import YI
 
 
-def parameter_sets(params: str, seed: int, replicates: int) -> tuple[list[Task], dict]:
-    """Tasks with each replicate's parameter set, and what the manifest says about them.
+@dataclass(frozen=True)
+class RunRequest:
+    """What ``innosim run`` is asked to do. ``params``: ``posterior`` (the shipped posterior; prior medians, with
+    a note, if none is shipped), ``prior`` (prior medians) or the path of a posterior Parquet file."""
 
-    ``params``: ``posterior`` (the shipped posterior; prior medians, with a warning, if none is shipped),
-    ``prior`` (prior medians), or the path of a posterior Parquet file."""
-    post = None
-    if params not in ("posterior", "prior"):
-        post = load_posterior(params)
-    elif params == "posterior" and SHIPPED.is_file():
-        post = load_posterior(SHIPPED)
-    elif params == "posterior":
-        print("innosim: note: no calibrated posterior is shipped; running on prior medians", file=sys.stderr)
+    scenario: str | Path
+    replicates: int = 100
+    seed: int = 20240101
+    workers: int = 1
+    out: str | None = None
+    progress: bool = True
+    params: str = "posterior"
+    lang: str = "en"
+
+
+def parameter_sets(params: str, seed: int, replicates: int) -> tuple[list[Task], dict]:
+    """Tasks with each replicate's parameter set, and what the manifest says about them (``params`` as in
+    ``RunRequest``)."""
+    post = choose_posterior(params)
     tasks = []
     for k in range(replicates):
         idx, values = replicate_parameters(post, seed, k)
@@ -56,57 +65,52 @@ def parameter_sets(params: str, seed: int, replicates: int) -> tuple[list[Task],
     return tasks, info
 
 
-def run_scenario(path: str | Path, replicates: int = 100, seed: int = 20240101, workers: int = 1,
-                 out: str | None = None, progress: bool = True, params: str = "posterior") -> Path:
-    """Run ``replicates`` replicates of the scenario at ``path``; returns the results folder."""
+def run_scenario(req: RunRequest) -> Path:
+    """Run ``req.replicates`` replicates of the scenario; returns the results folder."""
     started = now()
-    source = load_scenario_file(path)
-    scenario = source.scenario
-    final = choose_out_dir(out, scenario.name)
-    tasks, param_info = parameter_sets(params, seed, replicates)
+    source = load_scenario_file(req.scenario)
+    scenario, plan = source.scenario, source.city.plan
+    final = choose_out_dir(req.out, scenario.name)
+    tasks, param_info = parameter_sets(req.params, req.seed, req.replicates)
     stage = staging_dir(final)
     try:
-        bar = tqdm(total=replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not progress,
+        bar = tqdm(total=req.replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not req.progress,
                    mininterval=1.0, file=sys.stderr)
-        ledgers: list = []
-        ts = run_ensemble(scenario, tasks, seed, workers, progress=bar.update, ledgers=ledgers)
+        with make_executor("processes", req.workers) as ex:
+            ts, ledger = run_ensemble(scenario, tasks, req.seed, ex, progress=bar.update)
         bar.close()
-        ledgers[0].to_csv(stage / "ledger.csv", index=False, float_format="%.8f")
+        ledger.to_csv(stage / "ledger.csv", index=False, float_format="%.8f")
         annual = to_annual(ts)
-        targets = target_table(annual)
+        targets = target_table(annual, plan.targets, plan.target_year)
         write_tables(stage, ts, annual, targets)
-        charts = fan_charts(annual, stage, scenario.name)
-        write_manifest(stage, {
-            "command": "innosim run",
+        charts = fan_charts(annual, stage, scenario.name, lang=req.lang, targets=plan.targets)
+        write_manifest(stage, build_manifest("innosim run", started, req.seed, plan, {
             **source.manifest(),
             "resolved_config": scenario.model_dump(mode="json"),
             "budgets_yi_per_year": {k: {str(y): v / YI for y, v in d.items()}
                                     for k, d in budgets_yuan(scenario).items()},
-            "seed": seed,
-            "replicates": replicates,
-            "workers": workers,
+            "replicates": req.replicates,
+            "workers": req.workers,
             **param_info,
             "assumptions": scenario.assumptions,
-            "packages": package_versions(),
-            "git_commit": git_commit(),
-            "started": started,
-            "finished": now(),
+            "lang": req.lang,
             "files": sorted(p.name for p in stage.iterdir()) + ["manifest.json"],
             "charts": [p.name for p in charts],
-        })
+        }))
         return publish(stage, final)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
 
 
-def format_summary(annual: pd.DataFrame) -> str:
+def format_summary(annual: pd.DataFrame, plan: Plan) -> str:
     """The short table printed at the end of a run."""
-    s = summary_table(annual)
-    lines = [f"{'2028 target':<24}{'target':>10}{'median':>10}{'90% band':>22}{'P(met)':>9}{'95% CI':>16}"]
+    s = summary_table(annual, plan.targets, plan.target_year)
+    lines = [f"{f'{plan.target_year} target':<24}{'target':>10}{'median':>10}{'90% band':>22}{'P(met)':>9}"
+             f"{'95% CI':>16}"]
     for _, r in s.iterrows():
         if r["indicator"] == "all":
-            band, med, tgt = "", "", "all five"
+            band, med, tgt = "", "", all_label(len(plan.targets))
         else:
             band = f"[{r['p05']:,.0f} – {r['p95']:,.0f}]"
             med, tgt = f"{r['median']:,.0f}", f"> {r['target']:,.0f}"

@@ -1,28 +1,24 @@
-"""Run one replicate (a pure function) and ensembles of replicates on local worker processes.
+"""One replicate as tidy tables (through ``model.run.run_one``) and ensembles of replicates through the
+executor layer (``runs/executors.py``).
 
 A replicate is fully determined by (scenario, parameter set, seed, replicate index); results are ordered by
-replicate, so the same seed gives byte-identical tables on 1 or N workers. Each worker disposes of every
-model after its run (Mesa 3.3 would otherwise keep them all alive).
+replicate, so the same seed gives byte-identical tables on any executor and number of workers.
 """
 
 from __future__ import annotations
 
-import gc
-import multiprocessing as mp
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from innosim.experiments.runs.executors import Executor
 from innosim.model.calendar import N_QUARTERS, label, year_of
-from innosim.model.city import CityProfile, load_city
 from innosim.model.indicators import FLOWS, MONEY, STOCKS
 from innosim.model.run import run_one
 from innosim.model.scenario import Scenario
-
-YI = 1e8
+from innosim.model.units import YI
 
 
 @dataclass(frozen=True)
@@ -34,16 +30,15 @@ class Task:
     draw: int = -1
 
 
-def run_replicate(scenario: Scenario, task: Task, seed: int, city: CityProfile | None = None,
-                  quarters: int = N_QUARTERS) -> pd.DataFrame:
+def run_replicate(scenario: Scenario, task: Task, seed: int, quarters: int = N_QUARTERS) -> pd.DataFrame:
     """Quarterly indicators of one replicate as a tidy frame (money in 亿元)."""
-    return run_replicate_full(scenario, task, seed, city, quarters)[0]
+    return run_replicate_full(scenario, task, seed, quarters)[0]
 
 
-def run_replicate_full(scenario: Scenario, task: Task, seed: int, city: CityProfile | None = None,
+def run_replicate_full(scenario: Scenario, task: Task, seed: int,
                        quarters: int = N_QUARTERS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Quarterly indicators and the ledger (instrument × year, 亿元) of one replicate."""
-    res = run_one(scenario, task.params, seed, task.replicate, city=city, quarters=quarters)
+    res = run_one(scenario, task.params, seed, task.replicate, quarters=quarters)
     ledger = pd.DataFrame(res.ledger)
     ledger.insert(0, "replicate", task.replicate)
     return indicator_frame(res.quarterly, task), ledger
@@ -76,47 +71,29 @@ def to_annual(ts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# --- worker side ---------------------------------------------------------------------------------------
-_W: dict[str, object] = {}
+# --- ensembles through the executor layer ----------------------------------------------------------------
+@dataclass(frozen=True)
+class EnsembleContext:
+    """What every worker needs, shipped to it once: the scenario, the seed and how many quarters to run."""
+
+    scenario: Scenario
+    seed: int
+    quarters: int = N_QUARTERS
 
 
-def _init_worker(scenario: Scenario, city: CityProfile, seed: int, quarters: int) -> None:
-    _W.update(scenario=scenario, city=city, seed=seed, quarters=quarters)
+def replicate_tables(ctx: EnsembleContext, task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Executor task: one replicate's (indicators, ledger)."""
+    return run_replicate_full(ctx.scenario, task, ctx.seed, ctx.quarters)
 
 
-def _work(task: Task) -> tuple[pd.DataFrame, pd.DataFrame]:
-    out = run_replicate_full(_W["scenario"], task, _W["seed"], _W["city"], _W["quarters"])  # type: ignore[arg-type]
-    gc.collect()
-    return out
-
-
-def iter_ensemble(scenario: Scenario, tasks: list[Task], seed: int, workers: int = 1,
-                  quarters: int = N_QUARTERS) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    """Yield each replicate's (indicators, ledger) as it finishes (any order); workers > 1 uses spawned processes."""
-    city = load_city(scenario.city)
-    if workers <= 1:
-        _init_worker(scenario, city, seed, quarters)
-        for t in tasks:
-            yield _work(t)
-        return
-    ctx = mp.get_context("spawn")  # no fork: safe with threads, identical on every platform
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(scenario, city, seed, quarters)) as pool:
-        futures = [pool.submit(_work, t) for t in tasks]
-        for fut in as_completed(futures):
-            yield fut.result()
-
-
-def run_ensemble(scenario: Scenario, tasks: list[Task], seed: int, workers: int = 1, quarters: int = N_QUARTERS,
-                 progress: Callable[[int], None] | None = None, ledgers: list | None = None) -> pd.DataFrame:
-    """All replicates' quarterly frames in replicate order (independent of worker count). Pass a list as
-    ``ledgers`` to receive the concatenated ledger table as its single element."""
+def run_ensemble(scenario: Scenario, tasks: list[Task], seed: int, executor: Executor, quarters: int = N_QUARTERS,
+                 progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All replicates' quarterly frames and ledgers, each in replicate order (independent of the executor)."""
     results = []
-    for out in iter_ensemble(scenario, tasks, seed, workers, quarters):
+    for out in executor.imap(replicate_tables, EnsembleContext(scenario, seed, quarters), tasks):
         results.append(out)
         if progress:
             progress(1)
     results.sort(key=lambda r: int(r[0]["replicate"].iloc[0]))
-    if ledgers is not None:
-        ledgers.append(pd.concat([r[1] for r in results], ignore_index=True))
-    return pd.concat([r[0] for r in results], ignore_index=True)
+    return (pd.concat([r[0] for r in results], ignore_index=True),
+            pd.concat([r[1] for r in results], ignore_index=True))

@@ -1,22 +1,33 @@
-"""Where runs execute: in this process, on local worker processes, or on a Dask cluster.
+"""Where runs execute: in this process, on local worker processes, or on a Dask cluster — the one executor layer
+that ``run``, ``sweep``, ``sensitivity``, ``compare`` and ``calibrate`` all map their simulations through.
 
-Every backend maps a task function ``fn(ctx, point, run) -> dict`` over (point, run) keys and yields rows as they
-finish, keeping only a bounded number of runs in flight, so memory does not grow with the number of runs. The
-context ``ctx`` is shipped to each worker once. Results do not depend on the backend or the number of workers:
-each run is a pure function of its key. Sweeps and sensitivity batches both run through here.
+An executor offers two maps:
+
+- ``imap(fn, ctx, items)`` yields ``fn(ctx, item)`` as each finishes (any order), keeping at most 4 × workers
+  tasks in flight so memory does not grow with the number of runs. The context ``ctx`` (scenarios, posterior,
+  seed) is shipped to each worker once, not with every task.
+- ``map(fn, items)`` returns ``[fn(item) for item in items]`` in order: the ordered map pyabc's
+  ``MappingSampler`` takes (``map_``), which calibration receives injected.
+
+Results never depend on the executor or the number of workers: each task is a pure function of its item. Every
+task is followed by ``gc.collect()`` on the worker (Mesa 3.3 keeps disposed models in reference cycles).
+``fn`` must be a module-level function (workers import it by name).
 """
 
 from __future__ import annotations
 
+import functools
+import gc
 import multiprocessing as mp
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import AbstractContextManager
+from typing import Any
 
 from innosim.model.errors import InputError
 
-Key = tuple[int, int]
-TaskFn = Callable[..., dict]
+TaskFn = Callable[[Any, Any], Any]
+BACKENDS = ("processes", "dask")
 
 _CTX: list = []  # the context installed in a worker process
 
@@ -25,45 +36,79 @@ def _install(ctx) -> None:
     _CTX[:] = [ctx]
 
 
-def _call(fn: TaskFn, point: int, run: int) -> dict:
-    return fn(_CTX[0], point, run)
+def _with_ctx(fn: TaskFn, item):
+    """Worker side of ``imap`` on processes: the installed context, then a collection."""
+    out = fn(_CTX[0], item)
+    gc.collect()
+    return out
 
 
-class SerialBackend(AbstractContextManager):
-    """Runs in this process, one at a time (``--workers 1``)."""
+def _task(fn: TaskFn, ctx, item):
+    out = fn(ctx, item)
+    gc.collect()
+    return out
+
+
+def _plain(fn: Callable, item):
+    out = fn(item)
+    gc.collect()
+    return out
+
+
+class Executor(AbstractContextManager):
+    """Common interface; use as a context manager so worker processes or the Dask client are closed."""
 
     name = "serial"
+    workers = 1
 
-    def __init__(self, fn: TaskFn, ctx) -> None:
-        self.fn, self.ctx = fn, ctx
-        self.workers = 1
+    def imap(self, fn: TaskFn, ctx, items: Iterable) -> Iterator:
+        for item in items:
+            yield _task(fn, ctx, item)
 
-    def map(self, keys: Iterable[Key]) -> Iterator[dict]:
-        for point, run in keys:
-            yield self.fn(self.ctx, point, run)
+    def map(self, fn: Callable, items: Iterable) -> list:
+        return [_plain(fn, item) for item in items]
 
-    def __exit__(self, *exc) -> None:
+    def close(self) -> None:
         return None
 
+    def __exit__(self, *exc) -> None:
+        self.close()
 
-class ProcessBackend(AbstractContextManager):
-    """``workers`` spawned processes (no fork: safe with threads, the same on every platform)."""
+
+class SerialExecutor(Executor):
+    """This process, one task at a time (``--workers 1``)."""
+
+
+class ProcessExecutor(Executor):
+    """``workers`` spawned processes (no fork: safe with threads, the same on every platform). A pool whose
+    workers hold a context is kept while the same context is mapped over (a sweep's precision rounds)."""
 
     name = "processes"
 
-    def __init__(self, fn: TaskFn, ctx, workers: int) -> None:
-        self.fn, self.workers = fn, workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=_install, initargs=(ctx,))
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._bound: tuple[Any, ProcessPoolExecutor] | None = None
+        self._plain: ProcessPoolExecutor | None = None
 
-    def map(self, keys: Iterable[Key]) -> Iterator[dict]:
+    def _pool(self, ctx) -> ProcessPoolExecutor:
+        if self._bound is not None and self._bound[0] is ctx:
+            return self._bound[1]
+        if self._bound is not None:
+            self._bound[1].shutdown(wait=True, cancel_futures=True)
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                   initializer=_install, initargs=(ctx,))
+        self._bound = (ctx, pool)
+        return pool
+
+    def imap(self, fn: TaskFn, ctx, items: Iterable) -> Iterator:
+        pool = self._pool(ctx)
         pending: set[Future] = set()
-        it = iter(keys)
+        it = iter(items)
         window = 4 * self.workers
         try:
             while True:
-                for key in it:
-                    pending.add(self.pool.submit(_call, self.fn, *key))
+                for item in it:
+                    pending.add(pool.submit(_with_ctx, fn, item))
                     if len(pending) >= window:
                         break
                 if not pending:
@@ -75,19 +120,28 @@ class ProcessBackend(AbstractContextManager):
             for fut in pending:
                 fut.cancel()
 
-    def __exit__(self, *exc) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def map(self, fn: Callable, items: Iterable) -> list:
+        if self._plain is None:
+            self._plain = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+        return list(self._plain.map(functools.partial(_plain, fn), items, chunksize=4))
+
+    def close(self) -> None:
+        if self._bound is not None:
+            self._bound[1].shutdown(wait=True, cancel_futures=True)
+            self._bound = None
+        if self._plain is not None:
+            self._plain.shutdown(wait=True, cancel_futures=True)
+            self._plain = None
 
 
-class DaskBackend(AbstractContextManager):
+class DaskExecutor(Executor):
     """A Dask cluster: the scheduler at ``address``, or a LocalCluster of ``workers`` single-threaded processes."""
 
     name = "dask"
 
-    def __init__(self, fn: TaskFn, ctx, workers: int, address: str | None) -> None:
+    def __init__(self, workers: int, address: str | None) -> None:
         from distributed import Client, LocalCluster
 
-        self.fn = fn
         self.cluster = None
         if address:
             try:
@@ -99,45 +153,55 @@ class DaskBackend(AbstractContextManager):
                                         dashboard_address=None)
             self.client = Client(self.cluster)
         self.workers = max(sum(self.client.nthreads().values()), 1)
-        self.ctx = self.client.scatter(ctx, broadcast=True)
+        self._scattered: tuple[Any, Any] | None = None
 
-    def map(self, keys: Iterable[Key]) -> Iterator[dict]:
+    def _ctx(self, ctx):
+        if self._scattered is None or self._scattered[0] is not ctx:
+            self._scattered = (ctx, self.client.scatter(ctx, broadcast=True))
+        return self._scattered[1]
+
+    def imap(self, fn: TaskFn, ctx, items: Iterable) -> Iterator:
         from distributed import as_completed
 
-        it = iter(keys)
+        remote = self._ctx(ctx)
+        it = iter(items)
         window = 4 * self.workers
-        first = [self.client.submit(self.fn, self.ctx, p, r, pure=False) for p, r in _take(it, window)]
+        first = [self.client.submit(_task, fn, remote, item, pure=False) for item in _take(it, window)]
         queue = as_completed(first)
         try:
             for fut in queue:
-                row = fut.result()
+                out = fut.result()
                 fut.release()
-                for p, r in _take(it, 1):
-                    queue.add(self.client.submit(self.fn, self.ctx, p, r, pure=False))
-                yield row
+                for item in _take(it, 1):
+                    queue.add(self.client.submit(_task, fn, remote, item, pure=False))
+                yield out
         finally:
             queue.clear()
 
-    def __exit__(self, *exc) -> None:
+    def map(self, fn: Callable, items: Iterable) -> list:
+        return self.client.gather(self.client.map(functools.partial(_plain, fn), list(items), pure=False))
+
+    def close(self) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 
 
-def _take(it: Iterator[Key], n: int) -> list[Key]:
+def _take(it: Iterator, n: int) -> list:
     out = []
-    for key in it:
-        out.append(key)
+    for item in it:
+        out.append(item)
         if len(out) >= n:
             break
     return out
 
 
-def make_backend(name: str, fn: TaskFn, ctx, workers: int, address: str | None = None) -> AbstractContextManager:
-    """The backend called ``name`` (``processes`` or ``dask``) running ``fn(ctx, point, run)``; ``fn`` must be a
-    module-level function (workers import it by name)."""
-    if name == "dask":
-        return DaskBackend(fn, ctx, workers, address)
-    if name != "processes":
-        raise InputError("--backend", name, "unknown backend; use processes or dask")
-    return SerialBackend(fn, ctx) if workers <= 1 else ProcessBackend(fn, ctx, workers)
+def make_executor(backend: str = "processes", workers: int = 1, address: str | None = None) -> Executor:
+    """The executor called ``backend``: ``processes`` (serial when ``workers`` ≤ 1) or ``dask`` (a cluster at
+    ``address``, or a local one of ``workers`` processes). Raises ``InputError`` for an unknown backend or an
+    unreachable scheduler, before anything is written."""
+    if backend == "dask":
+        return DaskExecutor(workers, address)
+    if backend != "processes":
+        raise InputError("--backend", backend, "unknown backend; use processes or dask")
+    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)

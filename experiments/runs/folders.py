@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from innosim.model.city import Plan
 from innosim.model.errors import InputError
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "pyyaml", "pyabc", "salib",
             "ema_workbench", "distributed", "mplfonts", "pypdf", "innosim")
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # the checkout (git runs there)
 
 
 def choose_out_dir(out: str | None, scenario_name: str, base: Path = Path("results")) -> Path:
@@ -82,6 +83,24 @@ def git_commit() -> str:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def plan_block(plan: Plan) -> dict:
+    """The city plan a results folder was judged against: ``{title, start_year, target_year, targets}``."""
+    return {"title": plan.title, "start_year": plan.start_year, "target_year": plan.target_year,
+            "targets": dict(plan.targets)}
+
+
+def build_manifest(command: str, started: str, seed: int | None, plan: Plan, fields: dict) -> dict:
+    """Every manifest: the command, its own ``fields``, then the common ones — seed, the city plan, package
+    versions, git commit, start and finish times (UTC)."""
+    return {"command": command, **fields, "seed": seed, "plan": plan_block(plan), "packages": package_versions(),
+            "git_commit": git_commit(), "started": started, "finished": now()}
+
+
+def listing(folder: Path) -> list[str]:
+    """The files of a results folder as its manifest lists them (``manifest.json`` last)."""
+    return sorted(p.name for p in folder.iterdir() if p.name != "manifest.json") + ["manifest.json"]
 
 
 def write_manifest(folder: Path, manifest: dict) -> Path:

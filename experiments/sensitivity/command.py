@@ -1,9 +1,8 @@
-"""``innosim sensitivity``: Morris screening or Sobol' indices of the 2028 outcomes over the behavioural
-parameters and the policy levers, run through the same executors and results store as sweeps.
+"""``innosim sensitivity``: Morris screening or Sobol' indices of the city plan's outcomes over the behavioural
+parameters and the policy levers, run through the same executors and results store as sweeps (what each run
+measures: ``sensitivity/outputs.py``).
 
-Design row i, replicate r is run (point=i, run=r) of the store. Replicate r uses the random streams of replicate r
-at every design row (common random numbers), so differences between rows are not blurred by different seeds. The
-analysis uses the replicate mean of each output; with two or more replicates the share of variance that is
+The analysis uses the replicate mean of each output; with two or more replicates the share of variance that is
 replicate noise is reported, and warnings say when noise dominates or when the intervals are wider than the
 indices (with the N that would be needed).
 """
@@ -22,96 +21,46 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from innosim.calibration.posterior import SHIPPED, Posterior, load_posterior
-from innosim.experiments.runs.ensemble import Task, run_replicate_full, to_annual
-from innosim.experiments.runs.executors import make_backend
-from innosim.experiments.runs.folders import choose_out_dir, git_commit, now, package_versions, write_manifest
+from innosim.calibration.posterior import choose_posterior
+from innosim.experiments.report.sensitivity_charts import charts
+from innosim.experiments.runs.executors import make_executor
+from innosim.experiments.runs.folders import build_manifest, choose_out_dir, listing, now, write_manifest
 from innosim.experiments.runs.runner import StoreRunner
 from innosim.experiments.runs.store import RunStore
 from innosim.experiments.sensitivity.engine import Method, analyse, noise_share, sample
-from innosim.experiments.sensitivity.space import Factor, fixed_values, posterior_ranges, problem, select, with_levers
-from innosim.model.city import CityProfile, load_city
+from innosim.experiments.sensitivity.outputs import SAContext, output_names, outputs_frame, run_design_row
+from innosim.experiments.sensitivity.space import Factor, all_factors, fixed_values, posterior_ranges, problem, select
 from innosim.model.errors import InputError
-from innosim.model.indicators import TARGETS
-from innosim.model.scenario import Scenario
-from innosim.model.scenario_files import file_hash, load_scenario, load_scenario_file
+from innosim.model.scenario_files import ScenarioFile, file_hash, load_scenario_file
 
 RESULTS = Path("results") / "sensitivity"
-YEARS_OUT = range(2024, 2029)
 OUTPUT_SETS = ("values", "met", "yearly")
 
 
 @dataclass(frozen=True)
-class SAContext:
-    """What a worker needs: the scenario, the factors, the design (natural units), the fixed parameter values."""
+class SensitivityRequest:
+    """What ``innosim sensitivity`` is asked to do. ``n``: Morris trajectories or the Sobol' base sample (None:
+    10 or 64); ``params``: factors or groups; ``outputs``: see ``outputs.output_names``; ``ranges``: ``prior`` or
+    ``posterior`` (the shipped posterior's 5–95% range)."""
 
-    base: Scenario
-    factors: tuple[Factor, ...]
-    design: np.ndarray
-    fixed: dict[str, float]
-    seed: int
-
-
-_CITIES: dict[str, CityProfile] = {}
-
-
-def run_design_row(ctx: SAContext, row: int, rep: int) -> dict:
-    """One run: design row ``row`` with replicate ``rep``'s random streams; the target indicators 2024-2028."""
-    values = {f.name: float(v) for f, v in zip(ctx.factors, ctx.design[row], strict=True)}
-    levers = {k.removeprefix("lever."): v for k, v in values.items() if k.startswith("lever.")}
-    sampled = {k: v for k, v in values.items() if not k.startswith("lever.")}
-    scenario = with_levers(ctx.base, levers) if levers else ctx.base
-    # The scenario's own assumptions would override the sampled values inside the model: drop those sampled.
-    scenario = scenario.model_copy(update={"assumptions": {k: v for k, v in scenario.assumptions.items()
-                                                           if k not in sampled}})
-    if scenario.city not in _CITIES:
-        _CITIES[scenario.city] = load_city(scenario.city)
-    ts, _ = run_replicate_full(scenario, Task(rep, {**ctx.fixed, **sampled}, -1), ctx.seed, _CITIES[scenario.city])
-    annual = to_annual(ts).set_index("year")
-    out: dict = {"point": row, "run": rep}
-    for ind in TARGETS:
-        for y in YEARS_OUT:
-            out[f"{ind}_{y}"] = float(annual.at[y, ind])
-    return out
-
-
-def output_names(spec: str) -> list[str]:
-    """Outputs named by ``--outputs``: sets ``values`` (2028 value of each target indicator), ``met`` (each target
-    and all five met: the replicate mean is a probability), ``yearly`` (values 2024-2028), or output names."""
-    allowed = ([f"value.{t}" for t in TARGETS] + [f"met.{t}" for t in TARGETS] + ["met.all"]
-               + [f"value.{t}.{y}" for t in TARGETS for y in YEARS_OUT])
-    chosen: list[str] = []
-    for token in [t.strip() for t in spec.split(",") if t.strip()]:
-        if token == "values":
-            chosen += [f"value.{t}" for t in TARGETS]
-        elif token == "met":
-            chosen += [f"met.{t}" for t in TARGETS] + ["met.all"]
-        elif token == "yearly":
-            chosen += [f"value.{t}.{y}" for t in TARGETS for y in YEARS_OUT]
-        elif token in allowed:
-            chosen.append(token)
-        else:
-            raise InputError("--outputs", token, "unknown output; use values, met, yearly, value.<target>, "
-                             f"met.<target>, met.all or value.<target>.<year> (targets: {', '.join(TARGETS)})")
-    if not chosen:
-        raise InputError("--outputs", spec, "no outputs named")
-    return list(dict.fromkeys(chosen))
-
-
-def outputs_frame(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per run (design row × replicate): every output (2028 values, met flags as 0/1, yearly values)."""
-    out = runs[["point", "run"]].rename(columns={"point": "row", "run": "replicate"}).copy()
-    met = []
-    for t, target in TARGETS.items():
-        out[f"value.{t}"] = runs[f"{t}_2028"].to_numpy()
-        flag = runs[f"{t}_2028"].to_numpy() > target
-        out[f"met.{t}"] = flag.astype(float)
-        met.append(flag)
-    out["met.all"] = np.all(met, axis=0).astype(float)
-    for t in TARGETS:
-        for y in YEARS_OUT:
-            out[f"value.{t}.{y}"] = runs[f"{t}_{y}"].to_numpy()
-    return out
+    scenario: str | Path
+    method: Method = "morris"
+    n: int | None = None
+    replicates: int = 2
+    params: str = "all"
+    outputs: str = "values,met"
+    ranges: str = "prior"
+    grouped: bool = False
+    second_order: bool = True
+    seed: int = 20240101
+    workers: int = 1
+    backend: str = "processes"
+    scheduler: str | None = None
+    out: str | None = None
+    resume: bool = False
+    progress: bool = True
+    flush_runs: int = 100
+    lang: str = "en"
 
 
 def _needed(n: int, conf: float, goal: float, method: Method) -> int:
@@ -149,92 +98,84 @@ def diagnose(indices: pd.DataFrame, noise: pd.DataFrame, method: Method, n: int)
     return pd.DataFrame(rows, columns=["output", "problem", "message"])
 
 
-def _identity(scenario_path: Path, method: str, n: int, replicates: int, factors: list[Factor], seed: int,
-              second_order: bool, grouped: bool, fixed: dict[str, float]) -> str:
+def _identity(source: ScenarioFile, req: SensitivityRequest, n: int, factors: list[Factor],
+              fixed: dict[str, float]) -> str:
     h = hashlib.sha256()
-    chain = load_scenario_file(scenario_path).chain_sha256
-    h.update(json.dumps({"chain": chain, "method": method, "n": n, "replicates": replicates,
-                         "factors": [f.__dict__ for f in factors], "seed": seed, "second_order": second_order,
-                         "grouped": grouped, "fixed": fixed}, sort_keys=True).encode())
+    h.update(json.dumps({"chain": source.chain_sha256, "method": req.method, "n": n, "replicates": req.replicates,
+                         "factors": [f.__dict__ for f in factors], "seed": req.seed,
+                         "second_order": req.second_order, "grouped": req.grouped, "fixed": fixed},
+                        sort_keys=True).encode())
     return h.hexdigest()
 
 
-def _posterior_for(ranges: str) -> Posterior | None:
-    if ranges == "prior":
-        return None
-    if not SHIPPED.is_file():
-        raise InputError("--ranges", ranges, "no calibrated posterior is shipped (calibration/posterior/)")
-    return load_posterior(SHIPPED)
-
-
-def run_sensitivity(scenario_path: str | Path, method: Method = "morris", n: int | None = None,
-                    replicates: int = 2, params: str = "all", outputs: str = "values,met", ranges: str = "prior",
-                    grouped: bool = False, second_order: bool = True, seed: int = 20240101, workers: int = 1,
-                    backend: str = "processes", scheduler: str | None = None, out: str | None = None,
-                    resume: bool = False, progress: bool = True, flush_runs: int = 100) -> Path:
-    """Run (or continue) a sensitivity batch; returns its results folder."""
-    started, t0 = now(), time.monotonic()
-    scenario_path = Path(scenario_path)
-    n = n if n is not None else (10 if method == "morris" else 64)
-    if method == "sobol" and n & (n - 1):
+def _check(req: SensitivityRequest) -> int:
+    """The design size N after checking it against the method; raises ``InputError``."""
+    n = req.n if req.n is not None else (10 if req.method == "morris" else 64)
+    if req.method == "sobol" and n & (n - 1):
         raise InputError("--n", str(n), f"Sobol' (Saltelli) sampling needs a power of 2; try "
                          f"{2 ** round(math.log2(n))}")
-    if method == "morris" and n < 2:
+    if req.method == "morris" and n < 2:
         raise InputError("--n", str(n), "Morris needs at least 2 trajectories")
-    if ranges not in ("prior", "posterior"):
-        raise InputError("--ranges", ranges, "use prior or posterior")
-    names = output_names(outputs)
-    base = load_scenario(scenario_path)
-    post = _posterior_for(ranges)
-    factors = select(params)
+    if req.ranges not in ("prior", "posterior"):
+        raise InputError("--ranges", req.ranges, "use prior or posterior")
+    return n
+
+
+def run_sensitivity(req: SensitivityRequest) -> Path:
+    """Run (or continue) a sensitivity batch; returns its results folder."""
+    started, t0 = now(), time.monotonic()
+    scenario_path = Path(req.scenario)
+    n = _check(req)
+    source = load_scenario_file(scenario_path)
+    base, plan = source.scenario, source.city.plan
+    names = output_names(req.outputs, plan)
+    post = choose_posterior(req.ranges, option="--ranges", required=True)
+    factors = select(req.params, all_factors(plan))
     if post is not None:
         factors = posterior_ranges(factors, post)
     fixed = fixed_values(post)
-    prob = problem(factors, grouped)
-    if grouped and len(set(prob["groups"])) < 2:
-        raise InputError("--grouped", params, "the chosen factors fall into fewer than two groups")
-    design_u = sample(prob, method, n, seed, second_order)
+    prob = problem(factors, req.grouped)
+    if req.grouped and len(set(prob["groups"])) < 2:
+        raise InputError("--grouped", req.params, "the chosen factors fall into fewer than two groups")
+    design_u = sample(prob, req.method, n, req.seed, req.second_order)
     design = np.column_stack([f.to_natural(design_u[:, j]) for j, f in enumerate(factors)])
-    ident = _identity(scenario_path, method, n, replicates, factors, seed, second_order, grouped, fixed)
-    folder = _folder(out, base.name, method, resume, ident)
-    ctx = SAContext(base, tuple(factors), design, fixed, seed)
-    with make_backend(backend, run_design_row, ctx, workers, scheduler) as ex:
-        if not resume:
+    ident = _identity(source, req, n, factors, fixed)
+    folder = _folder(req.out, base.name, req.method, req.resume, ident)
+    ctx = SAContext(base, tuple(factors), design, fixed, req.seed, tuple(plan.targets), plan.years)
+    with make_executor(req.backend, req.workers, req.scheduler) as ex:
+        if not req.resume:
             _start(folder, ident, scenario_path, prob, factors, design_u, design)
-        store = RunStore(folder / "store", flush_runs=flush_runs)
-        with StoreRunner(ex, store, progress, f"sensitivity {method}") as runner:
-            wanted = [(i, r) for r in range(replicates) for i in range(len(design))]
-            runner.run(wanted, f"{len(design)} design rows × {replicates} replicates")
+        store = RunStore(folder / "store", flush_runs=req.flush_runs)
+        with StoreRunner(ex, run_design_row, ctx, store, req.progress, f"sensitivity {req.method}") as runner:
+            wanted = [(i, r) for r in range(req.replicates) for i in range(len(design))]
+            runner.run(wanted, f"{len(design)} design rows × {req.replicates} replicates")
         n_workers = ex.workers
     elapsed = time.monotonic() - t0
     runs = store.read()
-    runs = runs[(runs["point"] < len(design)) & (runs["run"] < replicates)]
-    per_run = outputs_frame(runs)
+    runs = runs[(runs["point"] < len(design)) & (runs["run"] < req.replicates)]
+    per_run = outputs_frame(runs, plan)
     per_run.to_parquet(folder / "outputs.parquet", index=False)
-    indices, s2, noise = _analyse(prob, method, design_u, per_run, names, replicates, seed, second_order)
+    indices, s2, noise = _analyse(prob, req.method, design_u, per_run, names, req.replicates, req.seed,
+                                  req.second_order)
     indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
-    if method == "sobol" and second_order:
+    if req.method == "sobol" and req.second_order:
         s2.to_csv(folder / "indices_s2.csv", index=False, float_format="%.6g")
     noise.to_csv(folder / "noise.csv", index=False, float_format="%.6g")
-    warn = diagnose(indices, noise, method, n)
+    warn = diagnose(indices, noise, req.method, n)
     warn.to_csv(folder / "warnings.csv", index=False)
-    from innosim.experiments.report.sensitivity_charts import charts
-
-    drawn = charts(indices, method, folder, base.name)
-    write_manifest(folder, {
-        "command": "innosim sensitivity", "status": "complete", "scenario_file": str(scenario_path),
-        "scenario_sha256": file_hash(scenario_path),
-        "scenario_chain_sha256": load_scenario_file(scenario_path).chain_sha256,
-        "identity": ident, "method": method, "n": n, "replicates": replicates, "design_rows": len(design),
-        "runs": len(design) * replicates, "runs_this_session": runner.new, "factors": [f.__dict__ for f in factors],
-        "grouped": grouped, "second_order": second_order, "ranges": ranges,
-        "posterior_sha256": post.sha256 if post else None, "fixed_parameters": fixed, "outputs": names,
-        "seed": seed, "backend": backend, "scheduler": scheduler, "workers": n_workers, "resumed": resume,
-        "seconds_this_session": round(elapsed, 1), "warnings": warn["message"].tolist(),
-        "packages": package_versions(), "git_commit": git_commit(), "started": started, "finished": now(),
-        "charts": [p.name for p in drawn],
-        "files": sorted(p.name for p in folder.iterdir() if p.name != "manifest.json") + ["manifest.json"],
-    })
+    drawn = charts(indices, req.method, folder, base.name, lang=req.lang, targets=plan.targets,
+                   target_year=plan.target_year)
+    write_manifest(folder, build_manifest("innosim sensitivity", started, req.seed, plan, {
+        "status": "complete", "scenario_file": str(scenario_path), "scenario_sha256": file_hash(scenario_path),
+        "scenario_chain_sha256": source.chain_sha256,
+        "identity": ident, "method": req.method, "n": n, "replicates": req.replicates, "design_rows": len(design),
+        "runs": len(design) * req.replicates, "runs_this_session": runner.new,
+        "factors": [f.__dict__ for f in factors], "grouped": req.grouped, "second_order": req.second_order,
+        "ranges": req.ranges, "posterior_sha256": post.sha256 if post else None, "fixed_parameters": fixed,
+        "outputs": names, "backend": req.backend, "scheduler": req.scheduler, "workers": n_workers,
+        "resumed": req.resume, "seconds_this_session": round(elapsed, 1), "warnings": warn["message"].tolist(),
+        "lang": req.lang, "charts": [p.name for p in drawn], "files": listing(folder),
+    }))
     for msg in warn["message"]:
         print(f"innosim: warning: {msg}", file=sys.stderr)
     return folder

@@ -2,10 +2,10 @@
 
 Factors are the declared behavioural parameters (``model/parameters.py``: name, group, prior range, unit) and
 the policy levers: one budget multiplier per instrument family (``lever.<family>``, 0.5–2 × the scenario's
-2024–2028 budget of that family). Log-uniform factors are sampled in log coordinates, so a Morris step or a Sobol
-point is even in log space. Ranges default to the priors; ``posterior`` uses the calibrated posterior's weighted
-5–95% range for the parameters it holds. Factors not analysed are fixed at their prior median (``posterior``:
-the posterior's weighted median where it has one) and levers at 1.
+budget of that family over the city plan's years). Log-uniform factors are sampled in log coordinates, so a
+Morris step or a Sobol point is even in log space. Ranges default to the priors; ``posterior`` uses the
+calibrated posterior's weighted 5–95% range for the parameters it holds. Factors not analysed are fixed at
+their prior median (``posterior``: the posterior's weighted median where it has one) and levers at 1.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ import numpy as np
 
 from innosim.calibration.identifiability import weighted_quantile
 from innosim.calibration.posterior import Posterior
-from innosim.model import policy
+from innosim.model.city import Plan
 from innosim.model.errors import InputError
 from innosim.model.instruments.registry import FAMILIES
 from innosim.model.parameters import BY_NAME, PARAMETERS
-from innosim.model.scenario import Scenario
 
 LEVER_LOW, LEVER_HIGH = 0.5, 2.0
 LEVER_GROUP = "levers"
@@ -47,17 +46,17 @@ class Factor:
         return np.exp(u) if self.log else u
 
 
-def all_factors() -> list[Factor]:
-    """Every declared parameter (prior ranges) and every family lever."""
+def all_factors(plan: Plan) -> list[Factor]:
+    """Every declared parameter (prior ranges) and every family lever (on the budget of ``plan``'s years)."""
     out = [Factor(p.name, p.group, p.low, p.high, p.prior == "loguniform", p.unit) for p in PARAMETERS]
-    out += [Factor(f"lever.{f}", LEVER_GROUP, LEVER_LOW, LEVER_HIGH, True, f"× 2024-2028 budget of family {f}")
+    years = f"{plan.start_year}-{plan.target_year}"
+    out += [Factor(f"lever.{f}", LEVER_GROUP, LEVER_LOW, LEVER_HIGH, True, f"× {years} budget of family {f}")
             for f in FAMILIES]
     return out
 
 
-def select(spec: str, factors: list[Factor] | None = None) -> list[Factor]:
-    """Factors named by ``spec``: ``all``, group names and/or factor names, comma-separated."""
-    factors = factors or all_factors()
+def select(spec: str, factors: list[Factor]) -> list[Factor]:
+    """Factors named by ``spec`` among ``factors``: ``all``, group names and/or factor names, comma-separated."""
     by_name = {f.name: f for f in factors}
     chosen: dict[str, Factor] = {}
     for token in [t.strip() for t in spec.split(",") if t.strip()]:
@@ -107,8 +106,3 @@ def problem(factors: list[Factor], grouped: bool) -> dict:
     if grouped:
         prob["groups"] = [f.group for f in factors]
     return prob
-
-
-def with_levers(base: Scenario, levers: dict[str, float]) -> Scenario:
-    """``base`` with each family's budget from the plan's first year on multiplied by its lever (``model.policy``)."""
-    return policy.with_levers(base, levers)

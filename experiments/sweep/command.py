@@ -15,24 +15,45 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from innosim.calibration.posterior import Posterior, choose_posterior
 from innosim.experiments.report.sweep_charts import budget_curve, heatmap
-from innosim.experiments.runs.executors import make_backend
-from innosim.experiments.runs.folders import choose_out_dir, git_commit, now, package_versions, write_manifest
+from innosim.experiments.runs.executors import make_executor
+from innosim.experiments.runs.folders import build_manifest, choose_out_dir, listing, now, write_manifest
 from innosim.experiments.runs.runner import StoreRunner
 from innosim.experiments.runs.store import RunStore
+from innosim.experiments.runs.targets import all_label, outcomes
 from innosim.experiments.sweep.discovery import discover, inputs
 from innosim.experiments.sweep.spec import Sweep, load_sweep
 from innosim.experiments.sweep.tables import met_frame, paired_differences, point_frame, precise, probabilities
-from innosim.experiments.sweep.worker import SweepContext, run_one
+from innosim.experiments.sweep.worker import SweepContext, run_point
 from innosim.model.errors import InputError
 from innosim.model.scenario_files import file_hash, load_scenario_file
 
 RESULTS = Path("results") / "sweeps"
+# Column heads of the printed table (indicator -> at most 9 characters)
+SHORT = {"tech_enterprises": "firms", "rd_expenditure": "R&D", "platforms": "platf.",
+         "tech_contract_turnover": "turnover", "tech_brokers": "brokers"}
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """What ``innosim sweep`` is asked to do: the sweep file, where to write, how to execute (``backend``
+    ``processes`` or ``dask``, with ``scheduler`` an address or None for a local cluster), and the chart language."""
+
+    spec: str | Path
+    out: str | None = None
+    backend: str = "processes"
+    scheduler: str | None = None
+    workers: int = 1
+    resume: bool = False
+    progress: bool = True
+    flush_runs: int = 100
+    lang: str = "en"
 
 
 def _identity(sweep: Sweep, post: Posterior | None) -> dict:
@@ -95,7 +116,7 @@ def _precision(sweep: Sweep, runner: StoreRunner, store: RunStore) -> tuple[dict
             limits[i] = min(target, goal.max_runs)
         wanted = [(i, k) for i in active for k in range(limits[i])]
         runner.run(sorted(wanted, key=lambda t: (t[1], t[0])), f"round {rnd}: {len(active)} points")
-        met = met_frame(store, limits)
+        met = met_frame(store, sweep.plan, limits)
         still = []
         for i in active:
             if limits[i] >= goal.min_runs and precise(met, i, goal.half_width, goal.level):
@@ -108,71 +129,73 @@ def _precision(sweep: Sweep, runner: StoreRunner, store: RunStore) -> tuple[dict
     return limits, status
 
 
-def run_sweep(path: str | Path, out: str | None = None, backend: str = "processes", scheduler: str | None = None,
-              workers: int = 1, resume: bool = False, progress: bool = True, flush_runs: int = 100) -> Path:
-    """Run (or continue) the sweep in ``path``; returns its results folder."""
+def run_sweep(req: SweepRequest) -> Path:
+    """Run (or continue) the sweep ``req.spec``; returns its results folder."""
     started, t0 = now(), time.monotonic()
-    sweep = load_sweep(path)
+    sweep = load_sweep(req.spec)
     post = choose_posterior(sweep.spec.params, relative_to=sweep.path.parent)
     ident = _identity(sweep, post)
-    folder = _folder(sweep, out, resume, ident)
-    ctx = SweepContext(tuple(p.scenario for p in sweep.points), post, sweep.spec.seed, sweep.spec.replicates_per_draw)
+    folder = _folder(sweep, req.out, req.resume, ident)
+    ctx = SweepContext(tuple(p.scenario for p in sweep.points), post, sweep.spec.seed, sweep.spec.replicates_per_draw,
+                       tuple(sweep.plan.targets))
     status: dict[int, str] = {}
-    # The backend starts before anything is written: a bad --scheduler leaves no folder behind.
-    with make_backend(backend, run_one, ctx, workers, scheduler) as ex:
-        if not resume:
+    # The executor starts before anything is written: a bad --scheduler leaves no folder behind.
+    with make_executor(req.backend, req.workers, req.scheduler) as ex:
+        if not req.resume:
             _start(sweep, folder, ident)
-        store = RunStore(folder / "store", flush_runs=flush_runs)
-        with StoreRunner(ex, store, progress, f"sweep {sweep.spec.name}") as runner:
+        store = RunStore(folder / "store", flush_runs=req.flush_runs)
+        with StoreRunner(ex, run_point, ctx, store, req.progress, f"sweep {sweep.spec.name}") as runner:
             if sweep.spec.runs is not None:
                 limits = _fixed(sweep, runner)
             else:
                 limits, status = _precision(sweep, runner, store)
         n_workers = ex.workers
     elapsed = time.monotonic() - t0
-    notes = _outputs(sweep, folder, store, limits, status)
-    write_manifest(folder, {
-        "command": "innosim sweep", "status": "complete", "sweep_file": str(sweep.path),
+    notes = write_outputs(sweep, folder, store, limits, status, req.lang)
+    write_manifest(folder, build_manifest("innosim sweep", started, sweep.spec.seed, sweep.plan, {
+        "status": "complete", "sweep_file": str(sweep.path),
         "sweep_sha256": file_hash(sweep.path), **ident,
         "base_scenario": str(sweep.base_path),
-            "base_chain_sha256": load_scenario_file(sweep.base_path).chain_sha256,
+        "base_chain_sha256": load_scenario_file(sweep.base_path).chain_sha256,
         "parameter_source": sweep.spec.params, "posterior_file": str(post.path) if post else None,
         "points": len(sweep.points), "runs_stored": sum(limits.values()), "runs_this_session": runner.new,
-        "backend": backend, "scheduler": scheduler, "workers": n_workers, "resumed": resume,
+        "backend": req.backend, "scheduler": req.scheduler, "workers": n_workers, "resumed": req.resume,
         "seconds_this_session": round(elapsed, 1),
         "runs_per_second_this_session": round(runner.new / elapsed, 3) if runner.new else None,
         "precision": ({str(k): v for k, v in sorted(status.items())} if status else None),
-        "notes": notes, "packages": package_versions(), "git_commit": git_commit(),
-        "started": started, "finished": now(),
-        "files": sorted(p.name for p in folder.iterdir() if p.name != "manifest.json") + ["manifest.json"],
-    })
+        "notes": notes, "lang": req.lang, "files": listing(folder),
+    }))
     return folder
 
 
-def _outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int, int], status: dict[int, str]) -> list[str]:
+def write_outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int, int], status: dict[int, str],
+                  lang: str = "en") -> list[str]:
     """Tables and charts from the store; returns notes on what was not drawn and why."""
     notes: list[str] = []
-    met = met_frame(store, limits)
+    targets, year = sweep.plan.targets, sweep.plan.target_year
+    met = met_frame(store, sweep.plan, limits)
     probs = probabilities(sweep, met)
     if status:
         probs["precision_status"] = probs["point"].map(status)
     probs.to_csv(folder / "probabilities.csv", index=False, float_format="%.6f")
     paired_differences(sweep, met).to_csv(folder / "paired_differences.csv", index=False, float_format="%.6f")
     axes = sweep.axis_fields
-    if budget_curve(probs, axes, folder, sweep.spec.name) is None:
+    if budget_curve(probs, axes, folder, sweep.spec.name, lang=lang, targets=targets) is None:
         notes.append("budget_curve.png not drawn: every point has the same annual budget")
     hm = sweep.spec.heatmap
     numeric = [a for a in axes if pd.to_numeric(probs[a], errors="coerce").notna().all()]
     if hm is not None:
-        heatmap(probs, hm.x, hm.y, axes, hm.target, folder, sweep.spec.name)
+        heatmap(probs, hm.x, hm.y, axes, hm.target, folder, sweep.spec.name, lang=lang, targets=targets,
+                target_year=year)
     elif len(numeric) >= 2:
-        heatmap(probs, numeric[0], numeric[1], axes, "all", folder, sweep.spec.name)
+        heatmap(probs, numeric[0], numeric[1], axes, "all", folder, sweep.spec.name, lang=lang, targets=targets,
+                target_year=year)
     else:
         notes.append("heatmap not drawn: the sweep has fewer than two numeric axes")
     runs = store.read([c for c in _param_columns(store)])
     runs = runs.merge(met[["point", "run"]], on=["point", "run"], how="inner")
     x = inputs(runs, point_frame(sweep), axes)
-    table, _ = discover(x, met.reset_index(drop=True), sweep.spec.discovery, folder, sweep.spec.name)
+    table, _ = discover(x, met.reset_index(drop=True), sweep.spec.discovery, folder, sweep.spec.name, lang)
     table.to_csv(folder / "discovery.csv", index=False, float_format="%.6g")
     return notes
 
@@ -184,17 +207,16 @@ def _param_columns(store: RunStore) -> list[str]:
     return [n for n in pq.read_schema(parts[0]).names if n.startswith("param.")] if parts else []
 
 
-def format_probabilities(folder: Path) -> str:
-    """The table printed at the end of a sweep: P(met) per point, one column per outcome."""
+def format_probabilities(folder: Path, targets: dict[str, float]) -> str:
+    """The table printed at the end of a sweep: P(met) per point, one column per outcome (the plan's targets)."""
     probs = pd.read_csv(folder / "probabilities.csv")
     wide = probs.pivot_table(index=["point", "label"], columns="target", values="p_met", sort=False)
     n = probs.groupby("point")["n"].first()
-    cols = [c for c in ["tech_enterprises", "rd_expenditure", "platforms", "tech_contract_turnover", "tech_brokers",
-                        "all"] if c in wide.columns]
-    short = {"tech_enterprises": "firms", "rd_expenditure": "R&D", "platforms": "platf.",
-             "tech_contract_turnover": "turnover", "tech_brokers": "brokers", "all": "all five"}
+    cols = [c for c in outcomes(targets) if c in wide.columns]
+    short = {**SHORT, "all": all_label(len(targets))}
+    heads = [short.get(c, c[:9]) for c in cols]
     width = max(12, max(len(str(lbl)) for lbl in wide.index.get_level_values(1)) + 2)
-    lines = [f"{'point':<{width}}" + "".join(f"{short[c]:>10}" for c in cols) + f"{'runs':>8}"]
+    lines = [f"{'point':<{width}}" + "".join(f"{h:>10}" for h in heads) + f"{'runs':>8}"]
     for (point, label), r in wide.iterrows():
         lines.append(f"{str(label):<{width}}" + "".join(f"{r[c]:>10.2f}" for c in cols) + f"{int(n[point]):>8}")
     return "\n".join(lines)

@@ -13,14 +13,11 @@ import logging
 import warnings
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from innosim.experiments.sweep.spec import Discovery  # noqa: E402
+from innosim.experiments.report.prim_chart import prim_box_chart
+from innosim.experiments.sweep.spec import Discovery
 
 COLUMNS = ["target", "variable", "box_min", "box_max", "full_min", "full_max", "qp_value", "coverage", "density",
            "mass", "runs_in_box", "met_in_box", "runs", "met", "threshold", "threshold_reached", "note"]
@@ -56,8 +53,8 @@ def _choose(traj: pd.DataFrame, threshold: float) -> tuple[int, bool]:
     return int(traj["density"].to_numpy().argmax()), False
 
 
-def discover(x: pd.DataFrame, met: pd.DataFrame, cfg: Discovery, out: Path,
-             name: str) -> tuple[pd.DataFrame, list[Path]]:
+def discover(x: pd.DataFrame, met: pd.DataFrame, cfg: Discovery, out: Path, name: str,
+             lang: str = "en") -> tuple[pd.DataFrame, list[Path]]:
     """PRIM for every outcome in ``cfg.targets``: rows of ``discovery.csv`` and the charts written."""
     prim = _prim_module()
     rows, charts = [], []
@@ -96,38 +93,5 @@ def discover(x: pd.DataFrame, met: pd.DataFrame, cfg: Discovery, out: Path,
                          "coverage": stats["coverage"], "density": stats["density"], "mass": stats["mass"],
                          "runs_in_box": int(stats["n"]), "met_in_box": int(stats["k"]),
                          "threshold_reached": reached, "note": note})
-        charts.append(_chart(box, traj, i, outcome, k, n, cfg.threshold, out, name))
+        charts.append(prim_box_chart(box, traj, i, outcome, k, n, cfg.threshold, out, name, lang=lang))
     return pd.DataFrame(rows, columns=COLUMNS), charts
-
-
-def _chart(box, traj: pd.DataFrame, i: int, outcome: str, k: int, n: int, threshold: float, out: Path,
-           name: str) -> Path:
-    fig = plt.figure(figsize=(15, 5.4), dpi=130)
-    grid = fig.add_gridspec(1, 2, wspace=0.75)
-    ax1 = fig.add_subplot(grid[0])
-    sc = ax1.scatter(traj["coverage"], traj["density"], c=traj["res_dim"], cmap="viridis", s=18)
-    ax1.plot(traj.at[i, "coverage"], traj.at[i, "density"], marker="o", ms=12, mfc="none", color="tab:red",
-             label=f"chosen box (#{i})")
-    ax1.axhline(threshold, color="tab:red", ls="--", lw=1, label=f"threshold {threshold:g}")
-    ax1.set_xlabel("coverage (share of all runs meeting it that fall in the box)")
-    ax1.set_ylabel("density (share of runs in the box meeting it)")
-    ax1.set_xlim(0, 1.02)
-    ax1.set_ylim(0, 1.02)
-    ax1.grid(alpha=0.3)
-    ax1.legend(fontsize=8, loc="lower left")
-    fig.colorbar(sc, ax=ax1, label="restricted dimensions")
-    ax1.set_title(f"PRIM peeling trajectory — {outcome} (met in {k} of {n} runs)", fontsize=10)
-    ax2 = fig.add_subplot(grid[1])
-    try:
-        with warnings.catch_warnings():  # ema sets equal y-limits when a single dimension is restricted
-            warnings.simplefilter("ignore", UserWarning)
-            box.inspect(i, style="graph", ax=ax2)
-        ax2.set_title("box limits (grey: full range; numbers: box bounds, quasi-p)", fontsize=9)
-    except (ValueError, IndexError):  # a box with no restricted dimension has nothing to draw
-        ax2.axis("off")
-        ax2.text(0.5, 0.5, "no restricted dimension", ha="center")
-    fig.suptitle(f"Scenario discovery — sweep {name}")
-    path = out / f"discovery_{outcome}.png"
-    fig.savefig(path, bbox_inches="tight")
-    plt.close(fig)
-    return path

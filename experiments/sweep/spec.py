@@ -29,17 +29,15 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from innosim.experiments.runs.targets import outcomes
 from innosim.model import policy
-from innosim.model.calendar import LAST_YEAR
+from innosim.model.city import Plan
 from innosim.model.errors import InputError, format_pydantic
-from innosim.model.indicators import TARGETS
 from innosim.model.instruments.registry import FAMILIES, REGISTRY
 from innosim.model.parameters import BY_NAME
 from innosim.model.scenario import Scenario, check_name
-from innosim.model.scenario_files import load_raw, load_scenario, validate_scenario
+from innosim.model.scenario_files import load_raw, load_scenario_file, validate_scenario
 from innosim.model.yaml_files import read_yaml
-
-OUTCOMES = (*TARGETS, "all")
 
 
 class _Strict(BaseModel):
@@ -107,32 +105,17 @@ class Heatmap(_Strict):
 
     x: str
     y: str
-    target: str = "all"
-
-    @field_validator("target")
-    @classmethod
-    def _target_ok(cls, v: str) -> str:
-        if v not in OUTCOMES:
-            raise ValueError(f"unknown target {v!r}; allowed: {', '.join(OUTCOMES)}")
-        return v
+    target: str = "all"  # checked against the city plan's targets in load_sweep
 
 
 class Discovery(_Strict):
     """PRIM scenario discovery: a box per outcome where the share of runs meeting it is at least ``threshold``."""
 
     threshold: float = Field(0.8, gt=0.0, le=1.0)
-    targets: list[str] = Field(default_factory=lambda: list(OUTCOMES))
+    targets: list[str] | None = None  # None: every outcome of the city plan (filled in by load_sweep)
     min_positive: int = Field(10, ge=1)
     peel_alpha: float = Field(0.05, gt=0.0, lt=0.5)
     mass_min: float = Field(0.05, gt=0.0, lt=1.0)
-
-    @field_validator("targets")
-    @classmethod
-    def _targets_ok(cls, v: list[str]) -> list[str]:
-        for t in v:
-            if t not in OUTCOMES:
-                raise ValueError(f"unknown target {t!r}; allowed: {', '.join(OUTCOMES)}")
-        return v
 
 
 class SweepSpec(_Strict):
@@ -185,9 +168,10 @@ class Point:
     scenario: Scenario
     is_base: bool
 
-    def budget_yi_per_year(self) -> float:
-        """Mean total budget per action-plan year (``policy.from_year``–2028), 亿元."""
-        return policy.mean_budget_yi(self.scenario, range(policy.start_year(self.scenario), LAST_YEAR + 1))
+    def budget_yi_per_year(self, last_year: int) -> float:
+        """Mean total budget per action-plan year (``policy.from_year`` to ``last_year``, the plan's target year),
+        亿元."""
+        return policy.mean_budget_yi(self.scenario, range(policy.start_year(self.scenario), last_year + 1))
 
 
 @dataclass(frozen=True)
@@ -198,6 +182,7 @@ class Sweep:
     path: Path
     base_path: Path
     points: list[Point]
+    plan: Plan  # the base scenario's city plan: targets and target year every point is judged on
 
     @property
     def axis_fields(self) -> list[str]:
@@ -296,7 +281,9 @@ def load_sweep(path: str | Path) -> Sweep:
     base_path = (path.parent / spec.base).resolve()
     if not base_path.is_file():
         raise InputError(path, "base", f"scenario file not found: {spec.base}")
-    base = load_scenario(base_path)
+    base_file = load_scenario_file(base_path)
+    base, plan = base_file.scenario, base_file.city.plan
+    spec = _with_outcomes(spec, path, outcomes(plan.targets))
     data, _ = load_raw(base_path)
     data.setdefault("name", base_path.stem)
 
@@ -324,4 +311,19 @@ def load_sweep(path: str | Path) -> Sweep:
     if spec.include_base and not any(p.is_base for p in points):
         values = {f: _base_value(f, base, data) for f in fields}
         points.append(Point(len(points), "base", values, base, True))
-    return Sweep(spec, path, base_path, points)
+    return Sweep(spec, path, base_path, points, plan)
+
+
+def _with_outcomes(spec: SweepSpec, path: Path, allowed: tuple[str, ...]) -> SweepSpec:
+    """``spec`` with its outcome names checked against the plan's, and discovery's default (every outcome) set."""
+    def check(name: str, field: str) -> None:
+        if name not in allowed:
+            raise InputError(path, field, f"unknown target {name!r}; allowed: {', '.join(allowed)}")
+
+    if spec.heatmap is not None:
+        check(spec.heatmap.target, "heatmap.target")
+    if spec.discovery.targets is None:
+        return spec.model_copy(update={"discovery": spec.discovery.model_copy(update={"targets": list(allowed)})})
+    for t in spec.discovery.targets:
+        check(t, "discovery.targets")
+    return spec

@@ -8,33 +8,37 @@ import pandas as pd
 
 from innosim.experiments.runs.intervals import half_width, paired_difference, wilson
 from innosim.experiments.runs.store import RunStore
-from innosim.experiments.runs.targets import TARGET_YEAR
-from innosim.experiments.sweep.spec import OUTCOMES, Sweep
-from innosim.model.indicators import TARGETS
+from innosim.experiments.runs.targets import outcomes
+from innosim.experiments.sweep.spec import Sweep
+from innosim.model.city import Plan
 
 
-def met_frame(store: RunStore, limits: dict[int, int] | None = None) -> pd.DataFrame:
-    """One row per stored run (``point``, ``run``), a boolean column per target and ``all``.
+def met_frame(store: RunStore, plan: Plan, limits: dict[int, int] | None = None) -> pd.DataFrame:
+    """One row per stored run (``point``, ``run``), a boolean column per plan target (its indicator above the
+    target in the target year) and ``all``.
 
     ``limits`` keeps only runs ``run < limits[point]`` (the runs a precision round had asked for)."""
-    cols = [f"{t}_{TARGET_YEAR}" for t in TARGETS]
+    targets, year = plan.targets, plan.target_year
+    cols = [f"{t}_{year}" for t in targets]
     df = store.read(cols)
     if limits is not None:
         cap = df["point"].map(limits).fillna(0).to_numpy()
         df = df[df["run"].to_numpy() < cap]
     out = df[["point", "run"]].copy()
-    for t, target in TARGETS.items():
-        out[t] = df[f"{t}_{TARGET_YEAR}"].to_numpy() > target
-    out["all"] = out[list(TARGETS)].all(axis=1)
+    for t, target in targets.items():
+        out[t] = df[f"{t}_{year}"].to_numpy() > target
+    out["all"] = out[list(targets)].all(axis=1)
     return out.reset_index(drop=True)
 
 
 def point_frame(sweep: Sweep) -> pd.DataFrame:
-    """One row per point: index, label, axis values, mean annual budget 2024-2028 (亿元), whether it is the base."""
+    """One row per point: index, label, axis values, mean annual budget over the plan years (亿元), whether it
+    is the base."""
     rows = []
     for p in sweep.points:
         rows.append({"point": p.index, "label": p.label, **p.values,
-                     "budget_yi_per_year": round(p.budget_yi_per_year(), 6), "is_base": p.is_base})
+                     "budget_yi_per_year": round(p.budget_yi_per_year(sweep.plan.target_year), 6),
+                     "is_base": p.is_base})
     return pd.DataFrame(rows)
 
 
@@ -44,7 +48,7 @@ def probabilities(sweep: Sweep, met: pd.DataFrame, level: float = 0.95) -> pd.Da
     rows = []
     for p in sweep.points:
         m = met[met["point"] == p.index]
-        for outcome in OUTCOMES:
+        for outcome in outcomes(sweep.plan.targets):
             k, n = int(m[outcome].sum()), int(len(m))
             lo, hi = wilson(k, n, level)
             rows.append({"point": p.index, "target": outcome, "p_met": k / n if n else np.nan,
@@ -53,13 +57,13 @@ def probabilities(sweep: Sweep, met: pd.DataFrame, level: float = 0.95) -> pd.Da
 
 
 def precise(met: pd.DataFrame, point: int, goal: float, level: float) -> bool:
-    """Whether every outcome's interval at ``point`` has half-width ≤ ``goal``."""
+    """Whether every outcome's interval at ``point`` has half-width ≤ ``goal`` (outcomes: ``met``'s columns)."""
     m = met[met["point"] == point]
     n = len(m)
-    return n > 0 and all(half_width(int(m[o].sum()), n, level) <= goal for o in OUTCOMES)
+    return n > 0 and all(half_width(int(m[o].sum()), n, level) <= goal for o in met.columns[2:])
 
 
-def _neighbour_pairs(sweep: Sweep) -> list[tuple[str, int, int]]:
+def neighbour_pairs(sweep: Sweep) -> list[tuple[str, int, int]]:
     """(axis, higher point, lower point) for grid points one step apart along one axis, the others equal."""
     grids = [a.grid() for a in sweep.spec.axes]
     index = {}
@@ -83,7 +87,7 @@ def paired_differences(sweep: Sweep, met: pd.DataFrame, level: float = 0.95) -> 
     estimated on the runs the two points share (same draws and random streams)."""
     by_point = {p: g.set_index("run") for p, g in met.groupby("point")}
     labels = {p.index: p.label for p in sweep.points}
-    comparisons = [(f"neighbour:{axis}", a, b) for axis, a, b in _neighbour_pairs(sweep)]
+    comparisons = [(f"neighbour:{axis}", a, b) for axis, a, b in neighbour_pairs(sweep)]
     base = next((p.index for p in sweep.points if p.is_base), None)
     if base is not None:
         comparisons += [("vs_base", p.index, base) for p in sweep.points if p.index != base]
@@ -93,7 +97,7 @@ def paired_differences(sweep: Sweep, met: pd.DataFrame, level: float = 0.95) -> 
         if ga is None or gb is None:
             continue
         common = ga.index.intersection(gb.index)
-        for outcome in OUTCOMES:
+        for outcome in outcomes(sweep.plan.targets):
             d = paired_difference(ga.loc[common, outcome].to_numpy(), gb.loc[common, outcome].to_numpy(), level)
             rows.append({"comparison": kind, "point_a": a, "label_a": labels[a], "point_b": b,
                          "label_b": labels[b], "target": outcome, "n_pairs": d.n, "p_a": d.p_a, "p_b": d.p_b,

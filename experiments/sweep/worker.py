@@ -1,4 +1,4 @@
-"""One sweep run as a pure function of (context, point, run), executed on any worker.
+"""One sweep run as a pure function of (context, (point, run)), executed on any executor.
 
 Run ``k`` uses posterior draw slot ``k // replicates_per_draw`` and the random streams of replicate ``k`` at every
 point, so points are compared on common random numbers; with one replicate per draw, run ``k`` of a point equals
@@ -7,33 +7,23 @@ replicate ``k`` of ``innosim run`` on that point's scenario with the same seed.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 from innosim.calibration.posterior import Posterior, replicate_parameters
-from innosim.experiments.runs.ensemble import Task, run_replicate_full, to_annual
-from innosim.model.city import CityProfile, load_city
-from innosim.model.indicators import TARGETS
+from innosim.experiments.runs.ensemble import Task, run_replicate, to_annual
 from innosim.model.scenario import Scenario
 
 
 @dataclass(frozen=True)
 class SweepContext:
-    """Everything a worker needs, shipped to it once: the scenario of every point, the posterior and the seed."""
+    """Everything a worker needs, shipped to it once: the scenario of every point, the posterior, the seed and
+    the indicators stored per year (the plan's target indicators)."""
 
     scenarios: tuple[Scenario, ...]
     posterior: Posterior | None
     seed: int
     replicates_per_draw: int
-
-
-_CITIES: dict[str, CityProfile] = {}
-
-
-def _city(path: str) -> CityProfile:
-    if path not in _CITIES:
-        _CITIES[path] = load_city(path)
-    return _CITIES[path]
+    indicators: tuple[str, ...]
 
 
 def run_parameters(ctx: SweepContext, point: int, run: int) -> tuple[int, dict[str, float]]:
@@ -42,21 +32,19 @@ def run_parameters(ctx: SweepContext, point: int, run: int) -> tuple[int, dict[s
     return idx, {**params, **ctx.scenarios[point].assumptions}
 
 
-def run_one(ctx: SweepContext, point: int, run: int) -> dict:
+def run_point(ctx: SweepContext, key: tuple[int, int]) -> dict:
     """One run's row for the store: key, draw, parameters (``param.<name>``), yearly target indicators
     (``<indicator>_<year>``, money in 亿元) and total instrument spending (``spent_<year>``, 亿元)."""
+    point, run = key
     scenario = ctx.scenarios[point]
     idx, params = run_parameters(ctx, point, run)
-    ts, _ = run_replicate_full(scenario, Task(run, params, idx), ctx.seed, _city(scenario.city))
-    annual = to_annual(ts)
+    annual = to_annual(run_replicate(scenario, Task(run, params, idx), ctx.seed))
     spend_cols = [c for c in annual.columns if c.startswith("spend_")]
     row: dict = {"point": point, "run": run, "draw": idx}
     row.update({f"param.{k}": float(v) for k, v in sorted(params.items())})
     for rec in annual.to_dict("records"):
         year = int(rec["year"])
-        for ind in TARGETS:
+        for ind in ctx.indicators:
             row[f"{ind}_{year}"] = float(rec[ind])
         row[f"spent_{year}"] = float(sum(rec[c] for c in spend_cols))
-    del ts, annual
-    gc.collect()
     return row
