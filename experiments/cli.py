@@ -7,6 +7,7 @@ backend is chosen here, once, before any chart module is imported.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -138,7 +139,21 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=None, help="folder (default results/briefings/<lang>/; never overwritten)")
     v = sub.add_parser("validate", help="check a scenario or sweep file without running it")
     v.add_argument("scenario", help="scenario or sweep YAML file")
+    for name, cmd in sub.choices.items():
+        if name != "brief":
+            cmd.add_argument("--allow-path", action="append", default=[], metavar="DIR",
+                             help="also let extends: and city: name files in DIR (by default only the scenario's "
+                                  "own folder and the shipped scenarios/ tree); may be repeated")
     return p
+
+
+def _allow_paths(dirs: list[str]) -> None:
+    """Folders given with --allow-path join INNOSIM_ALLOW_PATHS, which worker processes inherit."""
+    if dirs:
+        from innosim.model.scenario_files import ALLOW_ENV
+
+        known = [d for d in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if d]
+        os.environ[ALLOW_ENV] = os.pathsep.join(known + [str(Path(d).resolve()) for d in dirs])
 
 
 def _plan_of(folder: Path):
@@ -266,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
 
     matplotlib.use("Agg")  # files only, no display: chosen once, before any chart module is imported
     args = build_parser().parse_args(argv)
+    _allow_paths(getattr(args, "allow_path", []))
     try:
         commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
                     "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "brief": _cmd_brief}

@@ -5,15 +5,6 @@ Money is recorded in yuan per quarter and reported in 亿元 (1e8 yuan) in annua
 
 from __future__ import annotations
 
-# The five 2028 targets (BRIEF §2). Moving to the city profile's plan block (CityProfile.plan.targets).
-TARGETS: dict[str, float] = {
-    "tech_enterprises": 22000,
-    "rd_expenditure": 800.0,
-    "platforms": 200,
-    "tech_contract_turnover": 1200.0,
-    "tech_brokers": 3400,
-}
-
 STOCKS = ("tech_enterprises", "hte", "tech_sme", "listed_hte", "platforms", "national_key_labs", "tech_brokers",
           "incubated", "national_incubators", "firms_alive", "public_stakes", "public_stake_cost",
           "vc_backed")

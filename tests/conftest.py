@@ -42,14 +42,3 @@ def write_scenario(tmp: Path, text: str, name: str = "s.yaml") -> Path:
     p = tmp / name
     p.write_text(text.replace("CITY", str(SCENARIOS / "cities" / "qingdao.yaml")), encoding="utf-8")
     return p
-
-
-def spy_effect(inst, check) -> None:
-    """Call ``check(model, q, idx, paid)`` each time instrument ``inst`` pays, before its effect runs."""
-    orig = inst.effect
-
-    def effect(m, q, idx, paid, rng):
-        check(m, q, idx, paid)
-        return orig(m, q, idx, paid, rng)
-
-    inst.effect = effect

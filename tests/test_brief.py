@@ -13,18 +13,18 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from innosim.experiments.compare.command import run_compare
+from innosim.experiments.compare.command import CompareRequest, run_compare
 from innosim.experiments.report import house_style, i18n
 from innosim.experiments.report.brief import BriefRequest, make_brief
 from innosim.experiments.report.captions import money_or_count
-from innosim.experiments.runs.command import run_scenario
-from innosim.experiments.sensitivity.command import run_sensitivity
-from innosim.experiments.sweep.command import run_sweep
-from innosim.model.indicators import TARGETS
-from tests.conftest import ROOT, cli
+from innosim.experiments.runs.command import RunRequest, run_scenario
+from innosim.experiments.sensitivity.command import SensitivityRequest, run_sensitivity
+from innosim.experiments.sweep.command import SweepRequest, run_sweep
+from tests.conftest import ROOT, city_plan, cli
 
 BASE = str(ROOT / "scenarios" / "baseline.yaml")
 CALIBRATION = ROOT / "calibration" / "posterior"
+TARGETS = city_plan().targets
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +36,13 @@ def results(tmp_path_factory):
                      "axes:\n  - {field: budget_scale, values: [0.5, 2.0]}\nruns: {draws: 4, replicates: 1}\n",
                      encoding="utf-8")
     return {
-        "run": run_scenario(BASE, replicates=6, out=str(tmp / "run"), progress=False),
-        "compare": run_compare([BASE, str(ROOT / "scenarios" / "budget_x2.yaml")], replicates=4, counterfactual=True,
-                               out=str(tmp / "cmp"), progress=False),
-        "sweep": run_sweep(sweep, out=str(tmp / "sweep"), progress=False),
-        "sensitivity": run_sensitivity(BASE, "morris", n=2, replicates=1, params="levers", outputs="values",
-                                       seed=1, out=str(tmp / "sens"), progress=False),
+        "run": run_scenario(RunRequest(BASE, replicates=6, out=str(tmp / "run"), progress=False)),
+        "compare": run_compare(CompareRequest((BASE, str(ROOT / "scenarios" / "budget_x2.yaml")), replicates=4,
+                                              counterfactual=True, out=str(tmp / "cmp"), progress=False)),
+        "sweep": run_sweep(SweepRequest(sweep, out=str(tmp / "sweep"), progress=False)),
+        "sensitivity": run_sensitivity(SensitivityRequest(BASE, "morris", n=2, replicates=1, params="levers",
+                                                          outputs="values", seed=1, out=str(tmp / "sens"),
+                                                          progress=False)),
         "calibration": CALIBRATION,
     }
 

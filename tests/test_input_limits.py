@@ -131,3 +131,17 @@ def test_shipped_files_still_load():
     for p in sorted(SCENARIOS.glob("*.yaml")):
         assert load_scenario_file(p).scenario.name
     assert (ROOT / "scenarios" / "cities" / "qingdao.yaml").is_file()
+
+
+def test_cli_allow_path_option(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "parent.yaml").write_text(f"city: {CITY}\n", encoding="utf-8")
+    home = tmp_path / "study"
+    home.mkdir()
+    child = home / "child.yaml"
+    child.write_text("extends: ../elsewhere/parent.yaml\nname: c\n", encoding="utf-8")
+    env_free = cli("validate", str(child))
+    assert env_free.returncode == 2 and "--allow-path" in env_free.stderr
+    ok = cli("validate", str(child), "--allow-path", str(outside))
+    assert ok.returncode == 0, ok.stderr

@@ -15,7 +15,6 @@ import pytest
 from PIL import Image
 
 from innosim.experiments.report import (
-    brief_charts,
     calibration_charts,
     compare_charts,
     prim_chart,
@@ -102,6 +101,7 @@ def _prim_box():
 def draw_everything(folder: Path, lang: str) -> list[Path]:
     """Every public chart function once, in ``lang``; returns the PNGs written."""
     t = {"lang": lang, "targets": TARGETS}
+    ty = {**t, "target_year": 2028}
     annual, probs, box = _annual(), _probs(), _prim_box()
     fit = pd.read_csv(ROOT / "calibration" / "posterior" / "fit.csv")
     gens = pd.read_csv(ROOT / "calibration" / "posterior" / "generations.csv")
@@ -110,25 +110,26 @@ def draw_everything(folder: Path, lang: str) -> list[Path]:
     pngs = [*run_charts.fan_charts(annual, folder, "基准 baseline", **t),
             sweep_charts.budget_curve(probs, ["budget_scale", "mix.equity"], folder, "budget", **t),
             sweep_charts.heatmap(probs, "budget_scale", "mix.equity", ["budget_scale", "mix.equity"], "all", folder,
-                                 "budget", **t),
-            calibration_charts.fit_chart(_ts(), folder, **t), calibration_charts.marginals_chart(post, folder, **t),
-            calibration_charts.generations_chart(gens, folder, **t),
-            brief_charts.mix_ranking(_comparison(), folder, lang, stem="ranking", targets=TARGETS),
-            brief_charts.fan(annual, "rd_expenditure", "baseline", lang, folder, "b_fan", targets=TARGETS),
-            brief_charts.budget_curve(curve, "budget", lang, folder, "b_curve", targets=TARGETS),
-            brief_charts.calibration_fit(fit, lang, folder, "b_fit", targets=TARGETS),
-            brief_charts.sensitivity_bars(_indices("sobol"), "sobol", "s", lang, folder, "b_sens", targets=TARGETS),
+                                 "budget", **ty),
+            calibration_charts.fit_chart(_ts(), folder, lang=lang),
+            calibration_charts.marginals_chart(post, folder, lang=lang),
+            calibration_charts.generations_chart(gens, folder, lang=lang),
+            compare_charts.mix_ranking(_comparison(), folder, lang, stem="ranking", targets=TARGETS, target_year=2028),
+            run_charts.fan(annual, "rd_expenditure", "baseline", folder, "b_fan", **t),
+            sweep_charts.budget_curve_brief(curve, "budget", folder, "b_curve", **t),
+            calibration_charts.fit_ratio_chart(fit, folder, "b_fit", lang=lang),
+            sensitivity_charts.top_factors(_indices("sobol"), "sobol", "s", folder, "b_sens", target_year=2028, **t),
             compare_charts.probability_bars(pd.DataFrame([{"scenario": "baseline", "indicator": k, "p": 0.5,
                                                            "low": 0.4, "high": 0.6} for k in (*TARGETS, "all")]),
-                                            folder, "b_probs", **t),
+                                            folder, "b_probs", target_year=2028, **t),
             prim_chart.prim_box_chart(box[0], box[1], len(box[1]) - 1, "all", 30, 200, 0.8, folder, "budget",
                                       lang=lang)]
     sub = folder / "sobol"
     sub.mkdir()
-    pngs += sensitivity_charts.charts(_indices("sobol"), "sobol", sub, "baseline", **t)
+    pngs += sensitivity_charts.charts(_indices("sobol"), "sobol", sub, "baseline", **ty)
     sub = folder / "morris"
     sub.mkdir()
-    pngs += sensitivity_charts.charts(_indices("morris"), "morris", sub, "baseline", **t)
+    pngs += sensitivity_charts.charts(_indices("morris"), "morris", sub, "baseline", **ty)
     return pngs
 
 

@@ -101,7 +101,7 @@ def calibrate(req: CalibrateRequest) -> Path:
     fit.to_csv(folder / "fit.csv", index=False)
     years = calibration_years(plan.start_year)
     share, misses = actual_coverage(fit, years)
-    charts = [fit_chart(ts, folder, lang=req.lang, targets=plan.targets),
+    charts = [fit_chart(ts, folder, lang=req.lang),
               marginals_chart(post, folder, lang=req.lang), generations_chart(gens, folder, lang=req.lang)]
     span = f"{years[0]}_{years[-1]}"
     write_manifest(folder, build_manifest("innosim calibrate", started, req.seed, plan, {

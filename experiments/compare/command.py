@@ -19,7 +19,7 @@ import pandas as pd
 from innosim.calibration.posterior import choose_posterior
 from innosim.experiments.compare.tables import comparison_table, cost_effectiveness, deadweight_table
 from innosim.experiments.compare.worker import CompareContext, plan_span, run_pair
-from innosim.experiments.report.brief_charts import mix_ranking
+from innosim.experiments.report.compare_charts import mix_ranking
 from innosim.experiments.runs.executors import make_executor
 from innosim.experiments.runs.folders import build_manifest, choose_out_dir, now, publish, staging_dir, write_manifest
 from innosim.experiments.runs.runner import StoreRunner

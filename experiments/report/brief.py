@@ -9,20 +9,25 @@ years come from each folder's manifest (its ``plan`` block), so the briefing nam
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from innosim.experiments.report import brief_charts as charts
+from innosim.experiments.report import (
+    calibration_charts,
+    compare_charts,
+    i18n,
+    run_charts,
+    sensitivity_charts,
+    sweep_charts,
+)
 from innosim.experiments.report import captions as cap
-from innosim.experiments.report import i18n
 from innosim.experiments.report.brief_limits import limits
 from innosim.experiments.report.brief_tables import budget_curve_frame, cost_rows, target_rows
 from innosim.experiments.report.document import Chart, write_html, write_pdf
 from innosim.experiments.report.house_style import apply, style
-from innosim.experiments.report.plan import PlanView
+from innosim.experiments.report.plan import PlanView, required
 from innosim.experiments.report.sources import Source, load_source
 from innosim.experiments.runs.folders import (
     choose_out_dir,
@@ -49,24 +54,18 @@ class BriefRequest:
 
 
 def briefing_plan(sources: list[Source]) -> PlanView:
-    """The plan the briefing is about: the first source whose manifest names one, else the first source's."""
-    return next((s.plan for s in sources if s.plan.title), sources[0].plan)
+    """The plan the briefing is about: that of the first folder whose manifest names one."""
+    plan = next((s.stated_plan for s in sources if s.stated_plan is not None), None)
+    return required(plan, sources[0].folder)
 
 
 def doc_title(plan: PlanView, lang: str) -> str:
-    """The briefing's title, naming the plan; today's wording for results written before manifests named it."""
-    if plan.title is None:
-        return i18n.t("doc_title", lang)
+    """The briefing's title, naming the plan and its target year."""
     return i18n.t("doc_title_plan", lang, title=plan.title, year=plan.target_year)
 
 
-def make_brief(req: BriefRequest | Sequence[str], lang: str = "zh", out: str | None = None) -> Path:
-    """Write the briefing ``req`` asks for; returns the briefing folder.
-
-    Transitional: a list of folders with ``lang`` and ``out`` (the call before ``BriefRequest``) is still accepted
-    until the command line passes a request; drop the extra arguments then."""
-    if not isinstance(req, BriefRequest):
-        req = BriefRequest(tuple(str(f) for f in req), lang, out)
+def make_brief(req: BriefRequest) -> Path:
+    """Write the briefing ``req`` asks for; returns the briefing folder."""
     if req.lang not in i18n.LANGS:
         raise InputError("--lang", req.lang, f"must be one of {', '.join(i18n.LANGS)}")
     apply(req.lang)  # fails early, before anything is written, when Chinese has no font
@@ -95,8 +94,9 @@ def _build(sources: list[Source], lang: str, stage: Path) -> None:
 
     table, probs = target_rows(sources, lang, plan)
     if not probs.empty:
-        add("probabilities", charts.probability_bars(probs, lang, stage, "probabilities", targets=plan.targets,
-                                                     target_year=plan.target_year),
+        png = compare_charts.probability_bars(probs, stage, "probabilities", lang=lang, targets=plan.targets,
+                                              target_year=plan.target_year)
+        add("probabilities", png,
             cap.probabilities(probs, lang))
     for i, s in enumerate(sources):
         tag = f"{i + 1}_{s.kind}"
@@ -104,32 +104,32 @@ def _build(sources: list[Source], lang: str, stage: Path) -> None:
         if s.kind == "run":
             for k in targets:
                 stem = f"{tag}_fan_{k}"
-                png = charts.fan(s.tables["annual.csv"], k, cap.scenario_label(s.name, lang), lang, stage, stem,
-                                 targets=targets)
+                png = run_charts.fan(s.tables["annual.csv"], k, cap.scenario_label(s.name, lang), stage, stem,
+                                     lang=lang, targets=targets)
                 add(stem, png, cap.fan(s.tables["annual.csv"], s.tables["targets.csv"], k, lang,
                                        s.path("annual.csv"), s.path("targets.csv"), plan_targets=targets, year=year))
         elif s.kind == "compare":
             t = s.tables["comparison.csv"].copy()
             t["scenario"] = [cap.scenario_label(x, lang) for x in t["scenario"]]
-            add(f"{tag}_mix_ranking", charts.mix_ranking(t, stage, lang, stem=f"{tag}_mix_ranking", targets=targets,
-                                                         target_year=year),
+            add(f"{tag}_mix_ranking", compare_charts.mix_ranking(t, stage, lang, stem=f"{tag}_mix_ranking",
+                                                                 targets=targets, target_year=year),
                 cap.mix_ranking(s.tables["comparison.csv"], lang, s.path("comparison.csv")))
         elif s.kind == "sweep":
             curve = budget_curve_frame(s)
             if curve is not None:
                 stem = f"{tag}_budget_curve"
-                add(stem, charts.budget_curve(curve, s.name, lang, stage, stem, targets=targets),
+                add(stem, sweep_charts.budget_curve_brief(curve, s.name, stage, stem, lang=lang, targets=targets),
                     cap.budget_curve(curve, lang, s.path("probabilities.csv"), plan_targets=targets))
         elif s.kind == "sensitivity":
             method = s.manifest.get("method", "morris")
             stem = f"{tag}_sensitivity"
-            add(stem, charts.sensitivity_bars(s.tables["indices.csv"], method, s.name, lang, stage, stem,
-                                              targets=targets, target_year=year),
+            add(stem, sensitivity_charts.top_factors(s.tables["indices.csv"], method, s.name, stage, stem, lang=lang,
+                                                  targets=targets, target_year=year),
                 cap.sensitivity(s.tables["indices.csv"], method, lang, s.path("indices.csv"), plan_targets=targets,
                                 year=year))
         elif s.kind == "calibration":
             stem = f"{tag}_calibration_fit"
-            add(stem, charts.calibration_fit(s.tables["fit.csv"], lang, stage, stem),
+            add(stem, calibration_charts.fit_ratio_chart(s.tables["fit.csv"], stage, stem, lang=lang),
                 cap.calibration(s.tables["fit.csv"], lang, s.path("fit.csv")))
     prob_title = i18n.t("prob_title", lang, year=plan.target_year)
     tables = [(prob_title, table)] if not table.empty else []

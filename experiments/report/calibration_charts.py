@@ -25,11 +25,10 @@ def _years(years) -> str:
     return f"{min(years)}–{max(years)}"
 
 
-def fit_chart(ts: pd.DataFrame, out: Path, *, lang: str = "en", targets: Mapping[str, float] | None = None) -> Path:
+def fit_chart(ts: pd.DataFrame, out: Path, *, lang: str = "en") -> Path:
     """``fit.png``: yearly posterior-predictive bands over the simulated years in ``ts`` with every published
     figure from two years before (by kind). ``ts``: quarterly predictive runs (replicate, year, indicators; money
-    in 亿元). ``targets`` is accepted for a uniform call and not drawn (the fit is about the past)."""
-    del targets
+    in 亿元)."""
     sim_years = sorted(int(y) for y in ts["year"].unique())
     shown = range(sim_years[0] - 2, sim_years[-1] + 1)
     with style(lang):
@@ -65,11 +64,9 @@ def fit_chart(ts: pd.DataFrame, out: Path, *, lang: str = "en", targets: Mapping
         return save(fig, out, "fit", pdf=False)
 
 
-def marginals_chart(post: pd.DataFrame, out: Path, *, lang: str = "en",
-                    targets: Mapping[str, float] | None = None) -> Path:
+def marginals_chart(post: pd.DataFrame, out: Path, *, lang: str = "en") -> Path:
     """``marginals.png``: weighted posterior histogram of each calibrated parameter over its prior range (prior =
-    line). ``post``: one column per parameter plus ``weight``. ``targets`` is accepted for a uniform call."""
-    del targets
+    line). ``post``: one column per parameter plus ``weight``."""
     names = [c for c in post.columns if c != "weight"]
     cols = 4
     rows = int(np.ceil(len(names) / cols))
@@ -99,11 +96,9 @@ def marginals_chart(post: pd.DataFrame, out: Path, *, lang: str = "en",
         return save(fig, out, "marginals", pdf=False)
 
 
-def generations_chart(gens: pd.DataFrame, out: Path, *, lang: str = "en",
-                      targets: Mapping[str, float] | None = None) -> Path:
+def generations_chart(gens: pd.DataFrame, out: Path, *, lang: str = "en") -> Path:
     """``generations.png``: the acceptance threshold epsilon (distance units) and the effective sample size
-    (particles) per generation. ``targets`` is accepted for a uniform call."""
-    del targets
+    (particles) per generation."""
     with style(lang):
         fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
         a.plot(gens["t"], gens["epsilon"], marker="o", color=BLUE)
@@ -129,12 +124,10 @@ def fit_label(row: Mapping, lang: str) -> str:
     return f"{name} {row['year']} ({period})" if lang == "en" else f"{name} {row['year']}（{period}）"
 
 
-def fit_ratio_chart(fit: pd.DataFrame, folder: Path, stem: str, *, lang: str = "en",
-                    targets: Mapping[str, float] | None = None) -> Path:
+def fit_ratio_chart(fit: pd.DataFrame, folder: Path, stem: str, *, lang: str = "en") -> Path:
     """The briefing's chart: each published figure divided by the model's posterior-predictive median, against
     the 90% predictive interval (also divided by the median), so figures of every size share one axis; PNG + PDF.
-    ``fit``: fit.csv. ``targets`` is accepted for a uniform call."""
-    del targets
+    ``fit``: fit.csv."""
     f = fit.reset_index(drop=True)
     med = f["sim_median"].replace(0, np.nan)
     y = np.arange(len(f))

@@ -14,17 +14,14 @@ from matplotlib.ticker import PercentFormatter
 
 from innosim.experiments.report import i18n
 from innosim.experiments.report.house_style import BLUE, GREY, SEQUENTIAL, SERIES, WIDE, save, style
-from innosim.experiments.report.plan import targets_or_default
-from innosim.model.calendar import LAST_YEAR
 
 COUNTERFACTUAL = "no-new-policy"
 
 
 def mix_ranking(table: pd.DataFrame, folder: Path, lang: str = "en", stem: str = "mix_ranking", *,
-                targets: Mapping[str, float] | None = None, target_year: int = LAST_YEAR) -> Path:
+                targets: Mapping[str, float], target_year: int) -> Path:
     """Scenarios ranked by the expected number of targets met (bar, 95% interval) beside a grid of P(met) per
     target; PNG + PDF. ``table``: comparison.csv (``p_<indicator>`` for each target)."""
-    targets = targets_or_default(targets)
     keys = [k for k in targets if f"p_{k}" in table.columns]
     t = table.sort_values("targets_met_mean", ascending=True).reset_index(drop=True)
     n = len(t)
@@ -61,10 +58,10 @@ def mix_ranking(table: pd.DataFrame, folder: Path, lang: str = "en", stem: str =
 
 
 def probability_bars(probs: pd.DataFrame, folder: Path, stem: str, *, lang: str = "en",
-                     targets: Mapping[str, float] | None = None, target_year: int = LAST_YEAR) -> Path:
+                     targets: Mapping[str, float], target_year: int) -> Path:
     """Horizontal bars of P(met) (%) with 95% intervals; one group per target (and all of them), one bar per
     scenario; PNG + PDF. ``probs``: scenario, indicator, p, low, high (probabilities 0–1)."""
-    outcomes = i18n.outcomes(targets_or_default(targets))
+    outcomes = i18n.outcomes(targets)
     scenarios = list(dict.fromkeys(probs["scenario"]))
     k = len(scenarios)
     height = 0.8 / k

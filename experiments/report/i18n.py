@@ -157,8 +157,6 @@ TEXT: dict[str, dict[str, str]] = {
     "prim_title": {"en": "Scenario discovery: sweep {name}", "zh": "情景发现：参数扫描 {name}"},
     # ---- the briefing document and its tables
     "lever": {"en": "budget for {fam}", "zh": "{fam}预算"},
-    "doc_title": {"en": "innosim briefing: can Qingdao meet its 2028 S&T targets?",
-                  "zh": "innosim 简报：青岛能否实现2028年科技创新目标？"},
     "doc_title_plan": {"en": "innosim briefing: can the {year} S&T targets of the {title} be met?",
                        "zh": "innosim 简报：{title}的{year}年科技创新目标能否实现？"},
     "key_numbers": {"en": "Key numbers", "zh": "关键数据"},

@@ -14,7 +14,6 @@ from matplotlib.ticker import FuncFormatter
 from innosim.calibration.observed import points_for
 from innosim.experiments.report import i18n
 from innosim.experiments.report.house_style import BLUE, GREY, RED, WIDE, save, style
-from innosim.experiments.report.plan import targets_or_default
 from innosim.model.calendar import FIRST_YEAR
 
 
@@ -36,11 +35,10 @@ def _years(years: pd.Series) -> str:
 
 
 def fan(annual: pd.DataFrame, indicator: str, scenario: str, folder: Path, stem: str, *, lang: str = "en",
-        targets: Mapping[str, float] | None = None, pdf: bool = True) -> Path:
+        targets: Mapping[str, float], pdf: bool = True) -> Path:
     """Median, 50% and 90% bands of ``indicator`` over replicates by year (its unit: firms, 亿元 per year …), the
     published figures from the first simulated year on, and the target line in the last year of ``annual``
     (the plan's target year). Writes ``<stem>.png`` (+ ``.pdf`` when ``pdf``); returns the PNG path."""
-    targets = targets_or_default(targets)
     q = annual.groupby("year")[indicator].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
     first, last = int(q.index.min()), int(q.index.max())
     with style(lang):
@@ -81,7 +79,6 @@ def fan(annual: pd.DataFrame, indicator: str, scenario: str, folder: Path, stem:
 
 
 def fan_charts(annual: pd.DataFrame, out: Path, scenario_name: str, *, lang: str = "en",
-               targets: Mapping[str, float] | None = None) -> list[Path]:
+               targets: Mapping[str, float]) -> list[Path]:
     """``fan_<indicator>.png`` (300 dpi) in ``out`` for each target indicator of the plan; returns their paths."""
-    targets = targets_or_default(targets)
     return [fan(annual, k, scenario_name, out, f"fan_{k}", lang=lang, targets=targets, pdf=False) for k in targets]

@@ -15,7 +15,6 @@ import pandas as pd
 
 from innosim.experiments.report import i18n
 from innosim.experiments.report.house_style import BLUE, GREY, ORANGE, SERIES, WIDE, save, style
-from innosim.experiments.report.plan import targets_or_default
 from innosim.model.calendar import LAST_YEAR
 
 TOP = 12
@@ -113,7 +112,7 @@ def yearly_lines(indices: pd.DataFrame, column: str, path: Path, title: str, *, 
 
 
 def charts(indices: pd.DataFrame, method: str, out: Path, name: str, *, lang: str = "en",
-           targets: Mapping[str, float] | None = None, target_year: int = LAST_YEAR) -> list[Path]:
+           targets: Mapping[str, float], target_year: int) -> list[Path]:
     """Every chart for the outputs analysed (PNG, 300 dpi): values, met (probabilities) and yearly values.
     ``targets`` is accepted for a uniform call; the outputs analysed are read from ``indices``."""
     del targets
@@ -136,10 +135,9 @@ def charts(indices: pd.DataFrame, method: str, out: Path, name: str, *, lang: st
 
 
 def top_factors(indices: pd.DataFrame, method: str, name: str, folder: Path, stem: str, *, lang: str = "en",
-                targets: Mapping[str, float] | None = None, target_year: int = LAST_YEAR, top: int = 6) -> Path:
+                targets: Mapping[str, float], target_year: int, top: int = 6) -> Path:
     """The briefing's chart: the top factors per target indicator in the target year, total-order Sobol' index
     or Morris μ* (scaled to the largest), with the bootstrap interval; PNG + PDF."""
-    targets = targets_or_default(targets)
     col, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
     k = len(targets)
     ncol = 3

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from innosim.experiments.report.plan import PlanView, from_manifest
+from innosim.experiments.report.plan import PlanView, from_manifest, required
 from innosim.model.errors import InputError
 
 KINDS = {"innosim run": "run", "innosim sweep": "sweep", "innosim sensitivity": "sensitivity",
@@ -54,9 +54,14 @@ class Source:
         return self.folder.name
 
     @cached_property
+    def stated_plan(self) -> PlanView | None:
+        """The city plan the results were made for (the manifest's ``plan`` block), if it names one."""
+        return from_manifest(self.manifest)
+
+    @property
     def plan(self) -> PlanView:
-        """The city plan the results were made for (the manifest's ``plan`` block, else the legacy plan)."""
-        return from_manifest(self.manifest, self.folder)
+        """The city plan the results were made for; an ``InputError`` if the manifest names none."""
+        return required(self.stated_plan, self.folder)
 
     def path(self, file: str) -> str:
         return str(self.folder / file)

@@ -16,8 +16,6 @@ from matplotlib.ticker import PercentFormatter
 
 from innosim.experiments.report import i18n
 from innosim.experiments.report.house_style import BLUE, GREY, RED, SEQUENTIAL, SERIES, WIDE, save, style
-from innosim.experiments.report.plan import targets_or_default
-from innosim.model.calendar import LAST_YEAR
 
 
 def is_budget_axis(field: str) -> bool:
@@ -73,13 +71,12 @@ def _curves(groups: list[tuple[str | None, pd.DataFrame]], base: pd.DataFrame | 
 
 
 def budget_curve(probs: pd.DataFrame, axes: list[str], out: Path, name: str, *, lang: str = "en",
-                 targets: Mapping[str, float] | None = None) -> Path | None:
+                 targets: Mapping[str, float]) -> Path | None:
     """``budget_curve.png``: P(met) of each target and of all of them against the mean yearly budget of the plan
     years (亿元), with 95% intervals; one line per combination of the non-budget axes, the base scenario starred.
     None when the sweep has a single budget level."""
     if probs["budget_yi_per_year"].round(6).nunique() < 2:
         return None
-    targets = targets_or_default(targets)
     others = [a for a in axes if not is_budget_axis(a)]
     grid = probs[probs["label"] != "base"] if (probs["label"] != "base").any() else probs
     groups = list(grid.groupby(others, sort=True, dropna=False)) if others else [((), grid)]
@@ -95,20 +92,18 @@ def budget_curve(probs: pd.DataFrame, axes: list[str], out: Path, name: str, *, 
 
 
 def budget_curve_brief(curve: pd.DataFrame, sweep: str, folder: Path, stem: str, *, lang: str = "en",
-                       targets: Mapping[str, float] | None = None) -> Path:
+                       targets: Mapping[str, float]) -> Path:
     """The briefing's budget curve: one line (the other axes held at the base), PNG + PDF. ``curve``:
     budget_yi_per_year (亿元), target, p_met, ci_low, ci_high."""
-    targets = targets_or_default(targets)
     with style(lang):
         fig = _curves([(None, curve)], None, lang, targets, i18n.t("budget_title", lang, sweep=sweep))
         return save(fig, folder, stem)
 
 
 def heatmap(probs: pd.DataFrame, x: str, y: str, axes: list[str], target: str, out: Path, name: str, *,
-            lang: str = "en", targets: Mapping[str, float] | None = None, target_year: int = LAST_YEAR) -> Path:
+            lang: str = "en", targets: Mapping[str, float], target_year: int) -> Path:
     """``heatmap_<target>.png``: P(met) of ``target`` over axes ``x`` and ``y`` (cells annotated with P and n);
     one panel per combination of any further axes."""
-    targets = targets_or_default(targets)
     grid = probs[(probs["label"] != "base") & (probs["target"] == target)]
     others = [a for a in axes if a not in (x, y)]
     panels = list(grid.groupby(others, sort=True)) if others else [((), grid)]
