@@ -100,7 +100,8 @@ def _build(sources: list[Source], lang: str, stage: Path) -> None:
             cap.probabilities(probs, lang))
     for i, s in enumerate(sources):
         tag = f"{i + 1}_{s.kind}"
-        targets, year = s.plan.targets, s.plan.target_year
+        own = plan if s.kind == "calibration" else s.plan  # a calibration is judged against no target
+        targets, year = own.targets, own.target_year
         if s.kind == "run":
             for k in targets:
                 stem = f"{tag}_fan_{k}"

@@ -49,6 +49,8 @@ def target_rows(sources: list[Source], lang: str, plan: PlanView) -> tuple[pd.Da
     Each source's targets come from its own plan; ``plan`` (the briefing's) names the target year."""
     rows, probs, taken = [], [], set()
     for s in sources:
+        if s.kind not in ("run", "compare"):
+            continue
         targets = s.plan.targets
         if s.kind == "run":
             annual, tt = s.tables["annual.csv"], s.tables["targets.csv"].set_index("indicator")
