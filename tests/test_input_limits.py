@@ -74,20 +74,25 @@ def test_oversized_file_refused_unread(tmp_path):
     assert "MB" in refused(p).problem
 
 
-def test_extends_and_city_outside_allowed_folders(tmp_path, monkeypatch):
-    outside = tmp_path / "elsewhere"
+def parent_elsewhere(tmp: Path) -> tuple[Path, Path]:
+    """(folder of a parent scenario, child in a sibling folder that extends it)."""
+    outside, home = tmp / "elsewhere", tmp / "study"
     outside.mkdir()
-    (outside / "parent.yaml").write_text(f"city: {CITY}\n", encoding="utf-8")
-    home = tmp_path / "study"
     home.mkdir()
+    (outside / "parent.yaml").write_text(f"city: {CITY}\n", encoding="utf-8")
     child = home / "child.yaml"
     child.write_text("extends: ../elsewhere/parent.yaml\nname: c\n", encoding="utf-8")
+    return outside, child
+
+
+def test_extends_and_city_outside_allowed_folders(tmp_path, monkeypatch):
+    outside, child = parent_elsewhere(tmp_path)
     monkeypatch.delenv(ALLOW_ENV, raising=False)
     err = refused(child)
     assert err.field == "extends" and "outside" in err.problem and "--allow-path" in err.problem
     monkeypatch.setenv(ALLOW_ENV, str(outside))
     assert load_scenario(child).name == "c"
-    foreign = home / "foreign.yaml"
+    foreign = child.parent / "foreign.yaml"
     foreign.write_text(f"city: {tmp_path / 'elsewhere' / 'city.yaml'}\n", encoding="utf-8")
     monkeypatch.delenv(ALLOW_ENV)
     assert refused(foreign).field == "city"
@@ -134,13 +139,7 @@ def test_shipped_files_still_load():
 
 
 def test_cli_allow_path_option(tmp_path):
-    outside = tmp_path / "elsewhere"
-    outside.mkdir()
-    (outside / "parent.yaml").write_text(f"city: {CITY}\n", encoding="utf-8")
-    home = tmp_path / "study"
-    home.mkdir()
-    child = home / "child.yaml"
-    child.write_text("extends: ../elsewhere/parent.yaml\nname: c\n", encoding="utf-8")
+    outside, child = parent_elsewhere(tmp_path)
     env_free = cli("validate", str(child))
     assert env_free.returncode == 2 and "--allow-path" in env_free.stderr
     ok = cli("validate", str(child), "--allow-path", str(outside))

@@ -1,0 +1,71 @@
+"""innosim works on Mesa 3.3 (Python 3.11, the README's default) and on the newest Mesa pip picks under Python 3.12
+(3.5 at the time of writing): this test builds a Python 3.12 environment beside the checkout (``.venv312/``, made
+once and reused while pyproject.toml is unchanged) and runs a fast subset of the suite in it — the model's
+regression baseline, determinism, the memory fix, instruments, common random numbers and the run command.
+
+Python 3.12 is found as ``python3.12`` on the PATH or under pyenv. Where it is missing the test is skipped, except in
+CI (``CI=true``), where a missing interpreter is a failure: CI must exercise both Mesa lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+VENV = ROOT / ".venv312"
+# What a Mesa upgrade can break: the model's numbers, determinism, the memory fix, the agents, the commands.
+SUBSET = ["tests/test_regression.py", "tests/test_determinism.py", "tests/test_memory_and_agents.py",
+          "tests/test_instruments.py", "tests/test_common_random_numbers.py", "tests/test_run_command.py"]
+
+
+def python312() -> str | None:
+    found = shutil.which("python3.12")
+    if found is None:
+        root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+        candidates = sorted(root.glob("versions/3.12*/bin/python3.12"))
+        found = str(candidates[-1]) if candidates else None
+    if found is None:
+        return None
+    ok = subprocess.run([found, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"], capture_output=True)
+    return found if ok.returncode == 0 else None
+
+
+def ensure_venv(python: str) -> Path:
+    """``.venv312`` with innosim installed (editable) and its test extra; rebuilt when pyproject.toml changes."""
+    stamp = VENV / "pyproject.sha256"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    bin_python = VENV / "bin" / "python"
+    if bin_python.is_file() and stamp.is_file() and stamp.read_text() == want:
+        return bin_python
+    shutil.rmtree(VENV, ignore_errors=True)
+    subprocess.run([python, "-m", "venv", str(VENV)], check=True, timeout=300)
+    r = subprocess.run([str(bin_python), "-m", "pip", "install", "-q", "-e", ".[test]"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    stamp.write_text(want)
+    return bin_python
+
+
+@pytest.mark.skipif(sys.version_info[:2] == (3, 12), reason="already running under Python 3.12")
+def test_fast_subset_on_python312_with_newest_mesa():
+    python = python312()
+    if python is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Python 3.12 not found: CI must run the subset on the newer Mesa (install it with pyenv)")
+        pytest.skip("Python 3.12 not found on this machine")
+    bin_python = ensure_venv(python)
+    mesa = subprocess.run([str(bin_python), "-c", "import mesa; print(mesa.__version__)"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert tuple(int(x) for x in mesa.split(".")[:2]) >= (3, 4), f"pip picked Mesa {mesa} under Python 3.12"
+    r = subprocess.run([str(bin_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *SUBSET], cwd=ROOT,
+                       capture_output=True, text=True, timeout=1500)
+    tail = "\n".join(r.stdout.strip().splitlines()[-15:])
+    assert r.returncode == 0, f"Python 3.12 / Mesa {mesa}:\n{tail}\n{r.stderr[-2000:]}"
