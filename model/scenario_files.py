@@ -98,7 +98,7 @@ def read_chain(path: str | Path, roots: tuple[Path, ...] | None = None) -> list[
             raise InputError(current, "extends", "must be the path of another scenario file")
         nxt = _confined(current.parent / parent, current, "extends", roots)
         if not nxt.is_file():
-            raise InputError(current, "extends", f"file not found: {excerpt(parent)}")
+            raise InputError(current, "extends", f"file not found: {parent if len(parent) <= 60 else excerpt(parent)}")
         current = nxt
     return chain[::-1]
 
@@ -158,7 +158,8 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
     except InputError as e:
         if e.path != str(path):
             raise
-        raise InputError(_setter(files, e.field), e.field, e.problem) from None
+        setter = _setter(files, e.field)
+        raise InputError(path if setter == files[-1][0] else setter, e.field, e.problem) from None
     city_path = Path(scen.city)
     h = hashlib.sha256()
     for p in (*chain, city_path):
