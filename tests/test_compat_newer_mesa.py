@@ -27,15 +27,14 @@ SUBSET = ["tests/test_regression.py", "tests/test_determinism.py", "tests/test_m
 
 
 def python312() -> str | None:
-    found = shutil.which("python3.12")
-    if found is None:
-        root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-        candidates = sorted(root.glob("versions/3.12*/bin/python3.12"))
-        found = str(candidates[-1]) if candidates else None
-    if found is None:
-        return None
-    ok = subprocess.run([found, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"], capture_output=True)
-    return found if ok.returncode == 0 else None
+    """A working Python 3.12: on the PATH, or installed by pyenv (whose shim fails unless 3.12 is selected)."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [shutil.which("python3.12"), *map(str, sorted(root.glob("versions/3.12*/bin/python3.12")))]
+    for found in filter(None, candidates):
+        ok = subprocess.run([found, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"], capture_output=True)
+        if ok.returncode == 0:
+            return found
+    return None
 
 
 def ensure_venv(python: str) -> Path:
