@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +13,7 @@ from innosim.calibration.posterior import choose_posterior, replicate_parameters
 from innosim.experiments.report.run_charts import fan_charts
 from innosim.experiments.runs.ensemble import Task, run_ensemble, to_annual
 from innosim.experiments.runs.executors import make_executor
-from innosim.experiments.runs.folders import (
-    build_manifest,
-    choose_out_dir,
-    now,
-    publish,
-    staging_dir,
-    write_manifest,
-    write_tables,
-)
+from innosim.experiments.runs.folders import build_manifest, claim_out_dir, now, write_manifest, write_tables
 from innosim.experiments.runs.targets import all_label, summary_table, target_table
 from innosim.model.city import Plan
 from innosim.model.parameters import prior_medians
@@ -70,10 +61,10 @@ def run_scenario(req: RunRequest) -> Path:
     started = now()
     source = load_scenario_file(req.scenario)
     scenario, plan = source.scenario, source.city.plan
-    final = choose_out_dir(req.out, scenario.name)
     tasks, param_info = parameter_sets(req.params, req.seed, req.replicates)
-    stage = staging_dir(final)
-    try:
+    # Claimed (and checked writable) before computing; left with an error, the claim removes what was staged.
+    with claim_out_dir(req.out, scenario.name) as claim:
+        stage = claim.staging()
         bar = tqdm(total=req.replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not req.progress,
                    mininterval=1.0, file=sys.stderr)
         with make_executor("processes", req.workers) as ex:
@@ -97,10 +88,7 @@ def run_scenario(req: RunRequest) -> Path:
             "files": sorted(p.name for p in stage.iterdir()) + ["manifest.json"],
             "charts": [p.name for p in charts],
         }))
-        return publish(stage, final)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+        return claim.publish()
 
 
 def format_summary(annual: pd.DataFrame, plan: Plan) -> str:
