@@ -205,7 +205,12 @@ def _try_claim(p: Path, tag: str, option: str) -> Claim | None:
         raise _write_error(p, option, e) from None
     if not p.is_dir() or (not created and _foreign(p)):
         return None
-    lock = _take_lock(p, tag, option)
+    try:
+        lock = _take_lock(p, tag, option)
+    except InputError:
+        if created:
+            p.rmdir()
+        raise
     if lock is None:
         return None
     if not created and _foreign(p):  # something arrived between the look and the lock
@@ -257,6 +262,23 @@ def same_batch(base: Path, name: str, tag: str, meta: str, same) -> tuple[Path, 
             return p, (owner or {}).get("pid")
         if (p / meta).is_file() and not (p / "manifest.json").is_file() and same(p):
             return p, (owner or {}).get("pid") if lock_is_live(owner) else None
+    return None
+
+
+def earlier_twin(claim: Claim, base: Path, name: str, tag: str) -> tuple[Path, int | None] | None:
+    """Another live folder ``base/<name>[-k]`` with an earlier k whose lock carries ``tag``: two identical
+    batches started together both claim a folder, and only the one in the first folder goes on."""
+    def index(p: Path) -> int:
+        return 1 if p.name == name else int(p.name[len(name) + 1:])
+
+    mine = index(claim.final)
+    for p in base.iterdir():
+        if p == claim.final or not (p.name == name or (p.name.startswith(f"{name}-")
+                                                       and p.name[len(name) + 1:].isdigit())):
+            continue
+        owner = lock_owner(p)
+        if index(p) < mine and lock_is_live(owner) and (owner or {}).get("tag") == tag:
+            return p, (owner or {}).get("pid")
     return None
 
 

@@ -29,6 +29,7 @@ from innosim.experiments.runs.folders import (
     build_manifest,
     claim_existing,
     claim_out_dir,
+    earlier_twin,
     listing,
     now,
     same_batch,
@@ -232,7 +233,13 @@ def _folder(out: str | None, name: str, method: str, resume: bool, ident: str) -
                 raise InputError(found[0], "sensitivity", "an unfinished run of this batch is there; continue it "
                                  f"with the same command and --resume --out {found[0]} (or start afresh with "
                                  "--out NEW_FOLDER)")
-        return claim_out_dir(out, f"{name}-{method}", base=RESULTS, tag=tag)
+        claim = claim_out_dir(out, f"{name}-{method}", base=RESULTS, tag=tag)
+        twin = None if out is not None else earlier_twin(claim, RESULTS, f"{name}-{method}", tag)
+        if twin is not None:
+            claim.abandon()
+            raise InputError(twin[0], "sensitivity", f"the same batch is running there now (pid {twin[1]}); wait "
+                             "for it to finish, or give another folder with --out")
+        return claim
     folder = Path(out) if out is not None else default
     meta = folder / "sensitivity.json"
     if not meta.is_file():

@@ -29,6 +29,7 @@ from innosim.experiments.runs.folders import (
     build_manifest,
     claim_existing,
     claim_out_dir,
+    earlier_twin,
     listing,
     now,
     same_batch,
@@ -81,7 +82,13 @@ def _folder(sweep: Sweep, out: str | None, resume: bool, ident: dict) -> Claim:
                              "folder")
         if out is None:
             _refuse_repeat(sweep, ident, tag)
-        return claim_out_dir(out, sweep.spec.name, base=RESULTS, tag=tag)
+        claim = claim_out_dir(out, sweep.spec.name, base=RESULTS, tag=tag)
+        twin = None if out is not None else earlier_twin(claim, RESULTS, sweep.spec.name, tag)
+        if twin is not None:
+            claim.abandon()
+            raise InputError(twin[0], "sweep", f"the same sweep is running there now (pid {twin[1]}); wait for it "
+                             "to finish, or give another folder with --out")
+        return claim
     folder = Path(out) if out is not None else RESULTS / sweep.spec.name
     meta = folder / "sweep.json"
     if not meta.is_file():
