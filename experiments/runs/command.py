@@ -11,9 +11,9 @@ from tqdm import tqdm
 
 from innosim.calibration.posterior import choose_posterior, replicate_parameters
 from innosim.experiments.report.run_charts import fan_charts
-from innosim.experiments.runs.ensemble import Task, run_ensemble, to_annual
+from innosim.experiments.runs.ensemble import ReplicateWriter, Task, ordered_ensemble
 from innosim.experiments.runs.executors import make_executor
-from innosim.experiments.runs.folders import build_manifest, claim_out_dir, now, write_manifest, write_tables
+from innosim.experiments.runs.folders import build_manifest, claim_out_dir, now, write_manifest
 from innosim.experiments.runs.targets import all_label, summary_table, target_table
 from innosim.model.city import Plan
 from innosim.model.parameters import prior_medians
@@ -67,13 +67,16 @@ def run_scenario(req: RunRequest) -> Path:
         stage = claim.staging()
         bar = tqdm(total=req.replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not req.progress,
                    mininterval=1.0, file=sys.stderr)
-        with make_executor("processes", req.workers) as ex:
-            ts, ledger = run_ensemble(scenario, tasks, req.seed, ex, progress=bar.update)
+        # Replicates are written as they finish (in replicate order): memory stays flat at any count.
+        with make_executor("processes", req.workers) as ex, ReplicateWriter(stage) as out:
+            for ts, ledger in ordered_ensemble(scenario, tasks, req.seed, ex):
+                out.add(ts, ledger)
+                bar.update(1)
         bar.close()
-        ledger.to_csv(stage / "ledger.csv", index=False, float_format="%.8f")
-        annual = to_annual(ts)
+        annual = out.annual_table()
         targets = target_table(annual, plan.targets, plan.target_year)
-        write_tables(stage, ts, annual, targets)
+        annual.to_csv(stage / "annual.csv", index=False, float_format="%.6f")
+        targets.to_csv(stage / "targets.csv", index=False, float_format="%.6f")
         charts = fan_charts(annual, stage, scenario.name, lang=req.lang, targets=plan.targets)
         write_manifest(stage, build_manifest("innosim run", started, req.seed, plan, {
             **source.manifest(),
