@@ -129,3 +129,11 @@ def test_two_runs_of_same_named_scenarios_never_mix(tmp_path):
         assert row["budget"] == pytest.approx(budget)
     assert {Path(json.loads((f / "manifest.json").read_text())["scenario_file"]).name for f in made} == \
         {"a.yaml", "b.yaml"}
+
+
+def test_half_written_lock_is_held_for_a_minute_then_stale(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / LOCK).write_text("")
+    assert claim_out_dir(None, "s", base=tmp_path).final.name == "s-2"
+    os.utime(tmp_path / "s" / LOCK, (0, 0))
+    assert claim_out_dir(None, "s", base=tmp_path).final.name == "s"

@@ -21,6 +21,7 @@ import platform
 import shutil
 import socket
 import subprocess
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -42,20 +43,24 @@ def lock_owner(folder: Path) -> dict | None:
     """What the lock of ``folder`` says (``pid``, ``host``, ``tag``, ``started``), or None when there is none."""
     try:
         text = (folder / LOCK).read_text(encoding="utf-8")
+        return json.loads(text)
     except FileNotFoundError:
         return None
-    except OSError:
-        return {}
+    except (OSError, ValueError):
+        pass
+    # Unreadable: being written at this moment (held), or left half-written long ago (stale after a minute).
     try:
-        return json.loads(text)
-    except ValueError:
-        return {}  # being written at this moment: treated as held
+        return {"age": time.time() - (folder / LOCK).stat().st_mtime}
+    except OSError:
+        return None
 
 
 def lock_is_live(owner: dict | None) -> bool:
     """True while the process holding a lock may still run (another host, or a lock being written, counts)."""
     if owner is None:
         return False
+    if "age" in owner:
+        return owner["age"] < 60
     if owner.get("host") != socket.gethostname() or not isinstance(owner.get("pid"), int):
         return True
     try:
