@@ -163,7 +163,8 @@ class ReplicateWriter:
     def __enter__(self) -> ReplicateWriter:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self._write(final=True)
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:  # on an error the staging folder is removed anyway
+            self._write(final=True)
         if self.parquet is not None:
             self.parquet.close()
