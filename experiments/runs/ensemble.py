@@ -117,6 +117,7 @@ def ordered_ensemble(scenario: Scenario, tasks: list[Task], seed: int, executor:
 
 
 ROW_GROUP = 1024 * 1024  # pyarrow's default maximum row group: the same groups as writing the whole table at once
+MERGE = 64  # replicates after which the held pieces are merged into one
 
 
 class ReplicateWriter:
@@ -128,9 +129,11 @@ class ReplicateWriter:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.parquet: pq.ParquetWriter | None = None
-        self.held: list[pa.Table] = []
+        self.held: list[pa.Table] = []  # merged blocks of MERGE replicates, then single replicates
+        self.blocks = 0
         self.rows = 0
         self.annual: list[pd.DataFrame] = []
+        self.annual_blocks = 0
         self.ledger_header = True
 
     def add(self, ts: pd.DataFrame, ledger: pd.DataFrame) -> None:
@@ -145,16 +148,22 @@ class ReplicateWriter:
         self.rows += len(table)
         if self.rows >= ROW_GROUP:
             self._write(final=False)
+        elif len(self.held) - self.blocks >= MERGE:  # many small tables and frames cost far more than a few large
+            self.held[self.blocks:] = [pa.concat_tables(self.held[self.blocks:]).combine_chunks()]
+            self.blocks += 1
+        if len(self.annual) - self.annual_blocks >= MERGE:
+            self.annual[self.annual_blocks:] = [pd.concat(self.annual[self.annual_blocks:], ignore_index=True)]
+            self.annual_blocks += 1
 
     def _write(self, final: bool) -> None:
         if not self.held:
             return
-        table = pa.concat_tables(self.held).combine_chunks()
+        table = pa.concat_tables(self.held)  # chunked: the written bytes are the same as from one chunk
         cut = len(table) if final else len(table) // ROW_GROUP * ROW_GROUP
         assert self.parquet is not None
         self.parquet.write_table(table.slice(0, cut), row_group_size=ROW_GROUP)
         rest = table.slice(cut)
-        self.held, self.rows = ([rest] if len(rest) else []), len(rest)
+        self.held, self.rows, self.blocks = ([rest] if len(rest) else []), len(rest), 0
 
     def annual_table(self) -> pd.DataFrame:
         """The annual table of every replicate written (as ``to_annual`` of the whole ensemble)."""
