@@ -67,7 +67,7 @@ def run_scenario(req: RunRequest) -> Path:
         stage = claim.staging()
         bar = tqdm(total=req.replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not req.progress,
                    mininterval=1.0, file=sys.stderr)
-        # Replicates are written as they finish (in replicate order): memory stays flat at any count.
+        # Replicates are written as they finish (in replicate order), not held as pandas frames.
         with make_executor("processes", req.workers) as ex, ReplicateWriter(stage) as out:
             for ts, ledger in ordered_ensemble(scenario, tasks, req.seed, ex):
                 out.add(ts, ledger)

@@ -122,9 +122,10 @@ MERGE = 64  # replicates after which the held pieces are merged into one
 
 class ReplicateWriter:
     """Writes replicates (in replicate order) to ``timeseries.parquet``, ``ledger.csv`` and the annual table as
-    they come, so memory does not grow with the number of replicates (at most one Parquet row group, 2²⁰ rows,
-    is held). The files are byte-identical to writing the whole ensemble at once; only the annual table (one row
-    per replicate × year) is kept, for targets and charts. Use as a context manager (closes the Parquet file)."""
+    they come. The files are byte-identical to writing the whole ensemble at once: Parquet row groups are the
+    2²⁰-row groups pyarrow made then, so the quarterly rows of the current group are held (as Arrow columns,
+    ≈ 12 KB per replicate; never more than one group) and the annual table is kept (≈ 3 KB per replicate) for
+    targets and charts. Use as a context manager (writes the last group and closes the file)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
