@@ -90,10 +90,21 @@ def _take_lock(folder: Path, tag: str, option: str) -> Path | None:
     if owner is not None:
         if lock_is_live(owner):
             return None
-        with contextlib.suppress(FileNotFoundError):
-            gone = folder / f"{LOCK}.stale-{os.getpid()}"
+        gone = folder / f"{LOCK}.stale-{os.getpid()}"
+        try:
             os.rename(lock, gone)
-            gone.unlink()
+        except FileNotFoundError:
+            return None  # another process took the stale lock over first: the folder is its now
+        try:
+            moved = json.loads(gone.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            moved = owner
+        if moved != owner:  # the lock changed hands between the look and the rename: put it back
+            with contextlib.suppress(OSError):
+                os.link(gone, lock)
+            gone.unlink(missing_ok=True)
+            return None
+        gone.unlink()
         for part in folder.glob(f"{PARTIAL}-*"):  # unfinished staging folders of the dead process
             if not (part / "manifest.json").exists():
                 shutil.rmtree(part, ignore_errors=True)
