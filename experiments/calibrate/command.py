@@ -5,6 +5,7 @@ The command owns the executor: calibration (a library below experiments) receive
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -21,11 +22,12 @@ from innosim.calibration.predictive import actual_coverage, calibration_years, f
 from innosim.experiments.report.calibration_charts import fit_chart, generations_chart, marginals_chart
 from innosim.experiments.runs.ensemble import Task, indicator_frame
 from innosim.experiments.runs.executors import make_executor
-from innosim.experiments.runs.folders import build_manifest, choose_out_dir, now, write_manifest
+from innosim.experiments.runs.folders import build_manifest, claim_existing, claim_out_dir, now, write_manifest
 from innosim.model.errors import InputError
 from innosim.model.scenario_files import file_hash, load_scenario_file
 
 SHIPPED_FILES = ("posterior.parquet", "manifest.json", "fit.csv", "generations.csv")
+SETTINGS = "calibration.json"  # the settings a calibration started with, checked by --resume
 
 
 @dataclass(frozen=True)
@@ -68,20 +70,58 @@ def calibrate(req: CalibrateRequest) -> Path:
     """Run (or continue) a calibration; returns its folder."""
     started = now()
     source = load_scenario_file(req.scenario)
-    scenario, plan = source.scenario, source.city.plan
     try:
         names = A.resolve_names(req.params)
     except KeyError as e:
         raise InputError("--params", "", f"unknown parameter or group {e.args[0]!r}") from None
     ship_to = ship_folder(req.ship)
+    settings = {"population_size": req.population, "calibrated_parameters": names, "seed": req.seed,
+                "scenario_chain_sha256": source.chain_sha256}
     if req.resume:
         if req.out is None or not (Path(req.out) / A.DB_NAME).is_file():
             raise InputError(req.out or "--out", "--resume",
                              f"needs --out naming a calibration folder with {A.DB_NAME}")
-        folder = Path(req.out)
+        check_resume(Path(req.out), settings, file_hash(req.scenario))
+        claim = claim_existing(Path(req.out))
     else:
-        folder = choose_out_dir(req.out, "calibration")
-        folder.mkdir(parents=True, exist_ok=True)
+        claim = claim_out_dir(req.out, "calibration")
+    try:
+        folder = _calibrate_into(req, claim.final, settings, source, names, ship_to, started)
+    except BaseException:
+        claim.abandon()  # a folder it created is removed if still empty; a started history.db is kept
+        raise
+    claim.release()
+    return folder
+
+
+def check_resume(folder: Path, settings: dict, scenario_sha256: str) -> None:
+    """Refuse ``--resume`` when a setting differs from the folder's (``calibration.json``; for older folders the
+    manifest): one line naming the setting."""
+    meta, older = folder / SETTINGS, folder / "manifest.json"
+    try:
+        old = json.loads((meta if meta.is_file() else older).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # nothing recorded (a folder interrupted before this check existed): nothing to compare
+    if not meta.is_file() and "scenario_sha256" in old:
+        settings = {**settings, "scenario_chain_sha256": old.get("scenario_chain_sha256", None)}
+        if old["scenario_sha256"] != scenario_sha256:
+            raise InputError(folder, "--scenario", "differs from the scenario this calibration was started with; "
+                             "resuming would mix results — start a new folder")
+    options = {"population_size": "--population-size", "calibrated_parameters": "--params", "seed": "--seed",
+               "scenario_chain_sha256": "--scenario"}
+    for key, value in settings.items():
+        if key in old and old[key] != value:
+            shown = value if key != "scenario_chain_sha256" else "(its files changed)"
+            was = old[key] if key != "scenario_chain_sha256" else "another"
+            raise InputError(folder, options[key], f"{shown} differs from this folder's {was}; --resume continues "
+                             "with the folder's settings only — repeat them, or start a new folder")
+
+
+def _calibrate_into(req: CalibrateRequest, folder: Path, settings: dict, source, names: list[str],
+                    ship_to: Path | None, started: str) -> Path:
+    scenario, plan = source.scenario, source.city.plan
+    if not req.resume:
+        (folder / SETTINGS).write_text(json.dumps(settings, indent=2), encoding="utf-8")
     A.progress_logging()
     backend = "dask" if req.scheduler else "processes"
     with make_executor(backend, req.workers, req.scheduler) as ex:

@@ -21,7 +21,7 @@ from innosim.experiments.compare.tables import comparison_table, cost_effectiven
 from innosim.experiments.compare.worker import CompareContext, plan_span, run_pair
 from innosim.experiments.report.compare_charts import mix_ranking
 from innosim.experiments.runs.executors import make_executor
-from innosim.experiments.runs.folders import build_manifest, choose_out_dir, now, publish, staging_dir, write_manifest
+from innosim.experiments.runs.folders import build_manifest, claim_out_dir, now, write_manifest
 from innosim.experiments.runs.runner import StoreRunner
 from innosim.experiments.runs.store import RunStore
 from innosim.model.city import Plan, load_city
@@ -92,11 +92,11 @@ def run_compare(req: CompareRequest) -> Path:
     post = choose_posterior(req.params)
     cf = counterfactual_of(scenarios[0]) if req.counterfactual else None
     name = "-vs-".join(s.name for s in scenarios[:3]) + ("-etc" if len(scenarios) > 3 else "")
-    final = choose_out_dir(req.out, name, base=RESULTS)
     ctx = CompareContext(tuple(scenarios), cf, post, req.seed, plan)
     with make_executor(req.backend, req.workers, req.scheduler) as ex:
-        stage = staging_dir(final)
-        try:
+        # Claimed (and checked writable) before computing; left with an error, the claim removes what was staged.
+        with claim_out_dir(req.out, name, base=RESULTS) as claim:
+            stage = claim.staging()
             store = RunStore(stage / "store")
             with StoreRunner(ex, run_pair, ctx, store, req.progress, f"compare {name}") as runner:
                 runner.run([(0, k) for k in range(req.replicates)], f"{req.replicates} replicates × "
@@ -136,10 +136,7 @@ def run_compare(req: CompareRequest) -> Path:
                                  "manifest.json"]),
                 "seconds": round(time.monotonic() - t0, 1),
             }))
-            return publish(stage, final)
-        except BaseException:
-            shutil.rmtree(stage, ignore_errors=True)
-            raise
+            return claim.publish()
 
 
 def format_comparison(table: pd.DataFrame, plan: Plan) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,17 +11,9 @@ from tqdm import tqdm
 
 from innosim.calibration.posterior import choose_posterior, replicate_parameters
 from innosim.experiments.report.run_charts import fan_charts
-from innosim.experiments.runs.ensemble import Task, run_ensemble, to_annual
+from innosim.experiments.runs.ensemble import ReplicateWriter, Task, ordered_ensemble
 from innosim.experiments.runs.executors import make_executor
-from innosim.experiments.runs.folders import (
-    build_manifest,
-    choose_out_dir,
-    now,
-    publish,
-    staging_dir,
-    write_manifest,
-    write_tables,
-)
+from innosim.experiments.runs.folders import build_manifest, claim_out_dir, now, write_manifest
 from innosim.experiments.runs.targets import all_label, summary_table, target_table
 from innosim.model.city import Plan
 from innosim.model.parameters import prior_medians
@@ -70,19 +61,22 @@ def run_scenario(req: RunRequest) -> Path:
     started = now()
     source = load_scenario_file(req.scenario)
     scenario, plan = source.scenario, source.city.plan
-    final = choose_out_dir(req.out, scenario.name)
     tasks, param_info = parameter_sets(req.params, req.seed, req.replicates)
-    stage = staging_dir(final)
-    try:
+    # Claimed (and checked writable) before computing; left with an error, the claim removes what was staged.
+    with claim_out_dir(req.out, scenario.name) as claim:
+        stage = claim.staging()
         bar = tqdm(total=req.replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not req.progress,
                    mininterval=1.0, file=sys.stderr)
-        with make_executor("processes", req.workers) as ex:
-            ts, ledger = run_ensemble(scenario, tasks, req.seed, ex, progress=bar.update)
+        # Replicates are written as they finish (in replicate order), not held as pandas frames.
+        with make_executor("processes", req.workers) as ex, ReplicateWriter(stage) as out:
+            for ts, ledger in ordered_ensemble(scenario, tasks, req.seed, ex):
+                out.add(ts, ledger)
+                bar.update(1)
         bar.close()
-        ledger.to_csv(stage / "ledger.csv", index=False, float_format="%.8f")
-        annual = to_annual(ts)
+        annual = out.annual_table()
         targets = target_table(annual, plan.targets, plan.target_year)
-        write_tables(stage, ts, annual, targets)
+        annual.to_csv(stage / "annual.csv", index=False, float_format="%.6f")
+        targets.to_csv(stage / "targets.csv", index=False, float_format="%.6f")
         charts = fan_charts(annual, stage, scenario.name, lang=req.lang, targets=plan.targets)
         write_manifest(stage, build_manifest("innosim run", started, req.seed, plan, {
             **source.manifest(),
@@ -97,10 +91,7 @@ def run_scenario(req: RunRequest) -> Path:
             "files": sorted(p.name for p in stage.iterdir()) + ["manifest.json"],
             "charts": [p.name for p in charts],
         }))
-        return publish(stage, final)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+        return claim.publish()
 
 
 def format_summary(annual: pd.DataFrame, plan: Plan) -> str:

@@ -7,11 +7,14 @@ replicate, so the same seed gives byte-identical tables on any executor and numb
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from innosim.experiments.runs.executors import Executor
 from innosim.model.calendar import N_QUARTERS, label, year_of
@@ -97,3 +100,81 @@ def run_ensemble(scenario: Scenario, tasks: list[Task], seed: int, executor: Exe
     results.sort(key=lambda r: int(r[0]["replicate"].iloc[0]))
     return (pd.concat([r[0] for r in results], ignore_index=True),
             pd.concat([r[1] for r in results], ignore_index=True))
+
+
+def ordered_ensemble(scenario: Scenario, tasks: list[Task], seed: int, executor: Executor,
+                     quarters: int = N_QUARTERS) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Each replicate's (indicators, ledger) in replicate order, as soon as it and every earlier one are done;
+    only replicates finished ahead of an earlier one are held (at most the executor's window)."""
+    order = {t.replicate: i for i, t in enumerate(sorted(tasks, key=lambda t: t.replicate))}
+    early: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    nxt = 0
+    for out in executor.imap(replicate_tables, EnsembleContext(scenario, seed, quarters), tasks):
+        early[order[int(out[0]["replicate"].iloc[0])]] = out
+        while nxt in early:
+            yield early.pop(nxt)
+            nxt += 1
+
+
+ROW_GROUP = 1024 * 1024  # pyarrow's default maximum row group: the same groups as writing the whole table at once
+MERGE = 64  # replicates after which the held pieces are merged into one
+
+
+class ReplicateWriter:
+    """Writes replicates (in replicate order) to ``timeseries.parquet``, ``ledger.csv`` and the annual table as
+    they come. The files are byte-identical to writing the whole ensemble at once: Parquet row groups are the
+    2²⁰-row groups pyarrow made then, so the quarterly rows of the current group are held (as Arrow columns,
+    ≈ 12 KB per replicate; never more than one group) and the annual table is kept (≈ 3 KB per replicate) for
+    targets and charts. Use as a context manager (writes the last group and closes the file)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.parquet: pq.ParquetWriter | None = None
+        self.held: list[pa.Table] = []  # merged blocks of MERGE replicates, then single replicates
+        self.blocks = 0
+        self.rows = 0
+        self.annual: list[pd.DataFrame] = []
+        self.annual_blocks = 0
+        self.ledger_header = True
+
+    def add(self, ts: pd.DataFrame, ledger: pd.DataFrame) -> None:
+        ledger.to_csv(self.folder / "ledger.csv", mode="a", header=self.ledger_header, index=False,
+                      float_format="%.8f")
+        self.ledger_header = False
+        self.annual.append(to_annual(ts))
+        table = pa.Table.from_pandas(ts, preserve_index=False)
+        if self.parquet is None:
+            self.parquet = pq.ParquetWriter(self.folder / "timeseries.parquet", table.schema)
+        self.held.append(table)
+        self.rows += len(table)
+        if self.rows >= ROW_GROUP:
+            self._write(final=False)
+        elif len(self.held) - self.blocks >= MERGE:  # many small tables and frames cost far more than a few large
+            self.held[self.blocks:] = [pa.concat_tables(self.held[self.blocks:]).combine_chunks()]
+            self.blocks += 1
+        if len(self.annual) - self.annual_blocks >= MERGE:
+            self.annual[self.annual_blocks:] = [pd.concat(self.annual[self.annual_blocks:], ignore_index=True)]
+            self.annual_blocks += 1
+
+    def _write(self, final: bool) -> None:
+        if not self.held:
+            return
+        table = pa.concat_tables(self.held)  # chunked: the written bytes are the same as from one chunk
+        cut = len(table) if final else len(table) // ROW_GROUP * ROW_GROUP
+        assert self.parquet is not None
+        self.parquet.write_table(table.slice(0, cut), row_group_size=ROW_GROUP)
+        rest = table.slice(cut)
+        self.held, self.rows, self.blocks = ([rest] if len(rest) else []), len(rest), 0
+
+    def annual_table(self) -> pd.DataFrame:
+        """The annual table of every replicate written (as ``to_annual`` of the whole ensemble)."""
+        return pd.concat(self.annual, ignore_index=True)
+
+    def __enter__(self) -> ReplicateWriter:
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:  # on an error the staging folder is removed anyway
+            self._write(final=True)
+        if self.parquet is not None:
+            self.parquet.close()

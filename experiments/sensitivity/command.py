@@ -24,7 +24,17 @@ import pandas as pd
 from innosim.calibration.posterior import choose_posterior
 from innosim.experiments.report.sensitivity_charts import charts
 from innosim.experiments.runs.executors import make_executor
-from innosim.experiments.runs.folders import build_manifest, choose_out_dir, listing, now, write_manifest
+from innosim.experiments.runs.folders import (
+    Claim,
+    build_manifest,
+    claim_existing,
+    claim_out_dir,
+    earlier_twin,
+    listing,
+    now,
+    same_batch,
+    write_manifest,
+)
 from innosim.experiments.runs.runner import StoreRunner
 from innosim.experiments.runs.store import RunStore
 from innosim.experiments.sensitivity.engine import Method, analyse, noise_share, sample
@@ -140,45 +150,51 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
     design_u = sample(prob, req.method, n, req.seed, req.second_order)
     design = np.column_stack([f.to_natural(design_u[:, j]) for j, f in enumerate(factors)])
     ident = _identity(source, req, n, factors, fixed)
-    folder = _folder(req.out, base.name, req.method, req.resume, ident)
     ctx = SAContext(base, tuple(factors), design, fixed, req.seed, tuple(plan.targets), plan.years)
-    with make_executor(req.backend, req.workers, req.scheduler) as ex:
-        if not req.resume:
-            _start(folder, ident, scenario_path, prob, factors, design_u, design)
-        store = RunStore(folder / "store", flush_runs=req.flush_runs)
-        with StoreRunner(ex, run_design_row, ctx, store, req.progress, f"sensitivity {req.method}") as runner:
-            wanted = [(i, r) for r in range(req.replicates) for i in range(len(design))]
-            runner.run(wanted, f"{len(design)} design rows × {req.replicates} replicates")
-        n_workers = ex.workers
-    elapsed = time.monotonic() - t0
-    runs = store.read()
-    runs = runs[(runs["point"] < len(design)) & (runs["run"] < req.replicates)]
-    per_run = outputs_frame(runs, plan)
-    per_run.to_parquet(folder / "outputs.parquet", index=False)
-    indices, s2, noise = _analyse(prob, req.method, design_u, per_run, names, req.replicates, req.seed,
-                                  req.second_order)
-    indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
-    if req.method == "sobol" and req.second_order:
-        s2.to_csv(folder / "indices_s2.csv", index=False, float_format="%.6g")
-    noise.to_csv(folder / "noise.csv", index=False, float_format="%.6g")
-    warn = diagnose(indices, noise, req.method, n)
-    warn.to_csv(folder / "warnings.csv", index=False)
-    drawn = charts(indices, req.method, folder, base.name, lang=req.lang, targets=plan.targets,
-                   target_year=plan.target_year)
-    write_manifest(folder, build_manifest("innosim sensitivity", started, req.seed, plan, {
-        "status": "complete", "scenario_file": str(scenario_path), "scenario_sha256": file_hash(scenario_path),
-        "scenario_chain_sha256": source.chain_sha256,
-        "identity": ident, "method": req.method, "n": n, "replicates": req.replicates, "design_rows": len(design),
-        "runs": len(design) * req.replicates, "runs_this_session": runner.new,
-        "factors": [f.__dict__ for f in factors], "grouped": req.grouped, "second_order": req.second_order,
-        "ranges": req.ranges, "posterior_sha256": post.sha256 if post else None, "fixed_parameters": fixed,
-        "outputs": names, "backend": req.backend, "scheduler": req.scheduler, "workers": n_workers,
-        "resumed": req.resume, "seconds_this_session": round(elapsed, 1), "warnings": warn["message"].tolist(),
-        "lang": req.lang, "charts": [p.name for p in drawn], "files": listing(folder),
-    }))
-    for msg in warn["message"]:
-        print(f"innosim: warning: {msg}", file=sys.stderr)
-    return folder
+    claim = _folder(req.out, base.name, req.method, req.resume, ident)
+    folder = claim.final
+    try:
+        with make_executor(req.backend, req.workers, req.scheduler) as ex:
+            if not req.resume:
+                _start(folder, ident, scenario_path, prob, factors, design_u, design)
+            store = RunStore(folder / "store", flush_runs=req.flush_runs)
+            with StoreRunner(ex, run_design_row, ctx, store, req.progress, f"sensitivity {req.method}") as runner:
+                wanted = [(i, r) for r in range(req.replicates) for i in range(len(design))]
+                runner.run(wanted, f"{len(design)} design rows × {req.replicates} replicates")
+            n_workers = ex.workers
+        elapsed = time.monotonic() - t0
+        runs = store.read()
+        runs = runs[(runs["point"] < len(design)) & (runs["run"] < req.replicates)]
+        per_run = outputs_frame(runs, plan)
+        per_run.to_parquet(folder / "outputs.parquet", index=False)
+        indices, s2, noise = _analyse(prob, req.method, design_u, per_run, names, req.replicates, req.seed,
+                                      req.second_order)
+        indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
+        if req.method == "sobol" and req.second_order:
+            s2.to_csv(folder / "indices_s2.csv", index=False, float_format="%.6g")
+        noise.to_csv(folder / "noise.csv", index=False, float_format="%.6g")
+        warn = diagnose(indices, noise, req.method, n)
+        warn.to_csv(folder / "warnings.csv", index=False)
+        drawn = charts(indices, req.method, folder, base.name, lang=req.lang, targets=plan.targets,
+                       target_year=plan.target_year)
+        write_manifest(folder, build_manifest("innosim sensitivity", started, req.seed, plan, {
+            "status": "complete", "scenario_file": str(scenario_path), "scenario_sha256": file_hash(scenario_path),
+            "scenario_chain_sha256": source.chain_sha256,
+            "identity": ident, "method": req.method, "n": n, "replicates": req.replicates, "design_rows": len(design),
+            "runs": len(design) * req.replicates, "runs_this_session": runner.new,
+            "factors": [f.__dict__ for f in factors], "grouped": req.grouped, "second_order": req.second_order,
+            "ranges": req.ranges, "posterior_sha256": post.sha256 if post else None, "fixed_parameters": fixed,
+            "outputs": names, "backend": req.backend, "scheduler": req.scheduler, "workers": n_workers,
+            "resumed": req.resume, "seconds_this_session": round(elapsed, 1), "warnings": warn["message"].tolist(),
+            "lang": req.lang, "charts": [p.name for p in drawn], "files": listing(folder),
+        }))
+        for msg in warn["message"]:
+            print(f"innosim: warning: {msg}", file=sys.stderr)
+        claim.release()
+        return folder
+    except BaseException:
+        claim.abandon()  # a folder it created is removed if still empty; a started store is kept
+        raise
 
 
 def _analyse(prob: dict, method: Method, design_u: np.ndarray, per_run: pd.DataFrame, names: list[str],
@@ -201,20 +217,44 @@ def _analyse(prob: dict, method: Method, design_u: np.ndarray, per_run: pd.DataF
     return pd.concat(tables, ignore_index=True), s2_all, pd.DataFrame(noise)
 
 
-def _folder(out: str | None, name: str, method: str, resume: bool, ident: str) -> Path:
-    default = RESULTS / f"{name}-{method}"
+def _folder(out: str | None, name: str, method: str, resume: bool, ident: str) -> Claim:
+    """Claim the folder to write into (a new one, or the one to resume); refuses a folder another process is
+    writing into, and a repeat of a batch that is running or lies unfinished in the default folders."""
+    default, tag = RESULTS / f"{name}-{method}", f"sensitivity {ident[:16]}"
     if not resume:
         if out is not None and (Path(out) / "sensitivity.json").is_file():
             raise InputError(out, "--out", "holds a sensitivity batch already; add --resume to continue it")
-        return choose_out_dir(out, f"{name}-{method}", base=RESULTS)
+        if out is None:
+            found = same_batch(RESULTS, f"{name}-{method}", tag, "sensitivity.json", lambda p: _same(p, ident))
+            if found is not None and found[1] is not None:
+                raise InputError(found[0], "sensitivity", f"the same batch is running there now (pid {found[1]}); "
+                                 "wait for it to finish, or give another folder with --out")
+            if found is not None:
+                raise InputError(found[0], "sensitivity", "an unfinished run of this batch is there; continue it "
+                                 f"with the same command and --resume --out {found[0]} (or start afresh with "
+                                 "--out NEW_FOLDER)")
+        claim = claim_out_dir(out, f"{name}-{method}", base=RESULTS, tag=tag)
+        twin = None if out is not None else earlier_twin(claim, RESULTS, f"{name}-{method}", tag)
+        if twin is not None:
+            claim.abandon()
+            raise InputError(twin[0], "sensitivity", f"the same batch is running there now (pid {twin[1]}); wait "
+                             "for it to finish, or give another folder with --out")
+        return claim
     folder = Path(out) if out is not None else default
     meta = folder / "sensitivity.json"
     if not meta.is_file():
         raise InputError(folder, "--resume", "no sensitivity batch to resume here (sensitivity.json missing)")
-    if json.loads(meta.read_text(encoding="utf-8")).get("identity") != ident:
+    if not _same(folder, ident):
         raise InputError(folder, "--resume", "the scenario, factors, method, N, replicates or seed differ from the "
                          "batch stored here; resuming would mix results — start a new folder")
-    return folder
+    return claim_existing(folder, "--resume", tag)
+
+
+def _same(folder: Path, ident: str) -> bool:
+    try:
+        return json.loads((folder / "sensitivity.json").read_text(encoding="utf-8")).get("identity") == ident
+    except (OSError, ValueError):
+        return False
 
 
 def _start(folder: Path, ident: str, scenario_path: Path, prob: dict, factors: list[Factor], design_u: np.ndarray,

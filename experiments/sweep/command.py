@@ -12,6 +12,7 @@ round uses only the runs that round asked for, so a resumed sweep replays the sa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -23,7 +24,17 @@ import pandas as pd
 from innosim.calibration.posterior import Posterior, choose_posterior
 from innosim.experiments.report.sweep_charts import budget_curve, heatmap
 from innosim.experiments.runs.executors import make_executor
-from innosim.experiments.runs.folders import build_manifest, choose_out_dir, listing, now, write_manifest
+from innosim.experiments.runs.folders import (
+    Claim,
+    build_manifest,
+    claim_existing,
+    claim_out_dir,
+    earlier_twin,
+    listing,
+    now,
+    same_batch,
+    write_manifest,
+)
 from innosim.experiments.runs.runner import StoreRunner
 from innosim.experiments.runs.store import RunStore
 from innosim.experiments.runs.targets import all_label, outcomes
@@ -61,23 +72,54 @@ def _identity(sweep: Sweep, post: Posterior | None) -> dict:
             "seed": sweep.spec.seed}
 
 
-def _folder(sweep: Sweep, out: str | None, resume: bool, ident: dict) -> Path:
+def _folder(sweep: Sweep, out: str | None, resume: bool, ident: dict) -> Claim:
+    """Claim the folder to write into (a new one, or the one to resume); refuses a folder another process is
+    writing into, and a repeat of a sweep that is running or lies unfinished in the default folders."""
+    tag = "sweep " + hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
     if not resume:
         if out is not None and (Path(out) / "sweep.json").is_file():
             raise InputError(out, "--out", "holds a sweep already; add --resume to continue it, or choose another "
                              "folder")
-        return choose_out_dir(out, sweep.spec.name, base=RESULTS)
+        if out is None:
+            _refuse_repeat(sweep, ident, tag)
+        claim = claim_out_dir(out, sweep.spec.name, base=RESULTS, tag=tag)
+        twin = None if out is not None else earlier_twin(claim, RESULTS, sweep.spec.name, tag)
+        if twin is not None:
+            claim.abandon()
+            raise InputError(twin[0], "sweep", f"the same sweep is running there now (pid {twin[1]}); wait for it "
+                             "to finish, or give another folder with --out")
+        return claim
     folder = Path(out) if out is not None else RESULTS / sweep.spec.name
     meta = folder / "sweep.json"
     if not meta.is_file():
         raise InputError(folder, "--resume", "no sweep to resume here (sweep.json missing); run without --resume")
-    old = json.loads(meta.read_text(encoding="utf-8"))
-    for key, value in ident.items():
-        if old.get(key) != value:
-            raise InputError(sweep.path, key.removesuffix("_sha256"),
-                             f"differs from the sweep stored in {folder}/ (the sweep file, its scenarios or the "
-                             "posterior changed since it started); resuming would mix results — start a new folder")
-    return folder
+    if not _same(folder, ident):
+        old = json.loads(meta.read_text(encoding="utf-8"))
+        key = next((k for k, v in ident.items() if old.get(k) != v), "sweep")
+        raise InputError(sweep.path, key.removesuffix("_sha256"),
+                         f"differs from the sweep stored in {folder}/ (the sweep file, its scenarios or the "
+                         "posterior changed since it started); resuming would mix results — start a new folder")
+    return claim_existing(folder, "--resume", tag)
+
+
+def _same(folder: Path, ident: dict) -> bool:
+    try:
+        old = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return all(old.get(k) == v for k, v in ident.items())
+
+
+def _refuse_repeat(sweep: Sweep, ident: dict, tag: str) -> None:
+    found = same_batch(RESULTS, sweep.spec.name, tag, "sweep.json", lambda p: _same(p, ident))
+    if found is None:
+        return
+    folder, pid = found
+    if pid is not None:
+        raise InputError(folder, "sweep", f"the same sweep is running there now (pid {pid}); wait for it to "
+                         "finish, or give another folder with --out")
+    raise InputError(folder, "sweep", f"an unfinished run of this sweep is there; continue it with: innosim sweep "
+                     f"{sweep.path} --resume --out {folder} (or start afresh with --out NEW_FOLDER)")
 
 
 def _start(sweep: Sweep, folder: Path, ident: dict) -> None:
@@ -135,37 +177,42 @@ def run_sweep(req: SweepRequest) -> Path:
     sweep = load_sweep(req.spec)
     post = choose_posterior(sweep.spec.params, relative_to=sweep.path.parent)
     ident = _identity(sweep, post)
-    folder = _folder(sweep, req.out, req.resume, ident)
     ctx = SweepContext(tuple(p.scenario for p in sweep.points), post, sweep.spec.seed, sweep.spec.replicates_per_draw,
                        tuple(sweep.plan.targets))
     status: dict[int, str] = {}
-    # The executor starts before anything is written: a bad --scheduler leaves no folder behind.
-    with make_executor(req.backend, req.workers, req.scheduler) as ex:
-        if not req.resume:
-            _start(sweep, folder, ident)
-        store = RunStore(folder / "store", flush_runs=req.flush_runs)
-        with StoreRunner(ex, run_point, ctx, store, req.progress, f"sweep {sweep.spec.name}") as runner:
-            if sweep.spec.runs is not None:
-                limits = _fixed(sweep, runner)
-            else:
-                limits, status = _precision(sweep, runner, store)
-        n_workers = ex.workers
-    elapsed = time.monotonic() - t0
-    notes = write_outputs(sweep, folder, store, limits, status, req.lang)
-    write_manifest(folder, build_manifest("innosim sweep", started, sweep.spec.seed, sweep.plan, {
-        "status": "complete", "sweep_file": str(sweep.path),
-        "sweep_sha256": file_hash(sweep.path), **ident,
-        "base_scenario": str(sweep.base_path),
-        "base_chain_sha256": load_scenario_file(sweep.base_path).chain_sha256,
-        "parameter_source": sweep.spec.params, "posterior_file": str(post.path) if post else None,
-        "points": len(sweep.points), "runs_stored": sum(limits.values()), "runs_this_session": runner.new,
-        "backend": req.backend, "scheduler": req.scheduler, "workers": n_workers, "resumed": req.resume,
-        "seconds_this_session": round(elapsed, 1),
-        "runs_per_second_this_session": round(runner.new / elapsed, 3) if runner.new else None,
-        "precision": ({str(k): v for k, v in sorted(status.items())} if status else None),
-        "notes": notes, "lang": req.lang, "files": listing(folder),
-    }))
-    return folder
+    claim = _folder(sweep, req.out, req.resume, ident)
+    folder = claim.final
+    try:
+        with make_executor(req.backend, req.workers, req.scheduler) as ex:
+            if not req.resume:
+                _start(sweep, folder, ident)
+            store = RunStore(folder / "store", flush_runs=req.flush_runs)
+            with StoreRunner(ex, run_point, ctx, store, req.progress, f"sweep {sweep.spec.name}") as runner:
+                if sweep.spec.runs is not None:
+                    limits = _fixed(sweep, runner)
+                else:
+                    limits, status = _precision(sweep, runner, store)
+            n_workers = ex.workers
+        elapsed = time.monotonic() - t0
+        notes = write_outputs(sweep, folder, store, limits, status, req.lang)
+        write_manifest(folder, build_manifest("innosim sweep", started, sweep.spec.seed, sweep.plan, {
+            "status": "complete", "sweep_file": str(sweep.path),
+            "sweep_sha256": file_hash(sweep.path), **ident,
+            "base_scenario": str(sweep.base_path),
+            "base_chain_sha256": load_scenario_file(sweep.base_path).chain_sha256,
+            "parameter_source": sweep.spec.params, "posterior_file": str(post.path) if post else None,
+            "points": len(sweep.points), "runs_stored": sum(limits.values()), "runs_this_session": runner.new,
+            "backend": req.backend, "scheduler": req.scheduler, "workers": n_workers, "resumed": req.resume,
+            "seconds_this_session": round(elapsed, 1),
+            "runs_per_second_this_session": round(runner.new / elapsed, 3) if runner.new else None,
+            "precision": ({str(k): v for k, v in sorted(status.items())} if status else None),
+            "notes": notes, "lang": req.lang, "files": listing(folder),
+        }))
+        claim.release()
+        return folder
+    except BaseException:
+        claim.abandon()  # a folder it created is removed if still empty; a started store is kept
+        raise
 
 
 def write_outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int, int], status: dict[int, str],
