@@ -67,7 +67,7 @@ def test_run_on_a_full_disk(tmp_path):
 def test_run_where_writing_is_refused(tmp_path):
     out = tmp_path / "o"
     r = _faulty(DENIED_CSV, "run", BASELINE, "--replicates", "2", "--quiet", "--out", str(out), cwd=tmp_path)
-    _one_line(r, "permission denied", "make it writable or choose another --out")
+    _one_line(r, "permission denied", f"in {out}/", "make it writable or choose another --out")
     assert not out.exists()
 
 

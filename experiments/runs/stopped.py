@@ -100,7 +100,12 @@ def disk_error(a: Namespace, problem: tuple[str, Path | None], since: float) -> 
     if folder is not None:
         drop_half_manifest(folder)  # the manifest is written last: a cut one must not look complete
     place = where or folder or (Path(a.out) if getattr(a, "out", None) else Path("results"))
+    if place.name.startswith(".") and place.name.endswith(".partial"):  # the staging folder of a results folder
+        place = place.parent / place.name[1:].removesuffix(".partial")
     todo = "free space there" if "space" in reason or "quota" in reason else "make it writable"
-    kept = "; finished runs stay in its store/ — add --resume once fixed" if a.command in ("sweep", "sensitivity") \
-        else ""
+    kept = ""
+    if folder is not None and (folder / "store").is_dir():
+        kept = f"; the finished runs stay in {folder}/store — add --out {folder} --resume once fixed"
+    elif folder is not None and (folder / "history.db").is_file():
+        kept = f"; {folder}/history.db keeps the finished generations — add --out {folder} --resume once fixed"
     return f"{reason} while writing in {place}/ — {todo} or choose another --out{kept}"
