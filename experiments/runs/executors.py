@@ -30,7 +30,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from innosim.model.errors import InputError
@@ -55,6 +55,33 @@ def guard_worker(parent: int | None = None) -> None:
             pass
     if parent is not None and os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+
+
+@contextmanager
+def spawning():
+    """SIGINT blocked in this thread while it starts worker processes: they inherit the block, so a Ctrl-C while
+    they import stays pending until their initializer ignores it (which discards it) and cannot kill one with a
+    traceback and break the pool. Here the pending Ctrl-C is delivered as soon as the workers are started."""
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _noop() -> None:
+    return None
+
+
+def _started(pool: ProcessPoolExecutor, workers: int) -> ProcessPoolExecutor:
+    """``pool`` with all its workers started now (one submission each; the pool starts workers on demand)."""
+    with spawning():
+        for _ in range(workers):
+            pool.submit(_noop)
+    return pool
 
 
 def _install(ctx, parent: int | None = None) -> None:
@@ -121,8 +148,8 @@ class ProcessExecutor(Executor):
             return self._bound[1]
         if self._bound is not None:
             self._bound[1].shutdown(wait=True, cancel_futures=True)
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                   initializer=_install, initargs=(ctx, os.getpid()))
+        pool = _started(ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                            initializer=_install, initargs=(ctx, os.getpid())), self.workers)
         self._bound = (ctx, pool)
         return pool
 
@@ -148,8 +175,9 @@ class ProcessExecutor(Executor):
 
     def map(self, fn: Callable, items: Iterable) -> list:
         if self._plain is None:
-            self._plain = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                              initializer=guard_worker, initargs=(os.getpid(),))
+            self._plain = _started(ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                                       initializer=guard_worker, initargs=(os.getpid(),)),
+                                   self.workers)
         return list(self._plain.map(functools.partial(_plain, fn), items, chunksize=4))
 
     def close(self) -> None:
