@@ -1,4 +1,7 @@
-"""The ``innosim`` command line. Bad input exits with status 2 and one message naming file, field and problem.
+"""The ``innosim`` command line. Bad input exits with status 2 and one message naming file, field and problem; so
+does a full disk, a quota or a refused permission (naming the folder and what to do). Ctrl-C exits with 130 and
+says what is on disk and how to continue. Absurd requests (more workers than cores, more than about an hour of
+runs or a design over ~1 GB) are refused before any work unless ``--force-workers`` / ``--yes`` is given.
 
 Each command turns its arguments into a request object and hands it to the command module. The matplotlib
 backend is chosen here, once, before any chart module is imported.
@@ -9,10 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 
+from innosim.experiments.runs import limits, stopped
 from innosim.model.errors import InputError
 
 
@@ -140,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario or sweep file without running it")
     v.add_argument("scenario", help="scenario or sweep YAML file")
     for name, cmd in sub.choices.items():
+        if name in ("run", "calibrate", "sweep", "sensitivity", "compare"):
+            cmd.add_argument("--force-workers", action="store_true",
+                             help="allow more --workers than the machine has cores")
+        if name in ("run", "sweep", "sensitivity", "compare"):
+            cmd.add_argument("--yes", action="store_true",
+                             help="start even if the estimate exceeds about an hour of runs or ~1 GB of design")
         if name != "brief":
             cmd.add_argument("--allow-path", action="append", default=[], metavar="DIR",
                              help="also let extends: and city: name files in DIR (by default only the scenario's "
@@ -276,13 +287,58 @@ def _cmd_validate(a: argparse.Namespace) -> int:
     return 0
 
 
+def _estimate(a: argparse.Namespace) -> tuple[limits.Estimate, str] | None:
+    """What the request would run (arithmetic on the arguments and the sweep file's axes; no task is built)."""
+    if a.command == "run":
+        return limits.Estimate(a.replicates, a.workers), "--replicates"
+    if a.command == "compare":
+        return limits.Estimate(a.replicates * (len(a.scenarios) + a.counterfactual), a.workers), "--replicates"
+    if a.command == "sweep":
+        from innosim.experiments.sweep.spec import SweepSpec
+        from innosim.model.yaml_files import read_yaml
+
+        raw = read_yaml(Path(a.spec))
+        try:
+            spec = SweepSpec(**{"name": Path(a.spec).stem, **raw})
+        except Exception:  # an invalid sweep file: the command itself reports it in one line
+            return None
+        points = spec.include_base
+        size = 1
+        for axis in spec.axes:
+            size *= len(axis.grid())
+        per_point = spec.runs.draws * spec.runs.replicates if spec.runs else spec.precision.max_runs  # type: ignore
+        return limits.Estimate((size + points) * per_point, a.workers), "the sweep's points or runs"
+    if a.command == "sensitivity":
+        from types import SimpleNamespace
+
+        from innosim.experiments.sensitivity.space import all_factors, select
+
+        d = len(select(a.params, all_factors(SimpleNamespace(start_year=0, target_year=0))))  # type: ignore
+        n = a.n or (10 if a.method == "morris" else 64)
+        rows = n * (d + 1 if a.method == "morris" else (2 * d + 2 if not a.no_second_order else d + 2))
+        return limits.Estimate(rows * a.replicates, a.workers, design_bytes=2 * 8 * rows * d), "--n"
+    return None
+
+
+def _guard(a: argparse.Namespace) -> None:
+    """Refuse absurd requests before any work (see ``runs.limits``); announce large ones started with --yes."""
+    if hasattr(a, "workers") and not (getattr(a, "scheduler", None)):
+        limits.check_workers(a.workers, a.force_workers)
+    est = _estimate(a)
+    if est is not None and limits.check_size(est[0], a.yes, est[1]):
+        print(f"innosim: starting {est[0].describe()} (--yes); progress follows", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display: chosen once, before any chart module is imported
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     _allow_paths(getattr(args, "allow_path", []))
+    since = time.time() - 1  # folders this command starts have markers written after this
     try:
+        _guard(args)
         commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
                     "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "brief": _cmd_brief}
         return commands[args.command](args)
@@ -290,12 +346,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"innosim: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if args.command in ("sweep", "sensitivity"):
-            print("innosim: interrupted; finished runs are kept in the store — continue with the same command and "
-                  "--resume", file=sys.stderr)
-        else:
-            print("innosim: interrupted; nothing was written to the results folder", file=sys.stderr)
+        print(f"innosim: {stopped.interrupted(args, argv, since)}", file=sys.stderr)
         return 130
+    except OSError as e:
+        problem = limits.disk_problem(e)
+        if problem is None:
+            raise
+        print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -188,6 +188,7 @@ def test_precision_goal_stops_when_it_should(tmp_path):
     ("zero_draws.yaml", ["runs.draws"]),
     ("axis_values_and_range.yaml", ["axes.0", "not both"]),
     ("no_axes.yaml", ["axes", "at least 1"]),
+    ("huge_grid.yaml", ["1,000,000 points", "at most 10,000"]),
 ])
 def test_bad_sweep_file_exit_2(name, fragments, tmp_path):
     out = tmp_path / "out"
@@ -204,7 +205,7 @@ def test_bad_sweep_file_exit_2(name, fragments, tmp_path):
 def test_bad_sweep_corpus_is_complete():
     tested = {"unknown_key", "missing_base", "runs_and_precision", "no_runs", "unknown_field", "unknown_family",
               "shares_over_one", "parameter_out_of_range", "negative_scale", "heatmap_not_axis",
-              "batch_not_multiple", "malformed", "zero_draws", "axis_values_and_range", "no_axes"}
+              "batch_not_multiple", "malformed", "zero_draws", "axis_values_and_range", "no_axes", "huge_grid"}
     assert {p.stem for p in BAD.glob("*.yaml")} == tested
 
 

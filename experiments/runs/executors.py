@@ -12,16 +12,25 @@ An executor offers two maps:
 Results never depend on the executor or the number of workers: each task is a pure function of its item. Every
 task is followed by ``gc.collect()`` on the worker (Mesa 3.3 keeps disposed models in reference cycles).
 ``fn`` must be a module-level function (workers import it by name).
+
+Worker processes die with their parent: on Linux each asks the kernel for SIGTERM when its parent dies
+(``prctl(PR_SET_PDEATHSIG)``), so a SIGKILLed command leaves no worker (nor, once they are gone, the resource
+tracker, which exits when its last client closes). Workers ignore SIGINT: Ctrl-C reaches the whole process group,
+and the parent alone handles it (no worker tracebacks; running tasks finish, buffered runs are written).
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import gc
 import multiprocessing as mp
+import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from innosim.model.errors import InputError
@@ -32,7 +41,51 @@ BACKENDS = ("processes", "dask")
 _CTX: list = []  # the context installed in a worker process
 
 
-def _install(ctx) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def guard_worker(parent: int | None = None) -> None:
+    """In a worker process: ignore SIGINT (the parent handles Ctrl-C) and, on Linux, get SIGTERM when the parent
+    dies; exits at once if the parent ``parent`` (a pid) is already gone. Elsewhere only the SIGINT part holds."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl (unusual builds): the parent's shutdown still applies
+            pass
+    if parent is not None and os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+@contextmanager
+def spawning():
+    """SIGINT blocked in this thread while it starts worker processes: they inherit the block, so a Ctrl-C while
+    they import stays pending until their initializer ignores it (which discards it) and cannot kill one with a
+    traceback and break the pool. Here the pending Ctrl-C is delivered as soon as the workers are started."""
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _noop() -> None:
+    return None
+
+
+def _started(pool: ProcessPoolExecutor, workers: int) -> ProcessPoolExecutor:
+    """``pool`` with all its workers started now (one submission each; the pool starts workers on demand)."""
+    with spawning():
+        for _ in range(workers):
+            pool.submit(_noop)
+    return pool
+
+
+def _install(ctx, parent: int | None = None) -> None:
+    guard_worker(parent)
     _CTX[:] = [ctx]
 
 
@@ -95,8 +148,8 @@ class ProcessExecutor(Executor):
             return self._bound[1]
         if self._bound is not None:
             self._bound[1].shutdown(wait=True, cancel_futures=True)
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                   initializer=_install, initargs=(ctx,))
+        pool = _started(ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                            initializer=_install, initargs=(ctx, os.getpid())), self.workers)
         self._bound = (ctx, pool)
         return pool
 
@@ -122,7 +175,9 @@ class ProcessExecutor(Executor):
 
     def map(self, fn: Callable, items: Iterable) -> list:
         if self._plain is None:
-            self._plain = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+            self._plain = _started(ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                                       initializer=guard_worker, initargs=(os.getpid(),)),
+                                   self.workers)
         return list(self._plain.map(functools.partial(_plain, fn), items, chunksize=4))
 
     def close(self) -> None:
@@ -152,6 +207,9 @@ class DaskExecutor(Executor):
             self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None)
             self.client = Client(self.cluster)
+            # The nannies (threads of this process) already kill their worker processes when this process dies
+            # (distributed watches the parent); this adds the kernel's guarantee and SIGINT-immunity to them.
+            self.client.run(guard_worker)
         self.workers = max(sum(self.client.nthreads().values()), 1)
         self._scattered: tuple[Any, Any] | None = None
 

@@ -3,12 +3,16 @@
 Each part is written to a temporary name and renamed into place, so a part is either whole or absent: a sweep
 killed at any moment loses at most the runs buffered since the last part, and ``--resume`` re-runs exactly those
 (runs are deterministic, so the re-run rows equal the lost ones). Rows are keyed by (point, run); reading drops
-any duplicate key, so no run is ever counted twice.
+any duplicate key, so no run is ever counted twice. A part that cannot be read (damaged by a crash of the machine
+or the file system) is named on stderr and moved aside as ``part-NNNNNN.parquet.damaged`` when the store is
+opened; its runs count as not done, so ``--resume`` re-runs them. A write that fails (a full disk) leaves no
+temporary file behind.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -32,18 +36,33 @@ class RunStore:
         self.flush_seconds = flush_seconds
         self._buffer: list[dict] = []
         self._last_flush = time.monotonic()
-        parts = sorted(self.folder.glob("part-*.parquet"))
-        self._next = (int(parts[-1].stem.split("-")[1]) + 1) if parts else 1
+        self._keys = self._check_parts()
+        numbers = [int(p.name.split("-")[1].split(".")[0]) for p in self.folder.glob("part-*.parquet*")]
+        self._next = max(numbers, default=0) + 1  # never reuse a number, not even a damaged part's
+
+    def _check_parts(self) -> set[tuple[int, int]]:
+        """Keys of every readable part; unreadable parts are named and moved aside (their runs re-run)."""
+        keys: set[tuple[int, int]] = set()
+        for part in self.parts():
+            try:
+                t = pq.read_table(part, columns=KEY)
+            except (OSError, pa.ArrowException, ValueError) as e:
+                aside = part.with_name(part.name + ".damaged")
+                os.replace(part, aside)
+                print(f"innosim: warning: store part {part} is damaged ({str(e).splitlines()[0][:120]}); moved "
+                      f"aside as {aside.name}, its runs will be run again", file=sys.stderr)
+                continue
+            keys.update(zip(t.column("point").to_pylist(), t.column("run").to_pylist(), strict=True))
+        return keys
 
     def parts(self) -> list[Path]:
         return sorted(self.folder.glob("part-*.parquet"))
 
     def done(self) -> set[tuple[int, int]]:
         """(point, run) of every run already stored."""
-        keys: set[tuple[int, int]] = set()
-        for part in self.parts():
-            t = pq.read_table(part, columns=KEY)
-            keys.update(zip(t.column("point").to_pylist(), t.column("run").to_pylist(), strict=True))
+        keys = set(self._keys)
+        for row in self._buffer:
+            keys.add((row["point"], row["run"]))
         return keys
 
     def add(self, row: dict) -> None:
@@ -59,10 +78,15 @@ class RunStore:
         table = pa.Table.from_pylist(self._buffer)
         final = self.folder / f"part-{self._next:06d}.parquet"
         tmp = final.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
+        try:
+            pq.write_table(table, tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk or Ctrl-C mid-write: nothing half-written stays
+            raise
+        self._keys.update((row["point"], row["run"]) for row in self._buffer)
         self._next += 1
         self._buffer.clear()
         self._last_flush = time.monotonic()

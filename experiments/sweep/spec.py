@@ -39,6 +39,8 @@ from innosim.model.scenario import Scenario, check_name
 from innosim.model.scenario_files import load_raw, load_scenario_file, validate_scenario
 from innosim.model.yaml_files import read_yaml
 
+MAX_POINTS = 10_000  # grid points per sweep: checked from the axis lengths before any point is built
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -145,6 +147,12 @@ class SweepSpec(_Strict):
         fields = [a.field for a in self.axes]
         if len(set(fields)) < len(fields):
             raise ValueError("an axis field appears twice")
+        size = 1
+        for a in self.axes:
+            size *= len(a.values) if a.values is not None else (a.points or 1)
+        if size > MAX_POINTS:
+            raise ValueError(f"the grid has {size:,} points (the product of the axis lengths); a sweep may have at "
+                             f"most {MAX_POINTS:,} — use fewer values per axis or split it into several sweeps")
         if self.heatmap is not None:
             for f in (self.heatmap.x, self.heatmap.y):
                 if f not in fields:

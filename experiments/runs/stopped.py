@@ -1,0 +1,111 @@
+"""What a stopped command left on disk: the folder it had started, and the one line that says what is there and
+how to continue (Ctrl-C), or which folder a failed write was in and what to do (a full disk, a quota, a refused
+permission). ``a`` is the command line's parsed arguments (``command``, ``out``, ``resume``, ...)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from argparse import Namespace
+from pathlib import Path
+
+
+def recent_folder(base: Path, marker: str, since: float, key: str | None = None, value: str | None = None
+                  ) -> Path | None:
+    """The folder under ``base`` whose ``marker`` file was written last, at or after ``since`` (a time.time());
+    with ``key``, only a marker (JSON) whose ``key`` equals ``value``. How a command that was stopped finds the
+    folder it had started."""
+    best: tuple[float, Path] | None = None
+    for m in Path(base).glob(f"*/{marker}"):
+        try:
+            t = m.stat().st_mtime
+            if t < since or (key is not None and json.loads(m.read_text(encoding="utf-8")).get(key) != value):
+                continue
+        except (OSError, ValueError):
+            continue
+        if best is None or t > best[0]:
+            best = (t, m.parent)
+    return best[1] if best else None
+
+
+def drop_half_manifest(folder: Path) -> None:
+    """Remove a ``manifest.json`` that a failed write left unparsable: a folder is complete only with a whole one."""
+    path = Path(folder) / "manifest.json"
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):
+        path.unlink(missing_ok=True)
+
+
+def folder_of(a: Namespace, since: float) -> Path | None:
+    """The folder a sweep, sensitivity batch or calibration that was stopped had started."""
+    if getattr(a, "out", None):
+        return Path(a.out)
+    if a.command == "sweep":
+        return recent_folder(Path("results/sweeps"), "sweep.json", 0 if a.resume else since, "sweep_file",
+                             str(Path(a.spec)))
+    if a.command == "sensitivity":
+        return recent_folder(Path("results/sensitivity"), "sensitivity.json", 0 if a.resume else since,
+                             "scenario", str(Path(a.scenario)))
+    if a.command == "calibrate":
+        return recent_folder(Path("results"), "history.db", since)
+    return None
+
+
+def again(argv: list[str], folder: Path) -> str:
+    """The command line that continues in ``folder``: the same arguments, with --out FOLDER --resume."""
+    out, skip = ["innosim"], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--out":
+            skip = True
+        elif arg != "--resume" and not arg.startswith("--out="):
+            out.append(arg)
+    return shlex.join([*out, "--out", str(folder), "--resume"])
+
+
+def interrupted(a: Namespace, argv: list[str], since: float) -> str:
+    """What is on disk after Ctrl-C, and how to continue."""
+    if a.command in ("run", "compare", "brief"):
+        return "interrupted; nothing was written (the unfinished results folder was removed) — run the same " \
+               "command again to start over"
+    if a.command == "validate":
+        return "interrupted; validate writes nothing"
+    folder = folder_of(a, since)
+    if a.command == "calibrate":
+        if folder is None or not (folder / "history.db").is_file():
+            return "interrupted before the first generation was stored; nothing to continue — run it again"
+        return f"interrupted; {folder}/ holds history.db with the generations finished so far (no posterior or " \
+               f"manifest yet) — continue with: {again(argv, folder)}"
+    if folder is None or not (folder / "store").is_dir():
+        return "interrupted before the results folder was started; nothing was written — run it again"
+    import pyarrow.parquet as pq
+
+    try:
+        n = sum(pq.ParquetFile(p).metadata.num_rows for p in (folder / "store").glob("part-*.parquet"))
+    except (OSError, ValueError):
+        n = None
+    runs = f"{n:,} finished runs" if n is not None else "the finished runs"
+    return f"interrupted; {folder}/store keeps {runs} (no results tables or manifest yet) — continue with: " \
+           f"{again(argv, folder)}"
+
+
+def disk_error(a: Namespace, problem: tuple[str, Path | None], since: float) -> str:
+    """One line for a failed write: which folder, and what to do."""
+    reason, where = problem
+    folder = folder_of(a, since) if a.command in ("sweep", "sensitivity", "calibrate") else None
+    if folder is not None:
+        drop_half_manifest(folder)  # the manifest is written last: a cut one must not look complete
+    place = where or folder or (Path(a.out) if getattr(a, "out", None) else Path("results"))
+    if place.name.startswith(".") and place.name.endswith(".partial"):  # the staging folder of a results folder
+        place = place.parent / place.name[1:].removesuffix(".partial")
+    todo = "free space there" if "space" in reason or "quota" in reason else "make it writable"
+    kept = ""
+    if folder is not None and (folder / "store").is_dir():
+        kept = f"; the finished runs stay in {folder}/store — add --out {folder} --resume once fixed"
+    elif folder is not None and (folder / "history.db").is_file():
+        kept = f"; {folder}/history.db keeps the finished generations — add --out {folder} --resume once fixed"
+    return f"{reason} while writing in {place}/ — {todo} or choose another --out{kept}"

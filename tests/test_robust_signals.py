@@ -1,0 +1,74 @@
+"""Ctrl-C (SIGINT to the whole process group, as a terminal sends it) of real commands: exit 130, no worker
+traceback, and one line that says what is on disk and how to continue."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import SCENARIOS
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+
+
+def _ctrl_c(args: list[str], ready, cwd: Path, timeout: float = 90) -> tuple[int, str]:
+    """Start ``innosim args`` in its own process group, wait until ``ready()``, send SIGINT to the group."""
+    proc = subprocess.Popen([sys.executable, "-m", "innosim.experiments.cli", *args], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while not ready() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert proc.poll() is None, "finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+def _last_line(err: str) -> str:
+    assert "Traceback" not in err, err
+    return err.strip().splitlines()[-1]
+
+
+def test_ctrl_c_of_sweep_names_the_store_and_the_resume_command(tmp_path):
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(f"name: tiny\nbase: {BASELINE}\naxes: [{{field: budget_scale, values: [1.0, 2.5]}}]\n"
+                    "runs: {draws: 30}\n", encoding="utf-8")
+    store = tmp_path / "results" / "sweeps" / "tiny" / "store"  # the default folder, found by the message
+    rc, err = _ctrl_c(["sweep", str(spec), "--workers", "2", "--flush-every", "2", "--quiet"],
+                      lambda: store.is_dir() and any(store.glob("part-*.parquet")), tmp_path)
+    line = _last_line(err)
+    assert rc == 130 and "results/sweeps/tiny/store keeps" in line and "finished runs" in line, line
+    again = shlex.split(line.split("continue with: ")[1])
+    assert again[-3:] == ["--out", "results/sweeps/tiny", "--resume"] and "--flush-every" in again
+    assert not (store.parent / "manifest.json").exists()
+
+
+def test_ctrl_c_of_compare_has_no_worker_traceback(tmp_path):
+    out = tmp_path / "cmp"
+    rc, err = _ctrl_c(["compare", BASELINE, "--replicates", "40", "--workers", "2", "--quiet", "--out", str(out)],
+                      lambda: (tmp_path / ".cmp.partial").is_dir(), tmp_path)
+    line = _last_line(err)
+    assert rc == 130 and "nothing was written" in line and len(err.strip().splitlines()) == 1, err
+    assert not out.exists() and not (tmp_path / ".cmp.partial").exists()
+
+
+def test_ctrl_c_of_calibrate_says_history_db_is_kept(tmp_path):
+    out = tmp_path / "cal"
+    rc, err = _ctrl_c(["calibrate", "--scenario", BASELINE, "--population-size", "10", "--generations", "8",
+                       "--workers", "2", "--out", str(out)], lambda: (out / "history.db").is_file(), tmp_path)
+    line = _last_line(err)
+    assert rc == 130 and "history.db" in line and "nothing was written" not in line, line
+    assert line.endswith(f"--out {out} --resume"), line
+
+
+def test_ctrl_c_of_run_leaves_nothing(tmp_path):
+    out = tmp_path / "o"
+    rc, err = _ctrl_c(["run", BASELINE, "--replicates", "40", "--quiet", "--out", str(out)],
+                      lambda: (tmp_path / ".o.partial").is_dir(), tmp_path)
+    assert rc == 130 and "nothing was written" in _last_line(err)
+    assert not out.exists() and not (tmp_path / ".o.partial").exists()
