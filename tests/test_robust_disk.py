@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 def full(*a, **k):
     raise OSError("[Errno 28] Error writing bytes to file. Detail: [errno 28] No space left on device")
 pq.write_table = full
+pq.ParquetWriter.write_table = full  # runs stream replicates in row groups
 """
 DENIED_CSV = """
 import errno, pandas as pd
