@@ -315,6 +315,8 @@ def _estimate(a: argparse.Namespace) -> tuple[limits.Estimate, str] | None:
 
         d = len(select(a.params, all_factors(SimpleNamespace(start_year=0, target_year=0))))  # type: ignore
         n = a.n or (10 if a.method == "morris" else 64)
+        if a.method == "sobol" and n & (n - 1):  # not a power of 2: the command's own check says so
+            return None
         rows = n * (d + 1 if a.method == "morris" else (2 * d + 2 if not a.no_second_order else d + 2))
         return limits.Estimate(rows * a.replicates, a.workers, design_bytes=2 * 8 * rows * d), "--n"
     return None

@@ -60,7 +60,7 @@ class Estimate:
 
     def describe(self) -> str:
         text = f"{self.runs:,} runs, about {_duration(self.seconds)} on {self.workers} worker(s)"
-        if self.design_bytes:
+        if self.design_bytes >= MAX_BYTES / 10:
             text += f", a design of about {self.design_bytes / 2**30:.1f} GB"
         return text
 
