@@ -1,6 +1,6 @@
 """The ``innosim`` command line. Bad input exits with status 2 and one message naming file, field and problem; so
 does a full disk, a quota or a refused permission (naming the folder and what to do). Ctrl-C exits with 130 and
-says what is on disk and how to continue. Absurd requests (more workers than cores, more than about an hour of
+says what is on disk and how to continue. Absurd requests (more workers than cores, more than about four hours of
 runs or a design over ~1 GB) are refused before any work unless ``--force-workers`` / ``--yes`` is given.
 
 Each command turns its arguments into a request object and hands it to the command module. The matplotlib
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="allow more --workers than the machine has cores")
         if name in ("run", "sweep", "sensitivity", "compare"):
             cmd.add_argument("--yes", action="store_true",
-                             help="start even if the estimate exceeds about an hour of runs or ~1 GB of design")
+                             help="start even if the estimate exceeds about four hours of runs or ~1 GB of design")
         if name != "brief":
             cmd.add_argument("--allow-path", action="append", default=[], metavar="DIR",
                              help="also let extends: and city: name files in DIR (by default only the scenario's "

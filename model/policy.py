@@ -13,6 +13,16 @@ from innosim.model.scenario import InstrumentSpec, Policy, Scenario
 from innosim.model.units import YI
 
 
+def plain_sum(values: Iterable[float]) -> float:
+    """Left-to-right float sum, as ``sum()`` added floats up to Python 3.11. Python 3.12's ``sum()`` compensates
+    rounding (CPython gh-100425), which moved mixed budgets in their last digit and some runs across a threshold;
+    adding plainly keeps every budget, and so every result, the same on 3.11 and 3.12."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total
+
+
 def start_year(scenario: Scenario) -> int:
     """First year the policy block applies to (the plan's first year unless the scenario sets another)."""
     if scenario.policy.from_year is None:
@@ -36,14 +46,14 @@ def budgets_yuan(scenario: Scenario) -> dict[str, dict[int, float]]:
     for y in YEARS:
         if y < first:
             continue
-        total = sum(raw[k][y] for k in REGISTRY) * pol.budget_scale
+        total = plain_sum(raw[k][y] for k in REGISTRY) * pol.budget_scale
         if pol.mix is None:
             for k in REGISTRY:
                 out[k][y] = raw[k][y] * pol.budget_scale
             continue
         for fam in FAMILIES:
             members = family_members(fam)
-            fam_raw = sum(raw[k][y] for k in members)
+            fam_raw = plain_sum(raw[k][y] for k in members)
             fam_total = total * pol.mix.get(fam, 0.0)
             for k in members:
                 # Keep the baseline split inside a family; an empty family splits evenly.
@@ -54,14 +64,14 @@ def budgets_yuan(scenario: Scenario) -> dict[str, dict[int, float]]:
 
 def total_yi(scenario: Scenario) -> float:
     """All instruments' budgets over every simulated year, 亿元."""
-    return sum(sum(d.values()) for d in budgets_yuan(scenario).values()) / YI
+    return plain_sum(plain_sum(d.values()) for d in budgets_yuan(scenario).values()) / YI
 
 
 def mean_budget_yi(scenario: Scenario, years: Iterable[int]) -> float:
     """Mean total budget per year over ``years``, 亿元 per year."""
     b = budgets_yuan(scenario)
     years = list(years)
-    return sum(sum(d[y] for d in b.values()) for y in years) / len(years) / YI
+    return plain_sum(plain_sum(d[y] for d in b.values()) for y in years) / len(years) / YI
 
 
 def family_shares(scenario: Scenario) -> dict[str, float]:
@@ -70,8 +80,8 @@ def family_shares(scenario: Scenario) -> dict[str, float]:
         return {f: scenario.policy.mix.get(f, 0.0) for f in FAMILIES}
     b = budgets_yuan(scenario)
     y = start_year(scenario)
-    fam = {f: sum(b[k][y] for k in REGISTRY if REGISTRY[k].family == f) for f in FAMILIES}
-    total = sum(fam.values())
+    fam = {f: plain_sum(b[k][y] for k in REGISTRY if REGISTRY[k].family == f) for f in FAMILIES}
+    total = plain_sum(fam.values())
     return {f: (v / total if total > 0 else 1.0 / len(FAMILIES)) for f, v in fam.items()}
 
 
@@ -80,10 +90,10 @@ def complete_mix(base: Scenario, fixed: dict[str, float]) -> dict[str, float]:
     left in their base proportions; raises ``ValueError`` when that is impossible."""
     shares = family_shares(base)
     free = [f for f in FAMILIES if f not in fixed]
-    rest_total = 1.0 - sum(fixed.values())
-    free_base = sum(shares[f] for f in free)
+    rest_total = 1.0 - plain_sum(fixed.values())
+    free_base = plain_sum(shares[f] for f in free)
     if rest_total < -1e-9:
-        raise ValueError(f"the set family shares sum to {sum(fixed.values()):.3f} > 1")
+        raise ValueError(f"the set family shares sum to {plain_sum(fixed.values()):.3f} > 1")
     if not free:
         if abs(rest_total) > 1e-6:
             raise ValueError(f"every family is set and the shares sum to {1 - rest_total:.3f}, not 1")

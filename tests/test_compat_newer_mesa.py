@@ -1,7 +1,8 @@
 """innosim works on Mesa 3.3 (Python 3.11, the README's default) and on the newest Mesa pip picks under Python 3.12
 (3.5 at the time of writing): this test builds a Python 3.12 environment beside the checkout (``.venv312/``, made
 once and reused while pyproject.toml is unchanged) and runs a fast subset of the suite in it — the model's
-regression baseline, determinism, the memory fix, instruments, common random numbers and the run command.
+regression baseline, determinism, the memory fix, instruments, common random numbers and the run command — and
+checks that a mixed-budget scenario gives byte-identical tables on both lines.
 
 Python 3.12 is found as ``python3.12`` on the PATH or under pyenv. Where it is missing the test is skipped, except in
 CI (``CI=true``), where a missing interpreter is a failure: CI must exercise both Mesa lines.
@@ -54,7 +55,7 @@ def ensure_venv(python: str) -> Path:
 
 
 @pytest.mark.skipif(sys.version_info[:2] == (3, 12), reason="already running under Python 3.12")
-def test_fast_subset_on_python312_with_newest_mesa():
+def test_fast_subset_on_python312_with_newest_mesa(tmp_path):
     python = python312()
     if python is None:
         if os.environ.get("CI", "").lower() == "true":
@@ -68,3 +69,10 @@ def test_fast_subset_on_python312_with_newest_mesa():
                        capture_output=True, text=True, timeout=1500)
     tail = "\n".join(r.stdout.strip().splitlines()[-15:])
     assert r.returncode == 0, f"Python 3.12 / Mesa {mesa}:\n{tail}\n{r.stderr[-2000:]}"
+    # The same numbers on both lines: a mixed-budget scenario (budgets added across families) byte for byte.
+    args = ["-m", "innosim.experiments.cli", "run", "scenarios/mix_equity_heavy.yaml", "--replicates", "3", "--quiet"]
+    for py, out in ((sys.executable, tmp_path / "py311"), (str(bin_python), tmp_path / "py312")):
+        done = subprocess.run([py, *args, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("annual.csv", "ledger.csv", "targets.csv"):
+        assert (tmp_path / "py311" / name).read_bytes() == (tmp_path / "py312" / name).read_bytes(), name

@@ -31,7 +31,7 @@ def test_more_workers_than_cores_needs_force(tmp_path):
 
 @pytest.mark.parametrize("args,fragments", [
     (["run", BASELINE, "--replicates", "100000000"], ["100,000,000 runs", "days", "--yes"]),
-    (["compare", BASELINE, BASELINE, "--replicates", "20000"], ["40,000 runs", "--yes"]),
+    (["compare", BASELINE, BASELINE, "--replicates", "60000"], ["120,000 runs", "--yes"]),
     (["sensitivity", BASELINE, "--n", "1000000"], ["--n", "GB", "--yes"]),
 ])
 def test_huge_requests_ask_for_yes_at_once(args, fragments, tmp_path):

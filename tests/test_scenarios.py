@@ -42,3 +42,17 @@ def test_budget_scale_applies_from_2024():
     for k in base:
         assert half[k][2023] == base[k][2023]
         assert np.isclose(half[k][2026], 0.5 * base[k][2026])
+
+
+def test_budgets_add_up_the_same_on_every_python():
+    """Budgets add left to right (Python 3.11's float ``sum``), never with 3.12's compensated ``sum``, so mixed
+    budgets and every result built on them are the same on both."""
+    from innosim.model.policy import plain_sum
+
+    values = [0.1] * 10 + [1e16, 1.0, -1e16]
+    total = 0.0
+    for v in values:
+        total += v
+    assert plain_sum(values) == total
+    mixed = budgets_yuan(load_scenario(SCENARIOS / "mix_equity_heavy.yaml"))
+    assert all(v == v and v >= 0 for d in mixed.values() for v in d.values())

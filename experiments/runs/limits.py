@@ -2,7 +2,7 @@
 
 - ``check_workers``: more worker processes than the machine's cores only with ``--force-workers`` (each worker
   holds a model, ~170 MB, and extra ones only compete for the same cores).
-- ``check_size``: work whose estimate exceeds about an hour (runs × ``SECONDS_PER_RUN`` ÷ workers) or whose design
+- ``check_size``: work whose estimate exceeds about four hours (runs × ``SECONDS_PER_RUN`` ÷ workers) or whose design
   would use more than about 1 GB asks for ``--yes``; the estimate is arithmetic on the request, made before any task
   is built, so the refusal is instant.
 - ``disk_problem``: whether an exception (or one it was raised from) is a full disk, a quota, a read-only file
@@ -19,7 +19,7 @@ from pathlib import Path
 from innosim.model.errors import InputError
 
 SECONDS_PER_RUN = 0.3  # one replicate at Qingdao scale on one core (benchmarks/)
-MAX_SECONDS = 3600.0
+MAX_SECONDS = 4 * 3600.0  # longer than an afternoon: more likely a typo than a plan
 MAX_BYTES = 1 << 30
 DISK_ERRNOS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
                errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
@@ -76,7 +76,7 @@ def _duration(seconds: float) -> str:
 
 
 def check_size(est: Estimate, yes: bool, option: str) -> bool:
-    """Refuse an estimate over an hour or over ~1 GB unless ``yes``; returns whether it is that large (so the
+    """Refuse an estimate over four hours or over ~1 GB unless ``yes``; returns whether it is that large (so the
     caller can announce it). ``option`` names what to lower, e.g. ``--replicates``."""
     large = est.seconds > MAX_SECONDS or est.design_bytes > MAX_BYTES
     if large and not yes:

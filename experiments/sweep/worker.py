@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from innosim.calibration.posterior import Posterior, replicate_parameters
 from innosim.experiments.runs.ensemble import Task, run_replicate, to_annual
+from innosim.model.policy import plain_sum
 from innosim.model.scenario import Scenario
 
 
@@ -46,5 +47,5 @@ def run_point(ctx: SweepContext, key: tuple[int, int]) -> dict:
         year = int(rec["year"])
         for ind in ctx.indicators:
             row[f"{ind}_{year}"] = float(rec[ind])
-        row[f"spent_{year}"] = float(sum(rec[c] for c in spend_cols))
+        row[f"spent_{year}"] = float(plain_sum(rec[c] for c in spend_cols))
     return row
