@@ -43,7 +43,7 @@ from innosim.experiments.sweep.spec import Sweep, load_sweep
 from innosim.experiments.sweep.tables import met_frame, paired_differences, point_frame, precise, probabilities
 from innosim.experiments.sweep.worker import SweepContext, run_point
 from innosim.model.errors import InputError
-from innosim.model.scenario_files import file_hash, load_scenario_file
+from innosim.model.scenario_files import file_hash
 
 RESULTS = Path("results") / "sweeps"
 # Column heads of the printed table (indicator -> at most 9 characters)
@@ -126,7 +126,7 @@ def _start(sweep: Sweep, folder: Path, ident: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     meta = {**ident, "sweep_file": str(sweep.path), "sweep_sha256": file_hash(sweep.path),
             "base_scenario": str(sweep.base_path),
-            "base_chain_sha256": load_scenario_file(sweep.base_path).chain_sha256,
+            "base_chain_sha256": sweep.base_chain_sha256,
             "created": now(), "spec": sweep.spec.model_dump(mode="json")}
     tmp = folder / "sweep.json.tmp"
     tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -199,7 +199,7 @@ def run_sweep(req: SweepRequest) -> Path:
             "status": "complete", "sweep_file": str(sweep.path),
             "sweep_sha256": file_hash(sweep.path), **ident,
             "base_scenario": str(sweep.base_path),
-            "base_chain_sha256": load_scenario_file(sweep.base_path).chain_sha256,
+            "base_chain_sha256": sweep.base_chain_sha256,
             "parameter_source": sweep.spec.params, "posterior_file": str(post.path) if post else None,
             "points": len(sweep.points), "runs_stored": sum(limits.values()), "runs_this_session": runner.new,
             "backend": req.backend, "scheduler": req.scheduler, "workers": n_workers, "resumed": req.resume,

@@ -191,6 +191,7 @@ class Sweep:
     base_path: Path
     points: list[Point]
     plan: Plan  # the base scenario's city plan: targets and target year every point is judged on
+    base_chain_sha256: str  # of the base scenario's extends chain and city profile, as read when loading
 
     @property
     def axis_fields(self) -> list[str]:
@@ -319,7 +320,7 @@ def load_sweep(path: str | Path) -> Sweep:
     if spec.include_base and not any(p.is_base for p in points):
         values = {f: _base_value(f, base, data) for f in fields}
         points.append(Point(len(points), "base", values, base, True))
-    return Sweep(spec, path, base_path, points, plan)
+    return Sweep(spec, path, base_path, points, plan, base_file.chain_sha256)
 
 
 def _with_outcomes(spec: SweepSpec, path: Path, allowed: tuple[str, ...]) -> SweepSpec:
