@@ -30,6 +30,14 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "convertible": (np.float64, 0.0), "conv_deadline_q": (np.int16, -1),
     "tie_uni": (np.int16, -1), "loan_until_q": (np.int16, -1), "voucher_used": (np.float64, 0.0),
     "innov_year": (bool, False),
+    # Fixed traits drawn at birth (standard normal or uniform); decisions scale them by parameters.
+    "z_reg": (np.float64, 0.0), "z_hte": (np.float64, 0.0), "z_kappa": (np.float64, 0.0),
+    "z_margin": (np.float64, 0.0), "fin_u": (np.float64, 0.5),
+    # This year's service need (log value / fee) and fee (yuan); the year's growth shock and last year's.
+    "svc_ratio": (np.float64, 0.0), "svc_fee": (np.float64, 0.0), "growth_year": (np.float64, 0.0),
+    "growth_last": (np.float64, 0.0), "revenue_last_year": (np.float64, 0.0), "rd_relabel_year": (np.float64, 0.0),
+    "fin_tight": (bool, True),  # financially constrained this year (by size; see agents.enterprise_rules)
+    "rd_boost": (np.float64, 1.0),  # own-R&D multiplier this year from an expected R&D-increase reward
 }
 
 
@@ -105,6 +113,7 @@ def synthesise(profile: CityProfile, rng: np.random.Generator, capacity_factor: 
             revenue=seg.revenue_median_wan * WAN * np.exp(seg.revenue_sigma * z_rev),
             nu=np.clip(seg.rd_intensity_median * np.exp(seg.rd_intensity_sigma * z_nu), 1e-4, 0.6),
             quality=0.6 * z_nu + 0.8 * z_q,
+            **traits(rng, n),
         )
     t = table
     t.large[:] = t.revenue >= LARGE_REVENUE
@@ -115,9 +124,17 @@ def synthesise(profile: CityProfile, rng: np.random.Generator, capacity_factor: 
     t.rd_last_year[:] = rd_year
     t.rd_reported_year[:] = rd_year
     t.rd_prev_year[:] = rd_year / 1.1
+    t.revenue_last_year[:] = t.revenue
     t.knowledge[:] = ent.knowledge_years * rd_year
     _initial_statuses(t, profile, rng)
     return t
+
+
+def traits(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """Fixed traits of ``n`` new firms: cost, audit-risk and margin draws (standard normal) and the uniform that
+    places a firm against the financing-constraint curve. Drawn after a block's other draws."""
+    z = rng.standard_normal((4, n))
+    return {"z_reg": z[0], "z_hte": z[1], "z_kappa": z[2], "z_margin": z[3], "fin_u": rng.random(n)}
 
 
 def _top(mask: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:

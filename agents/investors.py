@@ -10,6 +10,7 @@ from scipy.special import ndtri
 from innosim.agents.enterprise_rules import annual_hazard
 from innosim.agents.world import World
 from innosim.model.calendar import year_of
+from innosim.model.signals import funded_share
 from innosim.model.units import WAN
 
 DEAL_MEDIAN_WAN = 800.0  # median VC round, 万 yuan (assumption)
@@ -18,6 +19,22 @@ DEAL_SIGMA = 1.0
 VC_RD_SHARE = 0.4  # share of raised money spent on R&D
 SIGNAL_NOISE = 0.7
 VC_MAX_AGE_Y = 8.0
+
+
+SEED_RATE_REF = 0.10  # e_seed is the deal uplift at a sure 10% reward (Denes et al. 2023's credits are 25-35%)
+SEED_SHARE = 0.5  # share of deals that are seed-stage (firms ≤ 3 years), for the expected claims
+
+
+def expected_seed_rate(m: World, q: int) -> float:
+    """Reward per seed yuan VCs can expect for the rest of the year: the rate times the share of the expected seed
+    volume the budget left covers."""
+    s, p = m.signals, m.params
+    if s.seed_budget <= 0 or s.seed_rate <= 0:
+        return 0.0
+    quarters_left = 4 - q % 4
+    volume = (SEED_SHARE * p["vc_deals"] / 4.0 * (1.0 + p["e_seed"]) * quarters_left
+              * SEED_MEDIAN_WAN * WAN * np.exp(0.5 * DEAL_SIGMA**2))
+    return s.seed_rate * funded_share(s.seed_budget, s.seed_rate * volume)
 
 
 def _top_k(ids: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
@@ -122,8 +139,7 @@ class InvestorSector:
         n = f.n
         u = rng.random((3, n))  # per-slot uniforms: signal noise, extra-deal noise, amount
         base = int(rng.poisson(p["vc_deals"] / 4.0))
-        reward_on = m.signals.seed_reward_open
-        extra = int(rng.poisson(p["e_seed"] * p["vc_deals"] / 4.0)) if reward_on else 0
+        extra = int(rng.poisson(p["e_seed"] * p["vc_deals"] / 4.0 * expected_seed_rate(m, q) / SEED_RATE_REF))
         age = f.age_years(q)
         cand = np.flatnonzero(f.alive & f.tech & (age <= VC_MAX_AGE_Y) & ~f.vc_backed)
         signal = (f.quality[cand] + SIGNAL_NOISE * ndtri(u[0, cand]) + 0.3 * f.hte[cand]

@@ -1,7 +1,10 @@
-"""Firm-to-firm technology contracts: firms sell out of their knowledge stock; brokers deepen the market.
+"""Technology contracts between firms: firms sell out of their knowledge stock (the large contracts, which follow
+R&D and knowledge); brokers match firms' technology needs with what their spare capacity allows.
 
 Registered turnover counts contracts whose seller is in the city; firms are > 90% of sellers by value (MOST
-2019). Contract values are log-normal with a heavy right tail (``contract_sigma``).
+2019). Contract values are log-normal with a heavy right tail (``contract_sigma``). Registration itself is driven by
+the national tax treatment of registered technology-contract income (技术转让所得 exemption, VAT exemption), which is
+the same in every scenario: it is part of ``theta_sell``, not a lever.
 """
 
 from __future__ import annotations
@@ -19,14 +22,28 @@ def quarter_share(q: int, h1_share: float) -> float:
 
 
 def firm_contracts(m: World, q: int, rng: np.random.Generator) -> None:
-    """Poisson contract counts per selling firm, log-normal values; adds to this quarter's turnover (yuan)."""
+    """This quarter's firm-to-firm contracts: a Poisson count with the firms' summed sales rate (their knowledge
+    stocks), log-normal values; adds to this quarter's turnover (yuan)."""
     f, p = m.firms, m.params
     median = m.city.transfer.contract_value_median_wan * WAN
     mean_value = median * np.exp(0.5 * p["contract_sigma"] ** 2)
-    market = m.brokers.broker_index() ** p["beta_broker"]
     season = 4.0 * quarter_share(q, p["h1_share"])
-    lam = np.where(f.alive, p["theta_sell"] * f.knowledge / 4.0 * market * season / mean_value, 0.0)
-    counts = rng.poisson(lam)
-    k = int(counts.sum())
+    lam = p["theta_sell"] * float(np.sum(f.knowledge[f.alive])) / 4.0 * season / mean_value
+    k = int(rng.poisson(lam))
     values = median * np.exp(p["contract_sigma"] * rng.standard_normal(k))
     m.flows["tech_contract_turnover"] += float(values.sum())
+
+
+def broker_matches(m: World, q: int, rng: np.random.Generator) -> None:
+    """Firms' technology needs that brokers match with their capacity left after university results; each match is
+    a contract of the university-contract size distribution (yuan)."""
+    f, p = m.firms, m.params
+    tech = float(np.count_nonzero(f.alive & (f.tech_sme | f.hte)))
+    needs = rng.poisson(p["sme_need"] * tech * quarter_share(q, p["h1_share"]))
+    k = int(min(needs, np.floor(m.brokers.free)))
+    m.brokers.use(k)
+    median = m.city.transfer.contract_value_median_wan * WAN
+    values = median * np.exp(p["contract_sigma"] * rng.standard_normal(k))
+    m.flows["tech_contract_turnover"] += float(values.sum())
+    m.flows["sme_matches"] += k
+    m.flows["brokered_matches"] += k

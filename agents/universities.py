@@ -48,22 +48,29 @@ class UniversitySector:
         self.growth = prof.rd_growth
         self.researchers = np.maximum(20, np.round(prof.researchers_total * w)).astype(np.int64)
         self.rd_year = prof.rd_total_yi * YI * w
-        self.grant_year = np.zeros(n)
+        self.grant_year = np.zeros(n)  # research grants received this year (yuan)
+        self.grant_pipe = np.zeros(n)  # grant money not yet spent (yuan), spent over the four quarters after receipt
+        self.grant_spend_q = np.zeros(n)  # yuan of grants spent per quarter while the pipe lasts
         self.results = np.zeros(n)
         self.pilot = np.zeros(n)
         self.agents = [University(model, i) for i in range(n)]
 
     def receive_research_grants(self, idx: np.ndarray, paid: np.ndarray) -> None:
-        """NSF grants (yuan) add to this year's research money."""
+        """NSF grants (yuan) add to this year's research money and are spent over the next four quarters."""
         np.add.at(self.grant_year, idx, paid)
+        np.add.at(self.grant_pipe, idx, paid)
+        self.grant_spend_q = self.grant_pipe / 4.0
 
     def receive_pilot_platforms(self, idx: np.ndarray, paid: np.ndarray) -> None:
         """Pilot / proof-of-concept money (yuan) builds conversion capacity."""
         np.add.at(self.pilot, idx, paid)
 
     def rd_quarter(self) -> float:
-        """R&D performed this quarter, yuan (core funding plus grants)."""
-        return float((self.rd_year + self.grant_year).sum() / 4.0)
+        """R&D performed this quarter, yuan: a quarter of core funding plus grant money spent this quarter (every
+        grant yuan reaches the statistic, in the four quarters after it is paid)."""
+        spent = np.minimum(self.grant_spend_q, self.grant_pipe)
+        self.grant_pipe -= spent
+        return float(self.rd_year.sum() / 4.0 + spent.sum())
 
     def step(self, m: World, q: int, rng: np.random.Generator) -> None:
         """Results arrive, brokers and ties turn some into contracts, some contracts spin out firms."""
@@ -72,7 +79,7 @@ class UniversitySector:
         lam = p["lambda_u"] * self.researchers / 100.0 / 4.0 * boost
         self.results = self.results * (1 - RESULT_DECAY_Q) + rng.poisson(lam)
         conversion = 1.0 + PILOT_GAIN * self.pilot / self.rd_year
-        capacity = m.brokers.stock / 10.0 * p["k_b"] * quarter_share(q, p["h1_share"])
+        capacity = m.brokers.capacity(p["k_b"], quarter_share(q, p["h1_share"]))
         total = self.results.sum()
         share = np.minimum(1.0, capacity / max(total, 1.0) * conversion)
         brokered = rng.binomial(self.results.astype(np.int64), share)
@@ -87,6 +94,7 @@ class UniversitySector:
         m.flows["tech_contract_turnover"] += float(values.sum())
         m.flows["contracts_university"] += k
         m.flows["brokered_matches"] += int(brokered.sum())
+        m.brokers.use(float(brokered.sum()))
         spins = rng.binomial(n_contracts, p["p_spin"])
         m.queue_spinouts(np.repeat(np.arange(self.n), spins))
 

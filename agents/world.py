@@ -48,10 +48,12 @@ class CertificationRound(Protocol):
     certified: np.ndarray  # firm ids certified this year (first time or renewed)
 
 
-class NewPlatforms(Protocol):
-    """Platforms created in this year's round, national key labs first."""
+class PlatformPipeline(Protocol):
+    """The platform round's offers to the award instrument, and what the awards do."""
 
-    new_national: np.ndarray  # bool per new platform
+    def offers(self) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def receive_awards(self, firms: EnterpriseTable, kind: np.ndarray, ref: np.ndarray, paid: np.ndarray) -> None: ...
 
 
 class World(Protocol):
@@ -67,10 +69,11 @@ class World(Protocol):
     investors: Investors
     brokers: BrokerPool
     hte_round: CertificationRound
-    platforms: NewPlatforms
+    platforms: PlatformPipeline
     last_year_turnover: float  # technology-contract turnover of the last complete year, yuan
     nu_scale: float
     birth_segment_code: int
+    firms_alive_start: int  # living firms at the start of this year
 
     def queue_spinouts(self, parents: np.ndarray) -> None: ...
 

@@ -31,8 +31,9 @@ DB_NAME = "history.db"
 # Parameters the 2021-2023 figures can inform (see calibration/README.md, identifiability). The others are
 # nuisance parameters: every simulation draws them from their priors, so ABC marginalises over them, and forward
 # runs draw them from their priors too.
-CALIBRATED = ("p_register", "p_apply_hte", "p_pass", "k_ip_wan", "p_bunch", "g_drift", "nu_growth", "theta_sell",
-              "h1_share", "p_list", "national_share", "broker_demand", "p_platform")
+CALIBRATED = ("p_register", "reg_out_wan", "p_apply_hte", "p_pass", "k_ip_wan", "hte_cost_wan", "g_drift",
+              "nu_growth", "theta_sell", "h1_share", "p_list", "national_rate", "broker_demand", "prov_quota",
+              "entry_rate")
 
 
 def prior_distribution(names: list[str]) -> pyabc.Distribution:

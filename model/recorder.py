@@ -7,6 +7,7 @@ from typing import Protocol
 import numpy as np
 
 from innosim.agents.brokers import BrokerPool
+from innosim.agents.enterprise_rules import YOUNG_YEARS
 from innosim.agents.enterprises import EnterpriseTable
 from innosim.model.calendar import N_QUARTERS
 from innosim.model.indicators import ACCUMULATED, FLOWS, STOCKS
@@ -16,6 +17,8 @@ class PlatformCounts(Protocol):
     national: int
 
     def count(self, firms: EnterpriseTable) -> int: ...
+
+    def municipal(self) -> int: ...
 
 
 class IncubatorFlags(Protocol):
@@ -54,11 +57,13 @@ class Recorder:
         d["tech_sme"][q] = np.count_nonzero(f.tech_sme)
         d["listed_hte"][q] = np.count_nonzero(f.listed & f.hte & f.alive)
         d["platforms"][q] = m.platforms.count(f)
+        d["municipal_labs"][q] = m.platforms.municipal()
         d["national_key_labs"][q] = m.platforms.national
         d["tech_brokers"][q] = m.brokers.count()
         d["incubated"][q] = np.count_nonzero(f.incubated)
         d["national_incubators"][q] = np.count_nonzero(m.incubators.national)
         d["firms_alive"][q] = np.count_nonzero(f.alive)
+        d["young_firms"][q] = np.count_nonzero(f.alive & (f.birth_q > q - 4 * YOUNG_YEARS))
         held = f.stake > 0
         d["public_stakes"][q] = np.count_nonzero(held)
         d["public_stake_cost"][q] = float(f.stake_cost[held].sum())

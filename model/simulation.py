@@ -1,12 +1,14 @@
 """The innosim Mesa model: one quarter per step, 2021Q1-2028Q4, from the city's end-2020 state.
 
 Phase order of one quarter (the only place it is defined):
+ 0. year start (Q1)   the year's growth shocks; firms plan R&D (reward response, bunching at the HTE notch)
  1. entry and exit      births (background + university spin-outs), incubator graduation and intake, exits
  2. status rounds       tech-SME register batch (every quarter); HTE certification (Q4)
  3. investors           VC / angel deals (with 先投后股 conversion), 拨改投 exits, listings
  4. instruments         every registered instrument in registry order, within its yearly budget
- 5. R&D and growth      R&D spending (own + public with additionality + awards + VC money), revenue growth
- 6. transfer            university results -> contracts, firm-to-firm contracts, broker flows
+ 5. R&D and growth      service purchases at full price; R&D spending (own + public with additionality + awards +
+                        VC money); revenue growth
+ 6. transfer            university results -> contracts, firm-to-firm contracts, brokered firm needs, broker flows
  7. platforms           annual platform round (Q4)
  8. record              indicators of the quarter; year-end bookkeeping after Q4
 
@@ -24,12 +26,13 @@ import mesa
 import numpy as np
 
 from innosim.agents import enterprise_rules as rules
+from innosim.agents import services, status
 from innosim.agents.brokers import BrokerPool
 from innosim.agents.enterprises import EnterpriseAgent, synthesise
 from innosim.agents.incubators import IncubatorNetwork
 from innosim.agents.investors import InvestorSector
 from innosim.agents.platforms import PlatformRegistry
-from innosim.agents.technology_market import firm_contracts
+from innosim.agents.technology_market import broker_matches, firm_contracts
 from innosim.agents.universities import UniversitySector
 from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, year_of
 from innosim.model.city import CityProfile, load_city
@@ -75,16 +78,19 @@ class InnosimModel(mesa.Model):
         inv = c.investors
         self.investors = InvestorSector(self, inv.vc_funds, inv.angel_networks, inv.banks, inv.guidance_funds)
         self.brokers = BrokerPool(c.transfer.brokers, c.transfer.service_points)
-        self.platforms = PlatformRegistry(c.platforms.provincial_plus, c.platforms.national_key_labs,
-                                          self.universities.n, self.firms, c.platforms.host_rd_threshold_wan,
+        pl = c.platforms
+        self.platforms = PlatformRegistry(pl.municipal_labs, pl.provincial_plus, pl.national_key_labs,
+                                          self.universities.n, self.universities.rd_year, self.firms,
+                                          pl.host_rd_threshold_wan, pl.municipal_threshold_wan,
                                           self.streams.get("platforms.setup"))
         self.instruments = {k: cls(scenario.options(k)) for k, cls in REGISTRY.items()}
         self.ledger = Ledger(budgets_yuan(scenario))
-        self.hte_round = rules.HTERound()
+        self.hte_round = status.HTERound()
         self.recorder = Recorder(list(REGISTRY))
         self.last_year_turnover = c.transfer.turnover_initial_yi * YI  # yuan
         self._year_turnover = 0.0
-        rules.draw_voucher_needs(self, FIRST_YEAR, self.streams.get("voucher_need", -1))
+        self.firms_alive_start = int(np.count_nonzero(self.firms.alive))
+        services.draw_service_needs(self, FIRST_YEAR, self.streams.get("voucher_need", -1))
 
     # --- the actions World grants rules and instruments ----------------------------------------------
     def queue_spinouts(self, parents: np.ndarray) -> None:
@@ -129,6 +135,13 @@ class InnosimModel(mesa.Model):
         # Offers are read before anything is paid this quarter; every programme an agent responds to below pays
         # later in the quarter (or, for platform awards, after the round), so this equals reading them live.
         self.signals = self.policy_signals(self.year)
+        # 0. year start
+        if q % 4 == 0:
+            self.firms_alive_start = int(np.count_nonzero(self.firms.alive))
+            rules.draw_growth(self, s.get("growth", q))
+            rules.assess_finance(self)
+            rules.plan_rd_reward(self)
+            self.hte_round.plan_bunching(self, self.year)
         # 1. entry and exit
         parents = np.concatenate(self._spin_queue) if self._spin_queue else np.empty(0, dtype=np.int64)
         self._spin_queue = []
@@ -137,7 +150,7 @@ class InnosimModel(mesa.Model):
         dead = rules.exits(self, q, s.get("exits", q))
         self.investors.fund.write_off(self, dead)
         # 2. status rounds
-        rules.register_tech_smes(self, q, s.get("tech_sme", q))
+        status.register_tech_smes(self, q, s.get("tech_sme", q))
         if q % 4 == 3:
             self.hte_round.run(self, self.year, s.get("hte", q))
         # 3. investors
@@ -149,11 +162,13 @@ class InnosimModel(mesa.Model):
         spend = dict.fromkeys(self.instruments, 0.0)
         self._deliver(q, "instruments", spend)
         # 5. R&D and growth
+        services.buy_services(self, q)
         rd = rules.spend_rd(self, q)
-        rules.grow(self, q, s.get("growth", q))
+        rules.grow(self, q)
         # 6. transfer
         self.universities.step(self, q, s.get("universities", q))
         firm_contracts(self, q, s.get("contracts", q))
+        broker_matches(self, q, s.get("broker_matches", q))
         self.brokers.step(self.params, self.last_year_turnover / YI)
         # 7. platforms, then the awards for the platforms the round created
         if q % 4 == 3:
@@ -175,7 +190,7 @@ class InnosimModel(mesa.Model):
     def _close_year(self, q: int) -> None:
         s = self.streams
         rules.year_end(self, self.year, s.get("year_end", q))
-        rules.draw_voucher_needs(self, self.year + 1, s.get("voucher_need", q))
+        services.draw_service_needs(self, self.year + 1, s.get("voucher_need", q))
         self.universities.year_end()
         self.incubators.year_end(s.get("incubators.year_end", q))
         self.last_year_turnover = self._year_turnover

@@ -16,7 +16,7 @@ MAX_LINES = 400
 # Bottom to top; a module may import its own layer and the layers below. The longest matching prefix decides.
 LAYERS: list[tuple[int, tuple[str, ...]]] = [
     (0, ("model.units", "model.calendar", "model.errors", "model.rng", "model.parameters", "model.yaml_files",
-         "model.indicators", "model.signals", "model.ledger", "model.city")),
+         "model.indicators", "model.signals", "model.ledger", "model.city", "model.tax")),
     (1, ("agents",)),
     (2, ("model.instruments", "model.scenario", "model.scenario_files", "model.policy")),
     (3, ("model.simulation", "model.recorder")),

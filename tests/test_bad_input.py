@@ -18,7 +18,7 @@ CASES = {
     "malformed.yaml": ["malformed YAML", "line"],
     "unknown_instrument.yaml": ["instruments", "magic_money"],
     "unknown_parameter.yaml": ["assumptions", "alpha_tiny"],
-    "parameter_out_of_range.yaml": ["assumptions", "alpha_small", "outside"],
+    "parameter_out_of_range.yaml": ["assumptions", "alpha_constrained", "outside"],
     "option_over_cap.yaml": ["vouchers.options.cap_wan"],
     "variant_shares.yaml": ["equity.options", "sum to 1"],
     "missing_city_file.yaml": ["no_such_city.yaml", "not found"],

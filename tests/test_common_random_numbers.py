@@ -14,7 +14,7 @@ city: CITY
 instruments:
   key_tech_grants: {budget: 2.0}
   hte_award: {budget: 2.0}
-  vouchers: {budget: 0.3}
+  vouchers: {budget: 0.05}
   equity: {budget: 1.0}
 """
 
@@ -46,7 +46,7 @@ def test_budget_change_from_2026_leaves_earlier_years_identical(tmp_path):
 def test_instrument_draws_do_not_shift_other_processes(tmp_path):
     """Doubling voucher money changes voucher outcomes but not who is born or the background births count."""
     plain = write_scenario(tmp_path, BASE, "plain.yaml")
-    more = write_scenario(tmp_path, BASE.replace("vouchers: {budget: 0.3}", "vouchers: {budget: 3.0}"), "more.yaml")
+    more = write_scenario(tmp_path, BASE.replace("vouchers: {budget: 0.05}", "vouchers: {budget: 3.0}"), "more.yaml")
     a, b = _run(plain, 8), _run(more, 8)
     assert not np.array_equal(a["spend_vouchers"], b["spend_vouchers"])
     # Entry and exit run before the instruments in a quarter and draw from their own streams.

@@ -65,7 +65,7 @@ def test_repeating_an_unfinished_sweep_says_where_and_how_to_continue(tmp_path):
 
 
 def test_repeating_an_unfinished_sensitivity_batch_says_how_to_continue(tmp_path):
-    args = ("sensitivity", str(BASELINE), "--n", "2", "--replicates", "1", "--params", "alpha_small,p_pass",
+    args = ("sensitivity", str(BASELINE), "--n", "2", "--replicates", "1", "--params", "alpha_constrained,p_pass",
             "--quiet")
     assert cli(*args, cwd=tmp_path).returncode == 0
     folder = tmp_path / "results" / "sensitivity" / "baseline-morris"

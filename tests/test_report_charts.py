@@ -56,7 +56,7 @@ def _probs() -> pd.DataFrame:
 
 
 def _indices(method: str) -> pd.DataFrame:
-    params = ["alpha_small", "k_b", "lever.voucher", "p_pass"]
+    params = ["alpha_constrained", "k_b", "lever.voucher", "p_pass"]
     outputs = [f"value.{k}" for k in TARGETS] + ["met.all"] + [f"value.tech_brokers.{y}" for y in YEARS]
     rows = []
     for o in outputs:

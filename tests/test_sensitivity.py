@@ -120,7 +120,7 @@ def test_levers_scale_family_budgets_from_2024(baseline):
     assert all(same[k][y] == pytest.approx(b0[k][y], rel=1e-12) for k in REGISTRY for y in YEARS)
 
 
-TINY = dict(method="morris", n=2, replicates=2, params="alpha_small,p_pass,lever.voucher", progress=False)
+TINY = dict(method="morris", n=2, replicates=2, params="alpha_constrained,p_pass,lever.voucher", progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ def test_sensitivity_dask_equals_processes(tiny_run, tmp_path):
 @pytest.mark.parametrize("args,fragment", [
     (["--method", "sobol", "--n", "100"], "power of 2"),
     (["--params", "alpha_tiny"], "not a factor or group"),
-    (["--params", "alpha_small"], "at least two factors"),
+    (["--params", "alpha_constrained"], "at least two factors"),
     (["--outputs", "value.happiness"], "unknown output"),
     (["--method", "anova"], "invalid choice"),
 ])

@@ -180,7 +180,7 @@ def test_precision_goal_stops_when_it_should(tmp_path):
     ("unknown_field.yaml", ["axes.0.field", "not a sweepable field"]),
     ("unknown_family.yaml", ["axes.0.field", "lottery"]),
     ("shares_over_one.yaml", ["axes", "sum to 1.200"]),
-    ("parameter_out_of_range.yaml", ["alpha_small", "outside"]),
+    ("parameter_out_of_range.yaml", ["alpha_constrained", "outside"]),
     ("negative_scale.yaml", ["budget_scale", "greater than or equal to 0"]),
     ("heatmap_not_axis.yaml", ["heatmap", "mix.equity"]),
     ("batch_not_multiple.yaml", ["precision", "multiple"]),

@@ -141,17 +141,17 @@ def test_mix_axis_keeps_total_and_base_proportions(smoke):
 def test_axis_kinds(tmp_path):
     spec = tmp_path / "s.yaml"
     spec.write_text(f"base: {ROOT / 'scenarios' / 'baseline.yaml'}\n"
-                    "axes:\n  - {field: budget.vouchers, values: [0.3, 1.0]}\n  - {field: alpha_small, values: [0.5]}\n"
+                    "axes:\n  - {field: budget.vouchers, values: [0.3, 1.0]}\n  - {field: alpha_constrained, values: [0.5]}\n"
                     "  - {field: instruments.equity.options.share_equity, values: [0.6]}\n"
                     "runs: {draws: 1}\n", encoding="utf-8")
     sw = load_sweep(spec)
-    # budget.vouchers = 0.3 and share_equity = 0.6 are the base values, but alpha_small is fixed: no grid point
+    # budget.vouchers = 0.3 and share_equity = 0.6 are the base values, but alpha_constrained is fixed: no grid point
     # equals the base, so the base is added.
     assert [p.label for p in sw.points][-1] == "base" and len(sw.points) == 3
     p = sw.points[1]
     b = budgets_yuan(p.scenario)["vouchers"]
     assert b[2023] == pytest.approx(0.3e8) and b[2024] == pytest.approx(1.0e8) and b[2028] == pytest.approx(1.0e8)
-    assert p.scenario.assumptions["alpha_small"] == 0.5
+    assert p.scenario.assumptions["alpha_constrained"] == 0.5
 
 
 def test_base_not_duplicated_when_on_grid(tmp_path):

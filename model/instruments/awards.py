@@ -25,6 +25,11 @@ class HTEAward(Instrument):
     quarters = (4,)
     Options = HTEAwardOptions
 
+    def signals(self, budget_left: float) -> dict[str, float | bool]:
+        """Firms weigh the expected award when they decide to apply and to bunch (``agents.status``)."""
+        return {"hte_award_budget": budget_left, "hte_award_first": self.opt.first_wan * WAN,
+                "hte_award_renewal": self.opt.renewal_wan * WAN}
+
     def eligible(self, w: World, call: Call) -> np.ndarray:
         mask = np.zeros(w.firms.n, dtype=bool)
         mask[w.hte_round.certified] = True
@@ -45,7 +50,8 @@ class RDRewardOptions(Options):
 
 
 class RDReward(Instrument):
-    """Reward for last year's verified R&D increase, by firm size (Q2)."""
+    """Reward for last year's verified R&D increase (Q2). Firms expecting to qualify plan more R&D, because the
+    reward lowers the marginal cost of an increase (``agents.enterprise_rules.plan_rd_reward``)."""
 
     key = "rd_reward"
     family = "award"
@@ -53,6 +59,10 @@ class RDReward(Instrument):
     label_zh = "研发投入奖励"
     quarters = (2,)
     Options = RDRewardOptions
+
+    def signals(self, budget_left: float) -> dict[str, float | bool]:
+        return {"rd_reward_budget": budget_left, "rd_reward_rate": self.opt.rate,
+                "rd_reward_cap": self.opt.cap_wan * WAN, "rd_reward_min": self.opt.min_increase_wan * WAN}
 
     def eligible(self, w: World, call: Call) -> np.ndarray:
         f = w.firms
@@ -75,34 +85,40 @@ class RDReward(Instrument):
 class PlatformAwardOptions(Options):
     national_key_lab_wan: float = Field(1000.0, ge=0, le=1000.0, description="new national key lab ≤ 1,000万")
     provincial_wan: float = Field(100.0, ge=0, le=100.0, description="provincial key lab ≤ 100万")
+    municipal_wan: float = Field(50.0, gt=0, le=50.0, description="municipal key lab / new R&D institute ≤ 50万")
 
 
 class PlatformAwards(Instrument):
-    """Awards for the provincial-and-above platforms created in this year's round (Q4, after the round). The
-    expectation acts before the money: while the budget is open, candidates are more likely to set a platform up
-    (``e_award``, via ``PolicySignals``); the award itself is then paid to each new platform, national first."""
+    """Platform awards after the Q4 round: to the labs promoted to national and provincial level (into the lab),
+    then the founding award of new municipal labs, which the city designates only with its award. Hosts apply for
+    a municipal lab when the expected award exceeds their set-up cost (``agents.platforms``), so the budget moves
+    the pipeline that provincial approvals draw on; what binds is hosts' costs and the province's ration."""
 
     key = "platform_awards"
     family = "award"
     label_en = "Platform awards"
     label_zh = "科创平台奖励"
     quarters = (4,)
-    recipients = "new platforms"
+    recipients = "labs"
     phase = "platforms"
     Options = PlatformAwardOptions
 
     def signals(self, budget_left: float) -> dict[str, float | bool]:
-        return {"platform_award_budget": budget_left, "platform_award_provincial": self.opt.provincial_wan * WAN}
+        return {"lab_budget": budget_left, "lab_award": self.opt.municipal_wan * WAN}
 
     def eligible(self, w: World, call: Call) -> np.ndarray:
-        return np.ones(w.platforms.new_national.size, dtype=bool)
+        kind, _ = w.platforms.offers()
+        return np.ones(kind.size, dtype=bool)
 
     def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
-        return np.flatnonzero(mask)  # the round lists national key labs first: they are paid first
+        return np.flatnonzero(mask)  # the round lists national promotions first, then provincial, then applicants
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
-        national = w.platforms.new_national[idx]
-        return Ask(np.where(national, self.opt.national_key_lab_wan, self.opt.provincial_wan) * WAN)
+        kind, _ = w.platforms.offers()
+        wan = np.select([kind[idx] == 3, kind[idx] == 2], [self.opt.national_key_lab_wan, self.opt.provincial_wan],
+                        self.opt.municipal_wan)
+        return Ask(wan * WAN)
 
     def effect(self, w: World, call: Call, grant: Grant) -> None:
-        return None  # the hosts' response is to the expected award (above); the cash itself changes nothing here
+        kind, ref = w.platforms.offers()
+        w.platforms.receive_awards(w.firms, kind[grant.idx], ref[grant.idx], grant.paid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
+from innosim.agents.enterprise_rules import constrained
 from innosim.agents.world import World
 from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options
 from innosim.model.units import WAN
@@ -16,8 +17,9 @@ class SeedRewardOptions(Options):
 
 
 class VCSeedReward(Instrument):
-    """Pays VCs 10% of this quarter's seed-stage investments (after the investors' step). While money is left,
-    VCs expect the reward and do more seed deals (``e_seed``), of lower average quality (``q_shift``)."""
+    """Pays VCs 10% of this quarter's seed-stage investments (after the investors' step). VCs do more seed deals
+    in proportion to the reward rate they can expect (``e_seed`` per 10%), of lower average quality
+    (``q_shift``)."""
 
     key = "vc_seed_reward"
     family = "finance"
@@ -42,8 +44,8 @@ class VCSeedReward(Instrument):
         w.flows["seed_rewards"] += float(grant.paid.sum())
 
     def signals(self, budget_left: float) -> dict[str, float | bool]:
-        """VCs can count on the reward while this year's budget is not used up."""
-        return {"seed_reward_open": budget_left > 0}
+        """VCs weigh the expected reward rate when choosing how many seed deals to do (``agents.investors``)."""
+        return {"seed_budget": budget_left, "seed_rate": self.opt.rate}
 
 
 class LoanOptions(Options):
@@ -58,7 +60,8 @@ class LoanOptions(Options):
 
 class LoanSubsidy(Instrument):
     """Interest / guarantee subsidy on bank loans to credit-white-list firms (registered or certified),
-    投保贷联动. A subsidised firm's exit hazard is multiplied by ``h_loan`` for a year."""
+    投保贷联动. Financially constrained firms borrow (unconstrained ones fund themselves); a subsidised firm's exit
+    hazard is multiplied by ``h_loan`` for a year (Hottenrott & Richstein 2020: grant + loan lowers bankruptcy)."""
 
     key = "loan_subsidy"
     family = "finance"
@@ -69,7 +72,11 @@ class LoanSubsidy(Instrument):
     def eligible(self, w: World, call: Call) -> np.ndarray:
         f = w.firms
         borrows = call.rng.random(f.n) < self.opt.p_loan
-        return f.alive & (f.hte | f.tech_sme) & (f.loan_until_q < call.q) & borrows
+        needs = constrained(f, w.params["rev_constrained_wan"])
+        return f.alive & (f.hte | f.tech_sme) & (f.loan_until_q < call.q) & borrows & needs
+
+    def signals(self, budget_left: float) -> dict[str, float | bool]:
+        return {"loan_budget": budget_left, "loan_subsidy": self.opt.cap_wan * WAN}
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
         o = self.opt

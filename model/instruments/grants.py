@@ -69,6 +69,11 @@ class SMEProjectSupport(Instrument):
     quarters = (3,)
     Options = SMEOptions
 
+    def signals(self, budget_left: float) -> dict[str, float | bool]:
+        """Registered SMEs can apply: firms weigh the expected project when deciding to register."""
+        return {"sme_budget": budget_left, "sme_cap": self.opt.cap_wan * WAN,
+                "sme_share_of_rd": self.opt.project_share_of_rd}
+
     def eligible(self, w: World, call: Call) -> np.ndarray:
         f = w.firms
         return f.alive & f.tech_sme & ~f.large

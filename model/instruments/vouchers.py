@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
+from innosim.agents.decisions import buys_service
 from innosim.agents.world import World
 from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options
 from innosim.model.units import WAN
@@ -13,13 +14,13 @@ from innosim.model.units import WAN
 class VoucherOptions(Options):
     rate: float = Field(0.5, gt=0, le=0.5, description="city pays 50% of the actual fee")
     cap_wan: float = Field(20.0, gt=0, le=20.0, description="≤ 20万 per firm per year")
-    fee_median_wan: float = Field(8.0, gt=0, description="median service fee, 万 yuan")
-    fee_sigma: float = Field(0.8, ge=0, le=3)
 
 
 class Vouchers(Instrument):
-    """Every quarter, registered tech SMEs whose yearly need falls in this quarter redeem a voucher, first come
-    first served until the year's budget is gone. Registered tech-SME status is a precondition (seed 002)."""
+    """Every quarter, registered tech SMEs whose service need falls in this quarter and who buy at the voucher
+    price (``agents.decisions.buys_service``) redeem a voucher, first come first served until the year's budget is
+    gone. Registration is a precondition (seed 002). A voucher is additional where the firm would not have bought
+    at the full price — that follows from the need's value, it is not drawn."""
 
     key = "vouchers"
     family = "voucher"
@@ -28,13 +29,20 @@ class Vouchers(Instrument):
     Options = VoucherOptions
 
     def signals(self, budget_left: float) -> dict[str, float | bool]:
-        """While voucher money is left this year, registering as a tech SME can pay (``e_voucher_reg``)."""
-        return {"vouchers_open": budget_left > 0}
+        """Firms with a need weigh the voucher when deciding to register (``agents.status``)."""
+        return {"voucher_budget": budget_left, "voucher_rate": self.opt.rate, "voucher_cap": self.opt.cap_wan * WAN}
+
+    def _subsidy(self, w: World, idx: np.ndarray) -> np.ndarray:
+        room = self.opt.cap_wan * WAN - w.firms.voucher_used[idx]
+        return np.minimum(self.opt.rate * w.firms.svc_fee[idx], room)
 
     def eligible(self, w: World, call: Call) -> np.ndarray:
         f = w.firms
-        return (f.alive & f.tech_sme & (f.voucher_need_q == call.q)
-                & (f.voucher_used < self.opt.cap_wan * WAN))
+        mask = f.alive & f.tech_sme & (f.voucher_need_q == call.q) & (f.voucher_used < self.opt.cap_wan * WAN)
+        idx = np.flatnonzero(mask)
+        keep = buys_service(f.svc_ratio[idx], f.svc_fee[idx], self._subsidy(w, idx))
+        mask[idx[~keep]] = False
+        return mask
 
     def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask)
@@ -43,19 +51,19 @@ class Vouchers(Instrument):
         return idx[call.rng.permutation(idx.size)]
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
-        fee = self.opt.fee_median_wan * WAN * np.exp(self.opt.fee_sigma * call.rng.standard_normal(idx.size))
-        room = self.opt.cap_wan * WAN - w.firms.voucher_used[idx]
-        return Ask(np.minimum(self.opt.rate * fee, room), basis=fee)
+        return Ask(self._subsidy(w, idx), basis=w.firms.svc_fee[idx])
 
     def effect(self, w: World, call: Call, grant: Grant) -> None:
         idx, paid, fee = grant.idx, grant.paid, grant.basis
         f = w.firms
         f.voucher_used[idx] += paid
-        additional = call.rng.random(idx.size) < w.params["add_v"]
-        # An additional service purchase is new external R&D and a technology-service contract; a deadweight
-        # one would have been bought anyway, so it adds nothing to either.
-        w.add_firm_rd(idx[additional], fee[additional])
-        w.flows["tech_contract_turnover"] += float(fee[additional].sum())
+        f.voucher_need_q[idx] = -1  # bought with the voucher: not bought again at full price
+        # Every redeemed voucher buys the service (R&D of the buyer, a service contract of the seller); where the
+        # firm would have bought at full price anyway the purchase is the same and only the payment is deadweight.
+        w.add_firm_rd(idx, fee)
+        w.flows["tech_contract_turnover"] += float(fee.sum())
+        additional = f.svc_ratio[idx] <= 0.0
+        w.flows["voucher_additional"] += float(fee[additional].sum())
         w.flows["voucher_deadweight"] += float(paid[~additional].sum())
         no_tie = f.tie_uni[idx] < 0
         f.tie_uni[idx[no_tie]] = call.rng.integers(0, w.universities.n, int(no_tie.sum()))

@@ -1,0 +1,174 @@
+"""Statuses a firm chooses to seek: the yearly tech-SME register (科技型中小企业评价) and HTE certification
+(高新技术企业) with bunching at the R&D-intensity notch.
+
+Both are decisions on expected benefit (``agents.decisions``): a firm registers when what registration is worth
+this year — the super-deduction gain where it applies and the expected value of the city programmes that require
+it, each divided among the claims it competes with — exceeds its heterogeneous cost; it applies for HTE, or bunches
+at the threshold, when the tax notch plus the expected city award exceed the compliance cost and the cost of
+closing its R&D gap, partly by relabelling. Money in yuan; quarters as in ``agents.enterprises``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from innosim.agents.decisions import gap_unit_cost, notch_value, registers, relabel_share, voucher_gain
+from innosim.agents.enterprises import EnterpriseTable, hte_threshold
+from innosim.agents.world import World
+from innosim.model.calendar import FIRST_YEAR
+from innosim.model.signals import funded_share
+from innosim.model.tax import CIT_HTE, CIT_STANDARD, HTE_YEARS, NON_MANUFACTURING_SHARE, super_deduction_gain
+from innosim.model.units import WAN
+
+TECH_SME_MAX_REVENUE = 2e8  # 科技型中小企业: revenue ≤ 2亿
+TECH_SME_MIN_INTENSITY = 0.02
+REG_COST_SIGMA = 1.0  # log-sd of the yearly registration cost across firms
+HTE_COST_SIGMA = 0.7  # log-sd of the application cost across firms
+KAPPA_SIGMA = 0.5  # log-sd of the relabelling penalty across firms (audit exposure differs)
+MARGIN_SD = 0.05  # sd of pre-tax margins around the median (loss makers gain nothing from the notch)
+GRANT_NET_VALUE = 0.5  # a project grant is worth half its amount to the firm: the rest pays for the project
+LOAN_TAKE_UP = 0.22  # yearly chance a registered firm borrows (the loan instrument's 6% a quarter)
+LOAN_SIZE_OF_REVENUE = 0.3  # loan / revenue (the loan instrument's defaults) ...
+LOAN_RATE = 0.045  # ... interest rate ...
+LOAN_SUBSIDISED = 0.5  # ... and the subsidised share of the interest
+SME_MIN_ASK = 10 * WAN  # smallest tech-SME project asked (the instrument's default)
+
+
+def tech_sme_eligible(f: EnterpriseTable) -> np.ndarray:
+    """科技型中小企业 criteria, simplified: small tech firm with R&D intensity ≥ 2% (or HTE)."""
+    intensity = f.rd_last_year / np.maximum(f.revenue, 1.0)
+    return (f.alive & f.tech & (f.revenue <= TECH_SME_MAX_REVENUE)
+            & ((intensity >= TECH_SME_MIN_INTENSITY) | f.hte))
+
+
+def margins(f: EnterpriseTable, median: float) -> np.ndarray:
+    """Pre-tax profit margin of every firm row."""
+    return median + MARGIN_SD * f.z_margin
+
+
+def registration_value(m: World, q: int, year: int, cand: np.ndarray) -> np.ndarray:
+    """Expected yuan that registering is worth this year to firms ``cand`` (ids): the super-deduction gain, plus
+    each programme that requires registration at its expected funded share."""
+    f, p, s = m.firms, m.params, m.signals
+    rd = f.rd_last_year[cand]
+    tax = np.where(f.hte[cand], CIT_HTE, CIT_STANDARD) * (margins(f, p["margin"])[cand] > 0)
+    value = super_deduction_gain(year) * NON_MANUFACTURING_SHARE * rd * tax + p["reg_out_wan"] * WAN
+    registered = f.alive & (f.tech_sme | f.tech_sme_last)
+    if s.voucher_budget > 0:
+        # A firm whose service need is still ahead this year values the voucher at the surplus it adds.
+        rivals = np.flatnonzero(registered & (f.voucher_need_q >= q))
+        sub_r = np.minimum(s.voucher_rate * f.svc_fee[rivals], s.voucher_cap)
+        claims = float(np.sum(sub_r[voucher_gain(f.svc_ratio[rivals], f.svc_fee[rivals], sub_r) > 0])) * p["p_redeem"]
+        share = funded_share(s.voucher_budget, claims) * p["p_redeem"]
+        sub_c = np.minimum(s.voucher_rate * f.svc_fee[cand], s.voucher_cap)
+        gain = voucher_gain(f.svc_ratio[cand], f.svc_fee[cand], sub_c)
+        value = value + np.where(f.voucher_need_q[cand] >= q, gain, 0.0) * share
+    if s.sme_budget > 0:
+        rivals = registered & ~f.large
+        ask_r = np.clip(s.sme_share_of_rd * f.rd_last_year[rivals], SME_MIN_ASK, s.sme_cap)
+        ask_c = np.clip(s.sme_share_of_rd * rd, SME_MIN_ASK, s.sme_cap)
+        value = value + GRANT_NET_VALUE * funded_share(s.sme_budget, float(np.sum(ask_r))) * ask_c
+    if s.loan_budget > 0:
+        def loan_sub(rev: np.ndarray) -> np.ndarray:
+            return np.minimum(LOAN_SIZE_OF_REVENUE * rev * LOAN_RATE * LOAN_SUBSIDISED, s.loan_subsidy)
+        claims = LOAN_TAKE_UP * float(np.sum(loan_sub(f.revenue[registered | (f.hte & f.alive)])))
+        value = value + LOAN_TAKE_UP * funded_share(s.loan_budget, claims) * loan_sub(f.revenue[cand])
+    return value
+
+
+def register_tech_smes(m: World, q: int, rng: np.random.Generator) -> None:
+    """Quarterly batch of the yearly register: an eligible firm that attends to it this quarter (always, if it was
+    registered last year) registers when registering is worth more than its cost."""
+    f, p = m.firms, m.params
+    u = rng.random(f.n)
+    p_year = np.where(f.tech_sme_last, 1.0, p["p_register"])
+    attend = u < 1.0 - (1.0 - p_year) ** 0.25
+    cand = np.flatnonzero(tech_sme_eligible(f) & ~f.tech_sme & attend)
+    if cand.size == 0:
+        return
+    cost = p["reg_cost_wan"] * WAN * np.exp(REG_COST_SIGMA * f.z_reg[cand])
+    new = cand[registers(registration_value(m, q, m.year, cand), cost)]
+    f.tech_sme[new] = True
+
+
+def expected_hte_award(m: World, first: np.ndarray, claims: float) -> np.ndarray:
+    """Expected city award (yuan) for a certification: first or renewal amount times its funded share."""
+    s = m.signals
+    share = funded_share(s.hte_award_budget, claims)
+    return np.where(first, s.hte_award_first, s.hte_award_renewal) * share
+
+
+class HTERound:
+    """The annual HTE certification round (Q4); ``certified`` holds this year's certified ids."""
+
+    def __init__(self) -> None:
+        self.certified = np.empty(0, dtype=np.int64)
+        self.applications = 0
+        self.award_claims = 0.0  # yuan of awards last year's certifications would have claimed
+
+    def hte_cost(self, m: World, idx: np.ndarray) -> np.ndarray:
+        """Cost of one application (agency, audit, IP), yuan."""
+        return m.params["hte_cost_wan"] * WAN * np.exp(HTE_COST_SIGMA * m.firms.z_hte[idx])
+
+    def worth_applying(self, m: World, idx: np.ndarray) -> np.ndarray:
+        """Three years of tax notch plus the expected award exceed the application cost."""
+        f = m.firms
+        first = f.hte_first_year[idx] == 0
+        benefit = (HTE_YEARS * notch_value(margins(f, m.params["margin"])[idx], f.revenue_last_year[idx])
+                   + expected_hte_award(m, first, self.award_claims))
+        return benefit > self.hte_cost(m, idx)
+
+    def run(self, m: World, year: int, rng: np.random.Generator) -> None:
+        f, p = m.firms, m.params
+        u = rng.random((2, f.n))
+        # Same-period test: last year's reported R&D over last year's revenue.
+        base = np.maximum(f.revenue_last_year, 1.0)
+        eligible = (f.alive & f.tech & (f.birth_q <= 4 * (year - FIRST_YEAR) - 4)
+                    & (f.rd_reported_year / base >= hte_threshold(base)) & (f.knowledge >= p["k_ip_wan"] * WAN))
+        expiring = f.hte & (f.hte_until <= year)
+        consider = np.flatnonzero((expiring & eligible) | (~f.hte & eligible & (u[0] < p["p_apply_hte"])))
+        worth = np.zeros(f.n, dtype=bool)
+        worth[consider[self.worth_applying(m, consider)]] = True
+        # Listed HTEs keep their certification (their reporting is built around it).
+        renew_apply = expiring & (worth | (f.listed & f.alive))
+        new_apply = ~f.hte & worth
+        applied = renew_apply | new_apply
+        passed = applied & (u[1] < p["p_pass"])
+        f.hte[expiring & ~passed] = False
+        first = new_apply & passed & (f.hte_first_year == 0)
+        f.hte_first_year[first] = year
+        f.hte[passed] = True
+        f.hte_until[passed] = year + HTE_YEARS
+        self.certified = np.flatnonzero(passed)
+        self.applications = int(applied.sum())
+        n_first = int(first.sum())
+        self.award_claims = (n_first * m.signals.hte_award_first
+                             + (self.certified.size - n_first) * m.signals.hte_award_renewal)
+        m.flows["hte_new"] += int((new_apply & passed).sum())
+        m.flows["hte_applications"] += self.applications
+
+    def plan_bunching(self, m: World, year: int) -> None:
+        """At the start of ``year``: a firm below its threshold that will apply (no certificate, or one expiring
+        next year) closes the gap if a year of the notch plus a third of the expected award, less a third of the
+        application cost, exceeds the least cost of the gap; it raises real R&D by ``1 − s`` of the gap from now
+        on and will report ``s`` of it relabelled at the year's end (``s`` from ``agents.decisions``)."""
+        f, p = m.firms, m.params
+        f.rd_relabel_year[:] = 0.0
+        intensity = f.nu * f.rd_boost
+        thr = hte_threshold(f.revenue)
+        gap = thr - intensity
+        near = np.flatnonzero(f.alive & f.tech & (gap > 0) & (~f.hte | (f.hte_until <= year + 1))
+                              & (f.knowledge >= p["k_ip_wan"] * WAN) & (f.birth_q <= 4 * (year - FIRST_YEAR) - 4))
+        if near.size == 0:
+            return
+        kappa = p["kappa_audit"] * np.exp(KAPPA_SIGMA * f.z_kappa[near])
+        first = f.hte_first_year[near] == 0
+        yearly = (notch_value(margins(f, p["margin"])[near], f.revenue[near])
+                  + (expected_hte_award(m, first, self.award_claims) - self.hte_cost(m, near)) / HTE_YEARS)
+        cost = gap[near] * f.revenue[near] * gap_unit_cost(p["c_real"], kappa)
+        go = yearly > cost
+        b, s = near[go], relabel_share(p["c_real"], kappa[go])
+        f.nu[b] += (1.0 - s) * gap[b] / f.rd_boost[b]
+        f.rd_relabel_year[b] = s * gap[b] * f.revenue[b]
+        m.flows["hte_bunching"] += int(b.size)
+        m.flows["rd_relabelled"] += float(f.rd_relabel_year[b].sum())  # reported at the year's end
