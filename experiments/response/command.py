@@ -104,7 +104,8 @@ def check_levels(levels: Sequence[float]) -> tuple[float, ...]:
         raise InputError("--levels", "", "give one or more budget factors >= 0")
     for v in levels:
         if not math.isfinite(v) or v < 0:
-            raise InputError("--levels", f"{v:g}", "a level is a budget factor >= 0 (0 = no budget for the family)")
+            raise InputError("--levels", f"{v:g}", "a level is a finite budget factor >= 0 (0 = no budget for the "
+                             "family)")
         if v > MAX_LEVEL:
             raise InputError("--levels", f"{v:g}", f"above {MAX_LEVEL:g}× the scenario's budget; give a smaller "
                              "factor")
