@@ -139,3 +139,16 @@ def test_ctrl_c_message_says_nothing_was_written():
 
     msg = interrupted(Namespace(command="response", out=None), ["response", BASE], 0.0)
     assert "nothing was written" in msg and "again" in msg
+
+
+def test_level_1_run_k_is_innosim_run_replicate_k(batch):
+    """Pairing: the shared point's run k is replicate k of ``innosim run --params prior`` with the same seed."""
+    from innosim.experiments.runs.ensemble import Task, run_replicate, to_annual
+    from innosim.model.parameters import prior_medians
+
+    annual = to_annual(run_replicate(load_scenario(BASE), Task(1, prior_medians()), 20240101))
+    last = annual[annual["year"] == Y].iloc[0]
+    p = pd.read_parquet(batch / "response_paired.parquet")
+    row = p[(p["level"] == 1) & (p["run"] == 1)].iloc[0]
+    for k in PLAN.targets:
+        assert row[k] == pytest.approx(float(last[k]), rel=1e-12)
