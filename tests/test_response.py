@@ -152,3 +152,16 @@ def test_level_1_run_k_is_innosim_run_replicate_k(batch):
     row = p[(p["level"] == 1) & (p["run"] == 1)].iloc[0]
     for k in PLAN.targets:
         assert row[k] == pytest.approx(float(last[k]), rel=1e-12)
+
+
+def test_charts_draw_in_chinese(batch, tmp_path):
+    from innosim.experiments.report.response_charts import disbursement_chart, probability_curves, value_curves
+
+    t = pd.read_csv(batch / "response.csv")
+    one = {"tech_enterprises": PLAN.targets["tech_enterprises"]}
+    pngs = [*value_curves(t, tmp_path, "zh", targets=one, target_year=Y),
+            probability_curves(t, tmp_path, "zh", targets=one, target_year=Y),
+            disbursement_chart(t, tmp_path, "zh", targets=one, target_year=Y)]
+    assert [p.name for p in pngs] == ["response_tech_enterprises.png", "response_probability.png",
+                                      "response_disbursed.png"]
+    assert all(p.with_suffix(".pdf").is_file() for p in pngs)
