@@ -136,6 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="results folder (default results/comparisons/<names>/; never overwritten)")
     m.add_argument("--quiet", action="store_true", help="no progress bar")
     _lang(m)
+    d = sub.add_parser("response", help="dose-response per instrument family on paired runs: each target's "
+                       "target-year value and P(met) as one family's budget is scaled, money disbursed vs budgeted")
+    d.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    d.add_argument("--families", default=None, help="instrument families, comma-separated (default all: subsidy, "
+                   "award, voucher, equity, finance, transfer)")
+    d.add_argument("--levels", default="0,0.5,1,2,4",
+                   help="factors on the family's budget from the plan's first year, comma-separated, >= 0 "
+                        "(default 0,0.5,1,2,4; level 1, the scenario itself, is always run)")
+    d.add_argument("--replicates", type=_positive("replicates"), default=100,
+                   help="paired replicates per point (default 100)")
+    d.add_argument("--seed", type=_positive("seed"), default=20240101)
+    d.add_argument("--params", default="posterior", help="'posterior' (default), 'prior' or a posterior .parquet")
+    d.add_argument("--workers", type=_positive("workers"), default=1)
+    d.add_argument("--out", default=None,
+                   help="results folder (default results/response/<scenario-name>/; never overwritten)")
+    d.add_argument("--quiet", action="store_true", help="no progress bar")
+    _lang(d)
     b = sub.add_parser("brief", help="briefing charts (PNG + PDF), briefing.html and briefing.pdf from results "
                        "folders, in Chinese or English")
     b.add_argument("results", nargs="+", metavar="RESULTS_DIR",
@@ -145,10 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario or sweep file without running it")
     v.add_argument("scenario", help="scenario or sweep YAML file")
     for name, cmd in sub.choices.items():
-        if name in ("run", "calibrate", "sweep", "sensitivity", "compare"):
+        if name in ("run", "calibrate", "sweep", "sensitivity", "compare", "response"):
             cmd.add_argument("--force-workers", action="store_true",
                              help="allow more --workers than the machine has cores")
-        if name in ("run", "sweep", "sensitivity", "compare"):
+        if name in ("run", "sweep", "sensitivity", "compare", "response"):
             cmd.add_argument("--yes", action="store_true",
                              help="start even if the estimate exceeds about four hours of runs or ~1 GB of design")
         if name != "brief":
@@ -254,6 +271,19 @@ def _cmd_compare(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_response(a: argparse.Namespace) -> int:
+    from innosim.experiments.response import command as rc
+
+    folder = rc.run_response(rc.ResponseRequest(a.scenario, rc.parse_families(a.families), rc.parse_levels(a.levels),
+                                                a.replicates, a.seed, a.workers, a.out, a.params,
+                                                progress=not a.quiet, lang=a.lang))
+    plan = _plan_of(folder)
+    print(rc.format_summary(pd.read_csv(folder / "response.csv"), list(plan.targets), plan.target_year))
+    print(f"\nresults: {folder}/ (response.csv, response_paired.parquet, manifest.json)")
+    print(f"charts:  {', '.join(p.name for p in sorted(folder.glob('*.png')))}")
+    return 0
+
+
 def _cmd_brief(a: argparse.Namespace) -> int:
     from innosim.experiments.report.brief import BriefRequest, make_brief
 
@@ -293,6 +323,11 @@ def _estimate(a: argparse.Namespace) -> tuple[limits.Estimate, str] | None:
         return limits.Estimate(a.replicates, a.workers), "--replicates"
     if a.command == "compare":
         return limits.Estimate(a.replicates * (len(a.scenarios) + a.counterfactual), a.workers), "--replicates"
+    if a.command == "response":
+        from innosim.experiments.response.command import n_points, parse_families, parse_levels
+
+        points = n_points(parse_families(a.families), parse_levels(a.levels))  # bad lists: one line, exit 2
+        return limits.Estimate(points * a.replicates, a.workers), "--replicates, --families or --levels"
     if a.command == "sweep":
         from innosim.experiments.sweep.spec import SweepSpec
         from innosim.model.yaml_files import read_yaml
@@ -342,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _guard(args)
         commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
-                    "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "brief": _cmd_brief}
+                    "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "response": _cmd_response,
+                    "brief": _cmd_brief}
         return commands[args.command](args)
     except InputError as e:
         print(f"innosim: error: {e}", file=sys.stderr)

@@ -69,7 +69,7 @@ def again(argv: list[str], folder: Path) -> str:
 
 def interrupted(a: Namespace, argv: list[str], since: float) -> str:
     """What is on disk after Ctrl-C, and how to continue."""
-    if a.command in ("run", "compare", "brief"):
+    if a.command in ("run", "compare", "response", "brief"):
         return "interrupted; nothing was written (the unfinished results folder was removed) — run the same " \
                "command again to start over"
     if a.command == "validate":
