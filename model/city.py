@@ -93,7 +93,8 @@ class Platforms(Strict):
     national_key_labs: int = Field(ge=0)
     host_rd_threshold_wan: float = Field(gt=0, description="yearly R&D (万 yuan) that qualifies a host")
     municipal_labs: int = Field(ge=0, description="municipal labs (key labs, new R&D institutes) in the initial year")
-    municipal_threshold_wan: float = Field(gt=0, description="yearly R&D (万 yuan) of a firm that can host a municipal lab")
+    municipal_threshold_wan: float = Field(
+        gt=0, description="yearly R&D (万 yuan) of a firm that can host a municipal lab")
 
 
 class Plan(Strict):

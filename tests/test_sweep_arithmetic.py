@@ -141,7 +141,8 @@ def test_mix_axis_keeps_total_and_base_proportions(smoke):
 def test_axis_kinds(tmp_path):
     spec = tmp_path / "s.yaml"
     spec.write_text(f"base: {ROOT / 'scenarios' / 'baseline.yaml'}\n"
-                    "axes:\n  - {field: budget.vouchers, values: [0.3, 1.0]}\n  - {field: alpha_constrained, values: [0.5]}\n"
+                    "axes:\n  - {field: budget.vouchers, values: [0.3, 1.0]}\n"
+                    "  - {field: alpha_constrained, values: [0.5]}\n"
                     "  - {field: instruments.equity.options.share_equity, values: [0.6]}\n"
                     "runs: {draws: 1}\n", encoding="utf-8")
     sw = load_sweep(spec)
