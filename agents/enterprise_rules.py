@@ -24,6 +24,7 @@ HAZARD_BY_AGE = np.array([0.0225, 0.065, 0.10, 0.085, 0.085, 0.085, 0.085, 0.045
 LARGE_HAZARD = 0.5
 VC_PROTECT_Q = 12  # quarters a VC round lowers the hazard
 INNOV_GROWTH_VC = 0.05  # log-points per year of growth while VC money is being spent
+ROLLING_DISCOUNT = 0.9  # yearly discount factor of a firm's next-year reward (assumption)
 YOUNG_YEARS = 5  # a "young" firm is younger than this (the stylised fact on the age structure)
 
 
@@ -151,7 +152,9 @@ def plan_rd_reward(m: World) -> None:
     share = funded_share(s.rd_reward_budget, claims)
     # Beyond the cap, the marginal yuan earns nothing: the cut applies to the capped part of the increase only.
     rate = s.rd_reward_rate * np.minimum(1.0, s.rd_reward_cap / np.maximum(s.rd_reward_rate * inc, 1.0))
-    f.rd_boost[expects] = 1.0 + p["eps_rd"] * rate[expects] * share
+    # The base rolls: a yuan added this year is rewarded once, then raises next year's base, so a lasting rise
+    # earns the rate once, not every year (Hall 1993 on the rolling-base US credit).
+    f.rd_boost[expects] = 1.0 + p["eps_rd"] * rate[expects] * (1.0 - ROLLING_DISCOUNT) * share
 
 
 def year_end(m: World, year: int, rng: np.random.Generator) -> None:

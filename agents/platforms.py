@@ -16,10 +16,13 @@ import numpy as np
 
 from innosim.agents.enterprises import EnterpriseTable
 from innosim.agents.world import World
+from innosim.model.calendar import FIRST_YEAR
 from innosim.model.units import WAN
 
 LAB_RD_SHARE = 0.05  # share of a host's yearly R&D that goes into each of its labs (assumption)
-READY_WAN = 500.0  # 万 yuan invested in a municipal lab before it is a credible provincial candidate (assumption)
+READY_YEARS = 2  # years a municipal lab runs before it is a credible provincial candidate (assumption)
+RIVAL_FACTOR = 2.0  # the rest of the province fields twice the city's initial candidate strength (Qingdao won
+# 5 of 16 provincial key labs in 2020 and 19 of 44 in 2025: a third to two fifths)
 UNIV_PROPOSALS_PER_THRESHOLD = 0.25  # municipal-lab proposals a year per host threshold of university R&D
 LAB_COST_SIGMA = 1.0  # log-sd of set-up costs across hosts
 FIRM, UNIV = 0, 1
@@ -51,9 +54,14 @@ class PlatformRegistry:
         self.kind = np.array(kinds, dtype=np.int8)
         self.host = np.array(hosts, dtype=np.int64)
         self.level = np.array(levels, dtype=np.int8)
-        self.invest = rng.uniform(0.0, 1.5 * READY_WAN * WAN, self.kind.size)
+        self.invest = np.zeros(self.kind.size)
+        self.year = FIRST_YEAR - 1
+        self.founded = self.year - rng.integers(0, 6, self.kind.size)
         self.open = np.ones(self.kind.size, dtype=bool)
         self._mark_firms(firms)
+        # The rest of the province, in units of the city's initial candidate strength (scenario-independent).
+        muni = self.level == MUNICIPAL
+        self.rivals = RIVAL_FACTOR * float(np.minimum(1.0, self._host_rd(firms, univ_rd)[muni] / self.threshold).sum())
         self.national = int(national_key_labs)
         self.created = 0
         self.closed = 0
@@ -65,6 +73,15 @@ class PlatformRegistry:
         firms.platform[:] = 0
         sel = self.open & (self.kind == FIRM)
         np.maximum.at(firms.platform, self.host[sel], self.level[sel])
+
+    def _host_rd(self, firms: EnterpriseTable, univ_rd: np.ndarray) -> np.ndarray:
+        """Yearly R&D (yuan) behind each lab: the host firm's last year, or the university's R&D shared among its
+        open labs."""
+        is_firm = self.kind == FIRM
+        labs_per_univ = np.bincount(self.host[self.open & ~is_firm], minlength=self.n_univ)
+        per_lab = univ_rd / np.maximum(labs_per_univ, 1)
+        return np.where(is_firm, firms.rd_last_year[np.where(is_firm, self.host, 0)],
+                        per_lab[np.where(is_firm, 0, self.host)])
 
     def count(self, firms: EnterpriseTable) -> int:
         """Provincial-and-above platforms now (labs open at level ≥ 2)."""
@@ -95,6 +112,7 @@ class PlatformRegistry:
             self.host = np.concatenate((self.host, self.cand_host[found]))
             self.level = np.concatenate((self.level, np.full(found.size, MUNICIPAL, dtype=np.int8)))
             self.invest = np.concatenate((self.invest, paid[~award]))
+            self.founded = np.concatenate((self.founded, np.full(found.size, self.year, dtype=np.int64)))
             self.open = np.concatenate((self.open, np.ones(found.size, dtype=bool)))
             firm_hosts = self.cand_host[found][self.cand_kind[found] == FIRM]
             firms.platform[firm_hosts] = np.maximum(firms.platform[firm_hosts], MUNICIPAL)
@@ -105,6 +123,7 @@ class PlatformRegistry:
         """Closures, host investment, provincial approvals within the ration, national promotions, and this
         year's municipal-lab applicants (for the award instrument, which pays after the round)."""
         f, p, u = m.firms, m.params, m.universities
+        self.year = year
         n = self.kind.size
         z = rng.random((2, n))
         is_firm = self.kind == FIRM
@@ -113,18 +132,16 @@ class PlatformRegistry:
         closing = self.open & (~host_alive | failed)
         self.open &= ~closing
         self.closed += int(closing.sum())
-        # Hosts put a share of their R&D into each of their labs.
-        labs_per_univ = np.bincount(self.host[self.open & ~is_firm], minlength=self.n_univ)
-        univ_rd = (u.rd_year + u.grant_year) / np.maximum(labs_per_univ, 1)
-        host_rd = np.where(is_firm, f.rd_last_year[np.where(is_firm, self.host, 0)],
-                           univ_rd[np.where(is_firm, 0, self.host)])
+        host_rd = self._host_rd(f, u.rd_year + u.grant_year)
         self.invest += np.where(self.open, LAB_RD_SHARE * host_rd, 0.0)
-        # Ready municipal labs apply; the province approves within its ration, the readiest first.
-        ready = np.flatnonzero(self.open & (self.level == MUNICIPAL) & (self.invest >= READY_WAN * WAN)
-                               & (z[1] < p["p_platform"]))
-        ration = int(rng.poisson(p["prov_quota"]))
-        if ready.size > ration:
-            ready = ready[np.argsort(-self.invest[ready], kind="stable")[:ration]]
+        # Municipal labs that have run READY_YEARS apply; the province approves `prov_quota` a year across the
+        # province, and the city's share grows with its candidates' strength against the rest of the province.
+        ready = np.flatnonzero(self.open & (self.level == MUNICIPAL) & (year - self.founded >= READY_YEARS))
+        strength = np.minimum(1.0, host_rd[ready] / self.threshold)
+        total = float(strength.sum())
+        wins = min(ready.size, int(rng.poisson(p["prov_quota"] * total / (total + self.rivals))))
+        score = strength * np.exp(0.5 * rng.standard_normal(n)[ready])
+        ready = ready[np.argsort(-score, kind="stable")[:wins]]
         self.level[ready] = PROVINCIAL
         # A few provincial labs become national, the readiest first.
         k = int(rng.poisson(p["national_rate"]))

@@ -115,7 +115,7 @@ class HTERound:
         f = m.firms
         first = f.hte_first_year[idx] == 0
         benefit = (HTE_YEARS * notch_value(margins(f, m.params["margin"])[idx], f.revenue_last_year[idx])
-                   + expected_hte_award(m, first, self.award_claims))
+                   + expected_hte_award(m, first, self.award_claims) + m.params["hte_out_wan"] * WAN)
         return benefit > self.hte_cost(m, idx)
 
     def run(self, m: World, year: int, rng: np.random.Generator) -> None:
@@ -164,7 +164,8 @@ class HTERound:
         kappa = p["kappa_audit"] * np.exp(KAPPA_SIGMA * f.z_kappa[near])
         first = f.hte_first_year[near] == 0
         yearly = (notch_value(margins(f, p["margin"])[near], f.revenue[near])
-                  + (expected_hte_award(m, first, self.award_claims) - self.hte_cost(m, near)) / HTE_YEARS)
+                  + (expected_hte_award(m, first, self.award_claims) + p["hte_out_wan"] * WAN
+                     - self.hte_cost(m, near)) / HTE_YEARS)
         cost = gap[near] * f.revenue[near] * gap_unit_cost(p["c_real"], kappa)
         go = yearly > cost
         b, s = near[go], relabel_share(p["c_real"], kappa[go])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from innosim.agents.technology_market import quarter_share
+from innosim.agents.technology_market import brokered_values, quarter_share
 from innosim.agents.world import World
 from innosim.model.city import Universities as UniProfile
 from innosim.model.units import WAN, YI
@@ -89,8 +89,7 @@ class UniversitySector:
         self.results = np.maximum(0.0, self.results - brokered)
         n_contracts = brokered + direct
         k = int(n_contracts.sum())
-        median = m.city.transfer.contract_value_median_wan * WAN
-        values = median * np.exp(p["contract_sigma"] * rng.standard_normal(k))
+        values = brokered_values(k, rng)
         m.flows["tech_contract_turnover"] += float(values.sum())
         m.flows["contracts_university"] += k
         m.flows["brokered_matches"] += int(brokered.sum())

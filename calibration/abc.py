@@ -33,7 +33,7 @@ DB_NAME = "history.db"
 # runs draw them from their priors too.
 CALIBRATED = ("p_register", "reg_out_wan", "p_apply_hte", "p_pass", "k_ip_wan", "hte_cost_wan", "g_drift",
               "nu_growth", "theta_sell", "h1_share", "p_list", "national_rate", "broker_demand", "prov_quota",
-              "entry_rate")
+              "lab_cost_wan", "entry_rate")
 
 
 def prior_distribution(names: list[str]) -> pyabc.Distribution:

@@ -46,6 +46,7 @@ STATS = {
     ("platforms_provincial_plus", "year_end"): "platforms@{y}Q4",
     ("national_key_labs", "mid_year"): "national_key_labs@{y}Q2",
     ("national_incubators", "mid_year"): "national_incubators@{y}Q2",
+    ("municipal_key_labs", "sep"): "municipal_labs@{y}Q3",
 }
 # Partial figures that cover only part of what the statistic covers (the first of several batches): lower bounds.
 PARTIAL_OF_STATISTIC = {("hte_applications", "first_batch")}

@@ -59,7 +59,7 @@ PARAM_ZH = {
     "p_spin": "高校衍生企业概率", "lambda_u": "高校可转化成果", "contract_sigma": "合同金额离散度",
     "k_b": "经纪人撮合能力", "sme_need": "企业技术需求", "theta_sell": "企业技术出售倾向",
     "h1_share": "上半年登记合同占比", "broker_attrition": "经纪人流失率", "trainee_retention": "培训学员留存率",
-    "broker_demand": "服务机构用人需求", "prov_quota": "省级平台年度名额", "p_platform": "成熟市级平台获批概率",
+    "broker_demand": "服务机构用人需求", "prov_quota": "全省省级平台年度批准数", "hte_out_wan": "高企资质的其他价值",
     "lab_cost_wan": "市级平台建设成本", "national_rate": "国家重点实验室年新增", "platform_exit": "平台评估淘汰率",
     "vc_deals": "创投交易数量", "e_seed": "种子奖励对交易的提升", "q_shift": "边际交易质量变化",
     "m_crowd": "社会资本跟投比例", "R_rec": "拨改投平均回收倍数", "T_exit": "拨改投持有期",
