@@ -14,7 +14,6 @@ import numpy as np
 from innosim.agents.world import World
 from innosim.model.units import WAN
 
-
 # Brokered and university–firm deals are small: Zhenhai 2014 brokered deals 0.75–3.8m yuan each; Ningbo's > 1,600
 # brokers made 26.4m yuan of deals in Jan–Jul 2024 (≈ 0.05% of the city's turnover). Median 30万, log-sd 1.
 BROKERED_MEDIAN_WAN = 30.0

@@ -9,10 +9,10 @@ import numpy as np
 from innosim.agents.technology_market import brokered_values, quarter_share
 from innosim.agents.world import World
 from innosim.model.city import Universities as UniProfile
-from innosim.model.units import WAN, YI
+from innosim.model.units import YI
 
 RESULT_DECAY_Q = 0.10  # share of unmatched results that go stale each quarter
-TIE_CONTRACT_Q = 0.05  # quarterly chance that a firm-university tie yields a contract
+TIE_CONTRACT_Q = 0.02  # quarterly chance that a firm-university tie yields a contract (CPB 2007: mostly "once-only")
 PILOT_GAIN = 2.0  # conversion uplift per yuan of pilot money relative to the university's yearly R&D
 
 

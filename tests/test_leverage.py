@@ -1,0 +1,73 @@
+"""Every instrument family moves the target it exists for, and no family does more per yuan than its mechanism
+allows (docs/model.md, "Upper bounds on leverage per yuan"). Paired runs at prior medians: the scenario against the
+same scenario with the family's budget set to zero from the plan's start (2024), replicates on the same streams.
+
+The bounds are properties of the mechanisms, stated with their sources in docs/model.md: a subsidy yuan adds at
+most itself plus `alpha_constrained` (≤ 1.0) of own R&D; a voucher pays at least half of a service fee (R&D ≤ 2 per
+yuan; turnover ≤ 4 with the rare follow-up contracts of a voucher tie); a municipal lab costs the award (≤ 50万),
+so platforms rise by at most one per 50万; a yuan of 拨改投 reaches R&D at most through its R&D share, the private
+co-investment (≤ 1 per public yuan) and additionality (≤ 2); brokers make at most `k_b` (≤ 0.5) brokered deals a
+year at the brokered-deal size (≤ 25 yuan of turnover per yuan over the plan).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from innosim.model.parameters import prior_medians
+from innosim.model.policy import with_levers
+from innosim.model.run import run_one
+from innosim.model.scenario_files import load_scenario
+from tests.conftest import SCENARIOS
+
+REPS = 3
+PLAN = slice(12, 32)  # 2024Q1-2028Q4
+WAN = 1e4
+
+
+@functools.cache
+def _runs(family: str | None) -> list[dict[str, np.ndarray]]:
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    sc = base if family is None else with_levers(base, {family: 0.0})
+    return [run_one(sc, prior_medians(), seed=7, replicate=r).quarterly for r in range(REPS)]
+
+
+def _effect(family: str) -> dict[str, float]:
+    """Mean paired effect of the family's money (baseline minus the family at zero), summed over the plan years for
+    flows (yuan) and at the end of 2028 for stocks; ``spend`` is the family's money paid in the plan years (yuan)."""
+    out: dict[str, list[float]] = {}
+    for a, b in zip(_runs(None), _runs(family), strict=True):
+        spend = sum(a[k][PLAN].sum() - b[k][PLAN].sum() for k in a if k.startswith("spend_"))
+        row = {"spend": spend}
+        for k in ("rd_expenditure", "tech_contract_turnover", "vc_deals"):
+            row[k] = a[k][PLAN].sum() - b[k][PLAN].sum()
+        for k in ("tech_enterprises", "tech_sme", "hte", "platforms", "municipal_labs", "tech_brokers"):
+            row[k] = a[k][-1] - b[k][-1]
+        for k, v in row.items():
+            out.setdefault(k, []).append(float(v))
+    return {k: float(np.mean(v)) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("family, target", [
+    ("subsidy", "rd_expenditure"), ("subsidy", "tech_sme"), ("voucher", "tech_sme"),
+    ("voucher", "tech_contract_turnover"), ("award", "hte"), ("award", "platforms"), ("award", "municipal_labs"),
+    ("equity", "rd_expenditure"), ("finance", "tech_sme"), ("transfer", "tech_brokers"),
+    ("transfer", "tech_contract_turnover"),
+])
+def test_every_family_moves_its_target(family, target):
+    e = _effect(family)
+    assert e["spend"] > 0, (family, e)
+    assert e[target] > 0, f"{family} money does not raise {target}: {e}"
+
+
+@pytest.mark.parametrize("family, target, per_yuan", [
+    ("subsidy", "rd_expenditure", 2.0), ("voucher", "rd_expenditure", 2.0),
+    ("voucher", "tech_contract_turnover", 4.0), ("award", "platforms", 1 / (50 * WAN)),
+    ("equity", "rd_expenditure", 2.0), ("transfer", "tech_contract_turnover", 25.0),
+])
+def test_leverage_is_bounded(family, target, per_yuan):
+    e = _effect(family)
+    assert e[target] <= per_yuan * e["spend"], f"{family}: {target} {e[target]:.3g} > {per_yuan:g} x {e['spend']:.3g}"
