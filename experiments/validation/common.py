@@ -42,20 +42,23 @@ def parameter_sets(replicates: int, post: Posterior | None = None, seed: int = 0
 
 @dataclass(frozen=True)
 class Published:
-    """A published field result: the value as stated, the range a model value is accepted in, and its source."""
+    """A published field result: the value as stated, the range a model value is accepted in, and its source.
+    ``one_sided``: a claim that the value exceeds ``low`` (e.g. "small firms above large"), which the model must
+    show — its whole 90% interval above ``low`` — rather than merely be compatible with."""
 
     text: str
     low: float
     high: float
     source: str
+    one_sided: bool = False
 
 
 @dataclass(frozen=True)
 class Measured:
     """One measured number: mean over replicates (``value``), the 5-95% range of the replicate values (``low``,
     ``high``), the per-replicate values, and — for a share — the binomial SE of the pooled share (``se``).
-    ``passed``: the 90% interval of the replicate mean (mean ± 1.645·sd/√n, or ± 1.645·se for a pooled share)
-    meets the published range."""
+    ``passed``: the 90% interval of the estimate (replicate mean ± 1.645·sd/√n, or pooled share ± 1.645·se) meets
+    the published range — or, for a one-sided claim, lies wholly above its lower end."""
 
     experiment: str
     name: str
@@ -94,8 +97,10 @@ class Measured:
     def passed(self) -> bool | None:
         if self.published is None:
             return None
-        h = self.half_width
-        return self.value + h >= self.published.low and self.value - h <= self.published.high
+        h, pub = self.half_width, self.published
+        if pub.one_sided:
+            return self.value - h > pub.low
+        return self.value + h >= pub.low and self.value - h <= pub.high
 
     def row(self) -> dict[str, object]:
         """The JSON form of this result."""
@@ -103,16 +108,13 @@ class Measured:
                 "interval_90": [self.low, self.high], "estimate_half_width_90": self.half_width,
                 "replicates": self.replicates, "se": self.se, "values": list(self.values),
                 "published": self.published.text if self.published else None,
-                "accept": [self.published.low, self.published.high] if self.published else None,
+                "accept": [finite(self.published.low), finite(self.published.high)] if self.published else None,
                 "source": self.published.source if self.published else None, "passed": self.passed, **self.extra}
 
 
-def ratio_se(num: float, den: float, var_num: float, var_den: float) -> float:
-    """Delta-method SE of ``num / den`` for independent estimates with the given variances."""
-    if den == 0:
-        return float("nan")
-    r = num / den
-    return abs(r) * math.sqrt(var_num / max(num * num, 1e-300) + var_den / (den * den))
+def finite(x: float) -> float | None:
+    """``x``, or None where it is infinite or nan (JSON has no infinity)."""
+    return x if math.isfinite(x) else None
 
 
 def check_sets(sets: Sequence[dict[str, float]]) -> None:

@@ -29,7 +29,7 @@ FROM_YEAR = 2022  # 2021's round starts from the synthetic end-2020 state
 CHEN = Published("≈ 24% of the reported R&D rise is relabelling; accepted 0.14–0.34", 0.14, 0.34,
                  "Chen, Liu, Suárez Serrato & Xu 2021 AER (same-year cross-section)")
 BUNCH = Published("sharp bunching just above each threshold (excess mass > 0)", 0.0, float("inf"),
-                  "Chen, Liu, Suárez Serrato & Xu 2021 AER, Fig. 2")
+                  "Chen, Liu, Suárez Serrato & Xu 2021 AER, Fig. 2", one_sided=True)
 
 
 @dataclass
@@ -53,8 +53,7 @@ class NotchProbe:
             orig(m, year)
             if year < FROM_YEAR:
                 return
-            b = np.flatnonzero(f.rd_relabel_year > 0) if np.any(f.nu != nu) else np.empty(0, dtype=np.int64)
-            b = np.union1d(b, np.flatnonzero(f.nu != nu))
+            b = np.flatnonzero((f.nu != nu) | (f.rd_relabel_year > 0))  # the firms that bunch this year
             self.real += float(np.sum((f.nu[b] - nu[b]) * f.rd_boost[b] * f.revenue[b]))
             self.relabelled += float(np.sum(f.rd_relabel_year[b]))
             self.bunchers += int(b.size)

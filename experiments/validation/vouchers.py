@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from innosim.agents.world import World
 from innosim.experiments.validation.common import Measured, Published, baseline, check_sets
 from innosim.model.calendar import FIRST_YEAR, year_of
 from innosim.model.instruments.base import Call
@@ -31,7 +32,7 @@ class VoucherLottery(Vouchers):
         super().__init__(options)
         self.draws = draws
 
-    def select(self, w, call: Call, mask: np.ndarray) -> np.ndarray:
+    def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask)
         idx = idx[call.rng.random(idx.size) < w.params["p_redeem"]]
         win = call.rng.random(idx.size) < 0.5
@@ -97,7 +98,8 @@ def voucher_lottery(sets: Sequence[dict[str, float]], seed: int = 0) -> Measured
     per, total = [], np.zeros(4, dtype=np.int64)
     for k, params in enumerate(sets):
         probe = VoucherLotteryProbe()
-        counts = run_one(sc, params, seed, k, probes=[probe], quarters=4 * (max(YEARS) - FIRST_YEAR + 1)).probes[probe.name]
+        run = run_one(sc, params, seed, k, probes=[probe], quarters=4 * (max(YEARS) - FIRST_YEAR + 1))
+        counts = run.probes[probe.name]
         per.append(additional_share(counts)[0])
         total += np.asarray(counts)
     share, se = additional_share(tuple(int(x) for x in total))  # type: ignore[arg-type]
