@@ -158,13 +158,12 @@ def plan_rd_reward(m: World) -> None:
 
 
 def year_end(m: World, year: int, rng: np.random.Generator) -> None:
-    """Close the year: report R&D (with the planned relabelling), roll the registers, note growth, innovation."""
+    """Close the year (after ``HTERound.report_rd``): roll R&D and the registers, note growth and innovation."""
     f, p = m.firms, m.params
     u = rng.random((2, f.n))
     f.rd_prev_year[:] = f.rd_last_year
     f.large[:] = f.revenue >= LARGE_REVENUE
     f.rd_last_year[:] = f.rd_year
-    f.rd_reported_year[:] = f.rd_year + f.rd_relabel_year
     f.growth_last[:] = np.log(np.maximum(f.revenue, 1.0) / np.maximum(f.revenue_last_year, 1.0))
     f.revenue_last_year[:] = f.revenue
     f.nu *= np.exp(p["nu_growth"])

@@ -24,7 +24,8 @@ TECH_SME_MAX_REVENUE = 2e8  # 科技型中小企业: revenue ≤ 2亿
 TECH_SME_MIN_INTENSITY = 0.02
 REG_COST_SIGMA = 1.0  # log-sd of the yearly registration cost across firms
 HTE_COST_SIGMA = 0.7  # log-sd of the application cost across firms
-KAPPA_SIGMA = 0.5  # log-sd of the relabelling penalty across firms (audit exposure differs)
+KAPPA_SIGMA = 0.3  # log-sd of the relabelling penalty across firms (audit exposure differs)
+RELABEL_SLACK = 2.0  # a bunching firm relabels up to twice what it planned to reach the threshold at year end
 MARGIN_SD = 0.05  # sd of pre-tax margins around the median (loss makers gain nothing from the notch)
 GRANT_NET_VALUE = 0.5  # a project grant is worth half its amount to the firm: the rest pays for the project
 LOAN_TAKE_UP = 0.22  # yearly chance a registered firm borrows (the loan instrument's 6% a quarter)
@@ -64,9 +65,9 @@ def registration_value(m: World, q: int, year: int, cand: np.ndarray) -> np.ndar
         gain = voucher_gain(f.svc_ratio[cand], f.svc_fee[cand], sub_c)
         value = value + np.where(f.voucher_need_q[cand] >= q, gain, 0.0) * share
     if s.sme_budget > 0:
-        rivals = registered & ~f.large
+        rivals = registered & ~f.large & (f.rd_last_year >= s.sme_min_rd)
         ask_r = np.clip(s.sme_share_of_rd * f.rd_last_year[rivals], SME_MIN_ASK, s.sme_cap)
-        ask_c = np.clip(s.sme_share_of_rd * rd, SME_MIN_ASK, s.sme_cap)
+        ask_c = np.where(rd >= s.sme_min_rd, np.clip(s.sme_share_of_rd * rd, SME_MIN_ASK, s.sme_cap), 0.0)
         value = value + GRANT_NET_VALUE * funded_share(s.sme_budget, float(np.sum(ask_r))) * ask_c
     if s.loan_budget > 0:
         def loan_sub(rev: np.ndarray) -> np.ndarray:
@@ -172,4 +173,15 @@ class HTERound:
         f.nu[b] += (1.0 - s) * gap[b] / f.rd_boost[b]
         f.rd_relabel_year[b] = s * gap[b] * f.revenue[b]
         m.flows["hte_bunching"] += int(b.size)
-        m.flows["rd_relabelled"] += float(f.rd_relabel_year[b].sum())  # reported at the year's end
+
+    def report_rd(self, m: World) -> None:
+        """At the end of Q4 the year's R&D is reported. A firm that planned to bunch tops its report up to the
+        threshold of its year-end revenue by relabelling, if that takes at most RELABEL_SLACK times the relabelling
+        it planned (revenue moved during the year); otherwise it reports what it spent (over, or a miss)."""
+        f = m.firms
+        planned = f.rd_relabel_year
+        needed = hte_threshold(f.revenue) * f.revenue - f.rd_year
+        top_up = (planned > 0) & (needed > 0) & (needed <= RELABEL_SLACK * planned) & f.alive
+        f.rd_relabel_year[:] = np.where(top_up, needed, 0.0)
+        f.rd_reported_year[:] = f.rd_year + f.rd_relabel_year
+        m.flows["rd_relabelled"] += float(f.rd_relabel_year.sum())

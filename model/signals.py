@@ -23,6 +23,7 @@ class PolicySignals:
     sme_budget: float = 0.0  # yuan of tech-SME project support left this year
     sme_cap: float = 0.0  # yuan per project
     sme_share_of_rd: float = 0.0  # project asked as a share of the firm's yearly R&D
+    sme_min_rd: float = 0.0  # yearly R&D (yuan) a firm needs to apply
     loan_budget: float = 0.0  # yuan of loan subsidies left this year
     loan_subsidy: float = 0.0  # yuan a subsidised borrower receives at most (cap)
     hte_award_budget: float = 0.0  # yuan of HTE awards left this year

@@ -174,7 +174,9 @@ class InnosimModel(mesa.Model):
         if q % 4 == 3:
             self.platforms.annual_round(self, self.year, s.get("platforms", q))
         self._deliver(q, "platforms", spend)
-        # 8. record, then close the year
+        # 8. report the year's R&D (Q4), record, then close the year
+        if q % 4 == 3:
+            self.hte_round.report_rd(self)
         self._year_turnover += self.flows["tech_contract_turnover"]
         self.recorder.record(self, q, float(rd.sum()) + self._extra_rd, int(new.size), int(dead.size), spend)
         if q % 4 == 3:

@@ -2,9 +2,7 @@
 
 Each published result is asserted at prior medians with the tolerance the full version uses (``Measured.passed``:
 the 90% interval of the estimate — replicate mean ± 1.645·sd/√n, or pooled share ± 1.645·binomial SE — meets the
-published range; a one-sided claim needs the whole interval above its bound). A published result the model misses
-at prior medians is marked ``xfail(strict=True)`` with the measured numbers — the assertion is not loosened, and
-the marker must go when the model reproduces it. Each experiment is also shown to respond to the primitive behind
+published range; a one-sided claim needs the whole interval above its bound). Each experiment is also shown to respond to the primitive behind
 it (a response test), with a margin of several standard errors stated in its message.
 """
 
@@ -89,8 +87,6 @@ def test_voucher_additionality_falls_when_needs_are_worth_more():
 
 # --- (b) InnoCom notch -----------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="model miss at prior medians: relabelled share ≈ 0.48 vs Chen et al. 24% "
-                   "(accepted 0.14–0.34); reported to the lead")
 def test_relabel_share_reproduces_chen(notch_medians):
     """≈ 24% of the bunchers' reported R&D rise is relabelling (Chen et al. 2021), accepted 0.14–0.34."""
     r = by_name(notch_medians, "relabelled")
@@ -98,13 +94,11 @@ def test_relabel_share_reproduces_chen(notch_medians):
 
 
 def test_relabel_share_rises_when_audits_are_weaker():
-    """kappa_audit 3.0 → 0.8 (cheaper relabelling): the relabelled share rises by more than 0.2."""
-    strict, lax = (by_name(notch(sets(kappa_audit=k)), "relabelled") for k in (3.0, 0.8))
+    """kappa_audit 5.0 → 1.2 (the prior's ends; cheaper relabelling): the relabelled share rises by more than 0.2."""
+    strict, lax = (by_name(notch(sets(kappa_audit=k)), "relabelled") for k in (5.0, 1.2))
     assert lax.value - strict.value > 0.2 + strict.half_width + lax.half_width, f"{msg(strict)} vs {msg(lax)}"
 
 
-@pytest.mark.xfail(strict=True, reason="model miss: no excess mass at 3/4/5% (≈ 0 ± 0.05); bunchers plan on the "
-                   "year-start revenue, the test uses the year-end one; reported to the lead")
 def test_bunching_mass_at_each_threshold(notch_medians):
     """Excess mass in [thr, thr + 0.25pp) over its neighbours > 0 at 3%, 4% and 5% (whole 90% interval above 0)."""
     rows = [r for r in notch_medians if r.name.startswith("excess")]
@@ -113,8 +107,6 @@ def test_bunching_mass_at_each_threshold(notch_medians):
 
 # --- (c) grant lottery -----------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="model miss at prior medians: 0.075 ± 0.063 per grant yuan (10 replicates) vs "
-                   "0.166–0.252; large firms, who get most grant yuan, add ≈ 0; reported to the lead")
 def test_grant_lottery_in_meta_analytic_range(grants_medians):
     """Extra own R&D per grant yuan in 0.166–0.252 (Correa et al. 2013; 90% interval of the replicate mean)."""
     r = by_name(grants_medians, "extra own R&D per grant yuan, all")

@@ -53,6 +53,7 @@ class KeyTechGrants(Instrument):
 
 class SMEOptions(Options):
     cap_wan: float = Field(100.0, gt=0, le=100.0, description="≤ 100万 per tech-SME project")
+    min_rd_wan: float = Field(40.0, ge=0, description="yearly R&D to be a credible applicant (co-funds the project)")
     project_share_of_rd: float = Field(0.5, gt=0, le=2)
     min_request_wan: float = Field(10.0, ge=0)
     selection_noise: float = Field(0.6, ge=0, le=3)
@@ -72,11 +73,11 @@ class SMEProjectSupport(Instrument):
     def signals(self, budget_left: float) -> dict[str, float | bool]:
         """Registered SMEs can apply: firms weigh the expected project when deciding to register."""
         return {"sme_budget": budget_left, "sme_cap": self.opt.cap_wan * WAN,
-                "sme_share_of_rd": self.opt.project_share_of_rd}
+                "sme_share_of_rd": self.opt.project_share_of_rd, "sme_min_rd": self.opt.min_rd_wan * WAN}
 
     def eligible(self, w: World, call: Call) -> np.ndarray:
         f = w.firms
-        return f.alive & f.tech_sme & ~f.large
+        return f.alive & f.tech_sme & ~f.large & (f.rd_last_year >= self.opt.min_rd_wan * WAN)
 
     def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         return merit_order(w, np.flatnonzero(mask), call.rng, self.opt.selection_noise, self.opt.prior_grant_bonus)
