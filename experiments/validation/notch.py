@@ -3,9 +3,10 @@ bunch at the HTE intensity threshold is relabelling, and how much mass piles up 
 firms' bunching decision (``HTERound.plan_bunching``: a year of the notch against the least cost of closing the gap,
 partly by relabelling), not from drawn shares.
 
-Relabel share, same-year cross-section: at each year start, for the firms that bunch, real rise = Δnu · rd_boost ·
-revenue (the yearly own R&D the plan adds, yuan) and relabelled = ``rd_relabel_year``; share = Σ relabelled /
-Σ (real + relabelled) over the years 2022–2028. Bunching mass: at each year end, reported intensity
+Relabel share, same-year cross-section: for the firms that plan to bunch at a year start and whose year-end report
+reaches the threshold, real rise = Δnu · rd_boost · revenue (the yearly own R&D the plan adds, yuan) and relabelled =
+the year-end top-up ``rd_relabel_year`` (``HTERound.report_rd``); share = Σ relabelled / Σ (real + relabelled) over
+the years 2022–2028. Bunching mass: at each year end, reported intensity
 ``rd_reported_year / revenue_last_year`` of living tech firms in a threshold's revenue band; excess = count in
 [thr, thr + 0.25pp) over the mean count of the bins [thr − 0.25pp, thr) and [thr + 0.25pp, thr + 0.5pp), minus 1.
 """
@@ -42,6 +43,8 @@ class NotchProbe:
     relabelled: float = 0.0  # yuan/yr
     bunchers: int = 0
     bins: dict[float, np.ndarray] = field(default_factory=lambda: {t: np.zeros(3) for t in THRESHOLDS})
+    _b: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # this year's bunchers
+    _real: np.ndarray = field(default_factory=lambda: np.empty(0))  # their planned real rise, yuan/yr
 
     def start(self, model: InnosimModel) -> None:
         rnd = model.hte_round
@@ -53,10 +56,8 @@ class NotchProbe:
             orig(m, year)
             if year < FROM_YEAR:
                 return
-            b = np.flatnonzero((f.nu != nu) | (f.rd_relabel_year > 0))  # the firms that bunch this year
-            self.real += float(np.sum((f.nu[b] - nu[b]) * f.rd_boost[b] * f.revenue[b]))
-            self.relabelled += float(np.sum(f.rd_relabel_year[b]))
-            self.bunchers += int(b.size)
+            self._b = np.flatnonzero((f.nu != nu) | (f.rd_relabel_year > 0))  # the firms that bunch this year
+            self._real = (f.nu[self._b] - nu[self._b]) * f.rd_boost[self._b] * f.revenue[self._b]
 
         rnd.plan_bunching = plan_bunching  # type: ignore[method-assign]
 
@@ -67,6 +68,11 @@ class NotchProbe:
         base = np.maximum(f.revenue_last_year, 1.0)
         x = f.rd_reported_year / base
         band = hte_threshold(base)
+        # The year's bunchers that reached the notch in their report (after the year-end top-up by relabelling).
+        at = x[self._b] >= band[self._b] - 1e-12
+        self.real += float(np.sum(self._real[at]))
+        self.relabelled += float(np.sum(f.rd_relabel_year[self._b[at]]))
+        self.bunchers += int(at.sum())
         live = f.alive & f.tech
         for t in THRESHOLDS:
             edges = t + BIN * np.arange(-1, 3)
