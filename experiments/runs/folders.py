@@ -22,6 +22,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -105,8 +106,10 @@ def _take_lock(folder: Path, tag: str, option: str) -> Path | None:
             gone.unlink(missing_ok=True)
             return None
         gone.unlink()
-        for part in folder.glob(f"{PARTIAL}-*"):  # unfinished staging folders of the dead process
-            if not (part / "manifest.json").exists():
+        for part in folder.glob(f"{PARTIAL}-*"):  # unfinished staging folders and files of the dead process
+            if part.is_file():
+                part.unlink(missing_ok=True)
+            elif not (part / "manifest.json").exists():
                 shutil.rmtree(part, ignore_errors=True)
     try:
         fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -130,7 +133,7 @@ def _foreign(folder: Path) -> bool:
     holds ``manifest.json`` is a complete run whose publishing failed: it is kept)."""
     for p in folder.iterdir():
         if p.name.startswith(PARTIAL):
-            if (p / "manifest.json").exists():
+            if p.is_dir() and (p / "manifest.json").exists():
                 return True
         elif not (p.name == LOCK or p.name.startswith(f"{LOCK}.")):
             return True
@@ -206,7 +209,7 @@ class Claim:
             self.abandon()
 
 
-CLAIMS: dict[Path, Claim] = {}  # claims made through choose_out_dir, for staging_dir / publish
+CLAIMS: dict[Path, Claim] = {}  # claims this process holds: given up if it exits without releasing them
 
 
 def _try_claim(p: Path, tag: str, option: str) -> Claim | None:
@@ -298,22 +301,6 @@ def earlier_twin(claim: Claim, base: Path, name: str, tag: str) -> tuple[Path, i
     return None
 
 
-def choose_out_dir(out: str | None, scenario_name: str, base: Path = Path("results")) -> Path:
-    """Claim a folder as ``claim_out_dir`` does and return its path (``staging_dir``/``publish`` continue it;
-    a claim never published is given up when the process exits)."""
-    return claim_out_dir(out, scenario_name, base).final
-
-
-def staging_dir(final: Path) -> Path:
-    """The staging folder of the claim on ``final`` (made by ``choose_out_dir``)."""
-    return CLAIMS[final].staging()
-
-
-def publish(stage: Path, final: Path) -> Path:
-    """Move a complete staging folder's files into the claimed ``final``."""
-    return CLAIMS[final].publish()
-
-
 @atexit.register
 def _give_up_claims() -> None:
     for claim in list(CLAIMS.values()):
@@ -366,10 +353,37 @@ def listing(folder: Path) -> list[str]:
                   if p.name != "manifest.json" and not p.name.startswith((LOCK, PARTIAL))) + ["manifest.json"]
 
 
-def write_manifest(folder: Path, manifest: dict) -> Path:
-    path = folder / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write the file to; when the block ends it is synced to disk and renamed
+    onto ``path`` (``os.replace``), so a reader — or a folder left by a kill, a full disk or a power loss — holds
+    the old file or the new one, never part of one. On an error the temporary file is removed."""
+    # Named like a staging folder: listings and claims skip it, and a dead process's one is removed on takeover.
+    # It ends with the final name, so pandas infers the same format (and compression) from the suffix.
+    tmp = path.with_name(f"{PARTIAL}-{os.getpid()}.{path.name}")
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # the data reaches the disk before the new name does
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: dict) -> Path:
+    """Write ``data`` as indented UTF-8 JSON to ``path`` atomically (see ``replacing``)."""
+    with replacing(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     return path
+
+
+def write_manifest(folder: Path, manifest: dict) -> Path:
+    """``folder/manifest.json``, written atomically: a folder holds a whole manifest (complete) or none."""
+    return write_json(folder / "manifest.json", manifest)
 
 
 def write_tables(folder: Path, ts: pd.DataFrame, annual: pd.DataFrame, targets: pd.DataFrame) -> None:

@@ -32,7 +32,9 @@ from innosim.experiments.runs.folders import (
     earlier_twin,
     listing,
     now,
+    replacing,
     same_batch,
+    write_json,
     write_manifest,
 )
 from innosim.experiments.runs.runner import StoreRunner
@@ -156,7 +158,8 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
     try:
         with make_executor(req.backend, req.workers, req.scheduler) as ex:
             if not req.resume:
-                _start(folder, ident, scenario_path, prob, factors, design_u, design)
+                _start(folder, ident, scenario_path)
+            _describe(folder, scenario_path, prob, factors, design_u, design)
             store = RunStore(folder / "store", flush_runs=req.flush_runs)
             with StoreRunner(ex, run_design_row, ctx, store, req.progress, f"sensitivity {req.method}") as runner:
                 wanted = [(i, r) for r in range(req.replicates) for i in range(len(design))]
@@ -166,15 +169,18 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
         runs = store.read()
         runs = runs[(runs["point"] < len(design)) & (runs["run"] < req.replicates)]
         per_run = outputs_frame(runs, plan)
-        per_run.to_parquet(folder / "outputs.parquet", index=False)
+        # Written in place into a folder that may already be complete (a --resume of a finished batch): each
+        # file is replaced whole (runs.folders.replacing), never left half-written by a kill or a full disk.
+        with replacing(folder / "outputs.parquet") as tmp:
+            per_run.to_parquet(tmp, index=False)
         indices, s2, noise = _analyse(prob, req.method, design_u, per_run, names, req.replicates, req.seed,
                                       req.second_order)
-        indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
+        _csv(indices, folder / "indices.csv", float_format="%.6g")
         if req.method == "sobol" and req.second_order:
-            s2.to_csv(folder / "indices_s2.csv", index=False, float_format="%.6g")
-        noise.to_csv(folder / "noise.csv", index=False, float_format="%.6g")
+            _csv(s2, folder / "indices_s2.csv", float_format="%.6g")
+        _csv(noise, folder / "noise.csv", float_format="%.6g")
         warn = diagnose(indices, noise, req.method, n)
-        warn.to_csv(folder / "warnings.csv", index=False)
+        _csv(warn, folder / "warnings.csv")
         drawn = charts(indices, req.method, folder, base.name, lang=req.lang, targets=plan.targets,
                        target_year=plan.target_year)
         write_manifest(folder, build_manifest("innosim sensitivity", started, req.seed, plan, {
@@ -257,19 +263,29 @@ def _same(folder: Path, ident: str) -> bool:
         return False
 
 
-def _start(folder: Path, ident: str, scenario_path: Path, prob: dict, factors: list[Factor], design_u: np.ndarray,
-           design: np.ndarray) -> None:
+def _start(folder: Path, ident: str, scenario_path: Path) -> None:
+    """The batch's marker ``sensitivity.json`` (its identity), written atomically."""
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "sensitivity.json.tmp"
-    tmp.write_text(json.dumps({"identity": ident, "scenario": str(scenario_path), "created": now()}, indent=2),
-                   encoding="utf-8")
-    tmp.replace(folder / "sensitivity.json")
-    (folder / "problem.json").write_text(json.dumps({**prob, "factors": [f.__dict__ for f in factors]}, indent=2,
-                                                    ensure_ascii=False), encoding="utf-8")
+    write_json(folder / "sensitivity.json", {"identity": ident, "scenario": str(scenario_path), "created": now()})
+
+
+def _describe(folder: Path, scenario_path: Path, prob: dict, factors: list[Factor], design_u: np.ndarray,
+              design: np.ndarray) -> None:
+    """``problem.json``, ``sample.csv`` and ``scenario.yaml``, each replaced whole. Written again on --resume
+    (the same bytes: the identity fixes the design and the scenario), so a batch killed right after its marker
+    still ends with all three."""
+    write_json(folder / "problem.json", {**prob, "factors": [f.__dict__ for f in factors]})
     frame = pd.DataFrame(design, columns=[f.name for f in factors])
     for j, f in enumerate(factors):
         if f.log:
             frame[f"log({f.name})"] = design_u[:, j]
     frame.insert(0, "row", range(len(frame)))
-    frame.to_csv(folder / "sample.csv", index=False, float_format="%.10g")
-    shutil.copyfile(scenario_path, folder / "scenario.yaml")
+    _csv(frame, folder / "sample.csv", float_format="%.10g")
+    with replacing(folder / "scenario.yaml") as tmp:
+        shutil.copyfile(scenario_path, tmp)
+
+
+def _csv(frame: pd.DataFrame, path: Path, **kw) -> None:
+    """``frame.to_csv(path, index=False, **kw)``, replacing ``path`` whole (see ``runs.folders.replacing``)."""
+    with replacing(path) as tmp:
+        frame.to_csv(tmp, index=False, **kw)
