@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from innosim.experiments.runs import folders
-from innosim.experiments.runs.folders import LOCK, PARTIAL, claim_out_dir, listing, replacing, write_manifest
+from innosim.experiments.runs import files, folders
+from innosim.experiments.runs.files import PARTIAL, replacing
+from innosim.experiments.runs.folders import LOCK, claim_out_dir, listing, write_manifest
 from tests.conftest import ROOT, SCENARIOS, cli
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
@@ -44,7 +45,7 @@ def test_manifest_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
 def test_replacing_syncs_before_renaming_and_keeps_the_suffix(tmp_path, monkeypatch):
     synced: list[int] = []
     real = os.fsync
-    monkeypatch.setattr(folders.os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    monkeypatch.setattr(files.os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
     with replacing(tmp_path / "t.csv") as tmp:
         assert tmp.parent == tmp_path and tmp.name.endswith(".t.csv") and tmp.name.startswith(PARTIAL)
         tmp.write_text("a\n1\n")

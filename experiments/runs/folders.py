@@ -22,7 +22,6 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from innosim.experiments.runs.files import PARTIAL, write_json
 from innosim.model.city import Plan
 from innosim.model.errors import InputError
 
@@ -37,7 +37,6 @@ PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotl
             "ema_workbench", "distributed", "mplfonts", "pypdf", "innosim")
 REPO = Path(__file__).resolve().parents[2]  # the checkout (git runs there)
 LOCK = ".innosim-lock"
-PARTIAL = ".innosim-partial"
 
 
 def lock_owner(folder: Path) -> dict | None:
@@ -351,34 +350,6 @@ def listing(folder: Path) -> list[str]:
     """The files of a results folder as its manifest lists them (``manifest.json`` last)."""
     return sorted(p.name for p in folder.iterdir()
                   if p.name != "manifest.json" and not p.name.startswith((LOCK, PARTIAL))) + ["manifest.json"]
-
-
-@contextlib.contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A temporary name beside ``path`` to write the file to; when the block ends it is synced to disk and renamed
-    onto ``path`` (``os.replace``), so a reader — or a folder left by a kill, a full disk or a power loss — holds
-    the old file or the new one, never part of one. On an error the temporary file is removed."""
-    # Named like a staging folder: listings and claims skip it, and a dead process's one is removed on takeover.
-    # It ends with the final name, so pandas infers the same format (and compression) from the suffix.
-    tmp = path.with_name(f"{PARTIAL}-{os.getpid()}.{path.name}")
-    try:
-        yield tmp
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)  # the data reaches the disk before the new name does
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, data: dict) -> Path:
-    """Write ``data`` as indented UTF-8 JSON to ``path`` atomically (see ``replacing``)."""
-    with replacing(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    return path
 
 
 def write_manifest(folder: Path, manifest: dict) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import pandas as pd
 from innosim.calibration.posterior import choose_posterior
 from innosim.experiments.report.sensitivity_charts import charts
 from innosim.experiments.runs.executors import make_executor
+from innosim.experiments.runs.files import copy_file, write_csv, write_json, write_parquet
 from innosim.experiments.runs.folders import (
     Claim,
     build_manifest,
@@ -32,9 +32,7 @@ from innosim.experiments.runs.folders import (
     earlier_twin,
     listing,
     now,
-    replacing,
     same_batch,
-    write_json,
     write_manifest,
 )
 from innosim.experiments.runs.runner import StoreRunner
@@ -170,17 +168,16 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
         runs = runs[(runs["point"] < len(design)) & (runs["run"] < req.replicates)]
         per_run = outputs_frame(runs, plan)
         # Written in place into a folder that may already be complete (a --resume of a finished batch): each
-        # file is replaced whole (runs.folders.replacing), never left half-written by a kill or a full disk.
-        with replacing(folder / "outputs.parquet") as tmp:
-            per_run.to_parquet(tmp, index=False)
+        # file is replaced whole (runs/files.py), never left half-written by a kill or a full disk.
+        write_parquet(per_run, folder / "outputs.parquet")
         indices, s2, noise = _analyse(prob, req.method, design_u, per_run, names, req.replicates, req.seed,
                                       req.second_order)
-        _csv(indices, folder / "indices.csv", float_format="%.6g")
+        write_csv(indices, folder / "indices.csv", float_format="%.6g")
         if req.method == "sobol" and req.second_order:
-            _csv(s2, folder / "indices_s2.csv", float_format="%.6g")
-        _csv(noise, folder / "noise.csv", float_format="%.6g")
+            write_csv(s2, folder / "indices_s2.csv", float_format="%.6g")
+        write_csv(noise, folder / "noise.csv", float_format="%.6g")
         warn = diagnose(indices, noise, req.method, n)
-        _csv(warn, folder / "warnings.csv")
+        write_csv(warn, folder / "warnings.csv")
         drawn = charts(indices, req.method, folder, base.name, lang=req.lang, targets=plan.targets,
                        target_year=plan.target_year)
         write_manifest(folder, build_manifest("innosim sensitivity", started, req.seed, plan, {
@@ -280,12 +277,5 @@ def _describe(folder: Path, scenario_path: Path, prob: dict, factors: list[Facto
         if f.log:
             frame[f"log({f.name})"] = design_u[:, j]
     frame.insert(0, "row", range(len(frame)))
-    _csv(frame, folder / "sample.csv", float_format="%.10g")
-    with replacing(folder / "scenario.yaml") as tmp:
-        shutil.copyfile(scenario_path, tmp)
-
-
-def _csv(frame: pd.DataFrame, path: Path, **kw) -> None:
-    """``frame.to_csv(path, index=False, **kw)``, replacing ``path`` whole (see ``runs.folders.replacing``)."""
-    with replacing(path) as tmp:
-        frame.to_csv(tmp, index=False, **kw)
+    write_csv(frame, folder / "sample.csv", float_format="%.10g")
+    copy_file(scenario_path, folder / "scenario.yaml")
