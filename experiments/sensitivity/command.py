@@ -35,9 +35,10 @@ from innosim.experiments.runs.folders import (
     same_batch,
     write_manifest,
 )
+from innosim.experiments.runs.limits import Estimate, check_size
 from innosim.experiments.runs.runner import StoreRunner
 from innosim.experiments.runs.store import RunStore
-from innosim.experiments.sensitivity.engine import Method, analyse, noise_share, sample
+from innosim.experiments.sensitivity.engine import Method, analyse, design_bytes, design_size, noise_share, sample
 from innosim.experiments.sensitivity.outputs import SAContext, output_names, outputs_frame, run_design_row
 from innosim.experiments.sensitivity.space import Factor, all_factors, fixed_values, posterior_ranges, problem, select
 from innosim.model.errors import InputError
@@ -71,6 +72,7 @@ class SensitivityRequest:
     progress: bool = True
     flush_runs: int = 100
     lang: str = "en"
+    yes: bool = False  # start even if the estimate exceeds about four hours of runs or a ~1 GB design (--yes)
 
 
 def _needed(n: int, conf: float, goal: float, method: Method) -> int:
@@ -147,7 +149,11 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
     prob = problem(factors, req.grouped)
     if req.grouped and len(set(prob["groups"])) < 2:
         raise InputError("--grouped", req.params, "the chosen factors fall into fewer than two groups")
-    design_u = sample(prob, req.method, n, req.seed, req.second_order)
+    # The command line's cap, here too, so Python callers are refused before the design is built (runs/limits.py).
+    rows = design_size(prob, req.method, n, req.second_order)
+    check_size(Estimate(rows * req.replicates, req.workers, design_bytes(prob, req.method, n, req.second_order)),
+               req.yes, "--n")
+    design_u = sample(prob, req.method, n, req.seed, req.second_order, yes=req.yes)
     design = np.column_stack([f.to_natural(design_u[:, j]) for j, f in enumerate(factors)])
     ident = _identity(source, req, n, factors, fixed)
     ctx = SAContext(base, tuple(factors), design, fixed, req.seed, tuple(plan.targets), plan.years)
