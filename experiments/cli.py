@@ -242,7 +242,7 @@ def _cmd_sensitivity(a: argparse.Namespace) -> int:
     folder = run_sensitivity(SensitivityRequest(
         a.scenario, a.method, a.n, a.replicates, a.params, a.outputs, a.ranges, a.grouped, not a.no_second_order,
         a.seed, a.workers, a.backend, a.scheduler, a.out, a.resume, progress=not a.quiet, flush_runs=a.flush_every,
-        lang=a.lang))
+        lang=a.lang, yes=a.yes))
     idx = pd.read_csv(folder / "indices.csv")
     col = "ST" if a.method == "sobol" else "mu_star"
     print(f"most influential factors ({col}, top 5 per output):")

@@ -65,3 +65,24 @@ def test_estimates():
     # two workers halve the estimate (on a machine with two cores)
     assert limits.Estimate(1000, 2).seconds == pytest.approx(1000 * limits.SECONDS_PER_RUN /
                                                               min(2, limits.machine_cores()))
+
+
+def test_python_api_refuses_an_absurd_sensitivity_design_before_building_it(tmp_path):
+    """The cap sits where the design is built: ``engine.sample`` and ``run_sensitivity`` refuse it too, naming
+    the size and the override, before anything is allocated or written (the command line is unchanged)."""
+    from types import SimpleNamespace
+
+    from innosim.experiments.sensitivity.command import SensitivityRequest, run_sensitivity
+    from innosim.experiments.sensitivity.engine import design_bytes, sample
+    from innosim.experiments.sensitivity.space import all_factors, problem
+
+    prob = problem(all_factors(SimpleNamespace(start_year=0, target_year=0)), grouped=False)  # type: ignore
+    n = 2 ** 22
+    assert design_bytes(prob, "sobol", n) > limits.MAX_BYTES
+    t0 = time.monotonic()
+    with pytest.raises(InputError, match=r"rows × \d+ factors would take about [\d.]+ GB.*--yes \(yes=True\)"):
+        sample(prob, "sobol", n, seed=1)
+    assert len(sample(prob, "morris", 2, seed=1, yes=True)) == 2 * (prob["num_vars"] + 1)
+    with pytest.raises(InputError, match="--n.*GB.*--yes"):
+        run_sensitivity(SensitivityRequest(BASELINE, "sobol", n=n, out=str(tmp_path / "o"), progress=False))
+    assert time.monotonic() - t0 < 15 and not (tmp_path / "o").exists()

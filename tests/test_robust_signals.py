@@ -11,6 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
+import pytest
+
 from tests.conftest import SCENARIOS
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
@@ -72,3 +75,37 @@ def test_ctrl_c_of_run_leaves_nothing(tmp_path):
                       lambda: any(out.glob(".innosim-partial-*")), tmp_path)
     assert rc == 130 and "nothing was written" in _last_line(err)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("after", [0.0, 0.3, 1.0])
+def test_ctrl_c_while_a_dask_local_cluster_starts(after, tmp_path):
+    """SIGINT to the group just after the first child process appears (the resource tracker or a worker being
+    spawned: the cluster is starting, whatever the machine's load): exit 130, the one line, no traceback from the
+    command or its workers, no process left."""
+    pytest.importorskip("distributed")
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(f"name: tiny\nbase: {BASELINE}\naxes: [{{field: budget_scale, values: [1.0, 2.5]}}]\n"
+                    "runs: {draws: 30}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "innosim.experiments.cli", "sweep", str(spec), "--backend",
+                             "dask", "--workers", "2", "--quiet", "--out", str(out)], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 120
+    while not parent.children() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    time.sleep(after)
+    assert proc.poll() is None, "finished before it could be interrupted"
+    kids = parent.children(recursive=True)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        alive = [p for p in psutil.wait_procs(kids, timeout=10)[1] if p.status() != psutil.STATUS_ZOMBIE]
+        for p in alive:
+            p.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("innosim: interrupted"), err
+    assert not alive, f"outlived the command: {[p.pid for p in alive]}"
+    assert not (out / "manifest.json").exists()

@@ -118,8 +118,12 @@ def test_wilson_against_hand_computed():
     assert lo == 0.0 and abs(hi - 0.1611) < 1e-3
 
 
-def test_streamed_replicates_are_byte_identical_to_whole_ensemble(tmp_path, baseline):
-    """``innosim run`` writes replicates as they finish; the files equal writing the whole ensemble at once."""
+def test_streamed_replicates_equal_the_whole_ensemble(tmp_path, baseline):
+    """``innosim run`` writes replicates as they finish: ledger, annual and target tables are byte-identical to
+    writing the whole ensemble at once, and ``timeseries.parquet`` reads back as the same table, in row groups of
+    ``GROUP_REPLICATES`` whole replicates (so at most that many are held)."""
+    import pyarrow.parquet as pq
+
     from innosim.experiments.runs import ensemble
     from innosim.experiments.runs.command import parameter_sets
     from innosim.experiments.runs.ensemble import ReplicateWriter, ordered_ensemble, run_ensemble, to_annual
@@ -136,17 +140,22 @@ def test_streamed_replicates_are_byte_identical_to_whole_ensemble(tmp_path, base
     ledger.to_csv(whole / "ledger.csv", index=False, float_format="%.8f")
     annual = to_annual(ts)
     write_tables(whole, ts, annual, target_table(annual, plan.targets, plan.target_year))
-    ensemble.ROW_GROUP, old = 50, ensemble.ROW_GROUP  # several row groups: the cut matches write_table's
+    ensemble.GROUP_REPLICATES, old = 2, ensemble.GROUP_REPLICATES  # several row groups, the last one short
     try:
         with make_executor("processes", 2) as ex, ReplicateWriter(streamed) as out:
             for t, led in ordered_ensemble(baseline, list(reversed(tasks)), 5, ex, quarters=12):
                 out.add(t, led)
+                assert len(out.held) < 2
     finally:
-        ensemble.ROW_GROUP = old
+        ensemble.GROUP_REPLICATES = old
     a = out.annual_table()
     a.to_csv(streamed / "annual.csv", index=False, float_format="%.6f")
     target_table(a, plan.targets, plan.target_year).to_csv(streamed / "targets.csv", index=False,
                                                           float_format="%.6f")
-    ts.to_parquet(whole / "timeseries.parquet", index=False, row_group_size=50)
-    for name in ("annual.csv", "ledger.csv", "targets.csv", "timeseries.parquet"):
+    for name in ("annual.csv", "ledger.csv", "targets.csv"):
         assert (whole / name).read_bytes() == (streamed / name).read_bytes(), name
+    back = pd.read_parquet(streamed / "timeseries.parquet")
+    pd.testing.assert_frame_equal(back, pd.read_parquet(whole / "timeseries.parquet"), check_exact=True)
+    assert back.equals(ts)
+    groups = pq.ParquetFile(streamed / "timeseries.parquet").metadata
+    assert [groups.row_group(i).num_rows for i in range(groups.num_row_groups)] == [24, 24, 12]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from innosim.calibration.predictive import actual_coverage, calibration_years, f
 from innosim.experiments.report.calibration_charts import fit_chart, generations_chart, marginals_chart
 from innosim.experiments.runs.ensemble import Task, indicator_frame
 from innosim.experiments.runs.executors import make_executor
+from innosim.experiments.runs.files import copy_file, write_csv, write_json, write_parquet
 from innosim.experiments.runs.folders import build_manifest, claim_existing, claim_out_dir, now, write_manifest
 from innosim.model.errors import InputError
 from innosim.model.scenario_files import file_hash, load_scenario_file
@@ -121,24 +121,25 @@ def _calibrate_into(req: CalibrateRequest, folder: Path, settings: dict, source,
                     ship_to: Path | None, started: str) -> Path:
     scenario, plan = source.scenario, source.city.plan
     if not req.resume:
-        (folder / SETTINGS).write_text(json.dumps(settings, indent=2), encoding="utf-8")
+        write_json(folder / SETTINGS, settings)
     A.progress_logging()
     backend = "dask" if req.scheduler else "processes"
     with make_executor(backend, req.workers, req.scheduler) as ex:
         abc, observed = A.build_abc(scenario, names, req.population, req.seed, ex.map)
         history = A.run_abc(abc, observed, folder / A.DB_NAME, req.generations, req.resume, req.seed)
         post = A.posterior_frame(history)
-        post.to_parquet(folder / "posterior.parquet", index=False)
+        # Replaced whole (runs/files.py): a --resume of a finished calibration writes these into a complete folder.
+        write_parquet(post, folder / "posterior.parquet")
         gens = A.generations_frame(history)
-        gens.to_csv(folder / "generations.csv", index=False)
-        obs_table().to_csv(folder / "observation_model.csv", index=False)
+        write_csv(gens, folder / "generations.csv")
+        write_csv(obs_table(), folder / "observation_model.csv")
         print(f"calibrate: posterior-predictive check, {req.predictive} runs", file=sys.stderr)
         posterior = load_posterior(folder / "posterior.parquet")
         runs = predictive_runs(scenario, posterior, req.predictive, req.seed, ex.map)
     ts = pd.concat([indicator_frame(r.quarterly, Task(r.replicate, {}, idx)) for idx, r in runs], ignore_index=True)
     c = source.city
     fit = fit_table(ts, used(), c.enterprises.rd_total_yi + c.universities.rd_total_yi)
-    fit.to_csv(folder / "fit.csv", index=False)
+    write_csv(fit, folder / "fit.csv")
     years = calibration_years(plan.start_year)
     share, misses = actual_coverage(fit, years)
     charts = [fit_chart(ts, folder, lang=req.lang),
@@ -157,6 +158,6 @@ def _calibrate_into(req: CalibrateRequest, folder: Path, settings: dict, source,
     if ship_to is not None:
         ship_to.mkdir(parents=True, exist_ok=True)
         for name in SHIPPED_FILES:
-            shutil.copyfile(folder / name, ship_to / name)
+            copy_file(folder / name, ship_to / name)  # every run reads the shipped posterior: never half of one
         print(f"calibrate: shipped the posterior to {ship_to}/ ({', '.join(SHIPPED_FILES)})", file=sys.stderr)
     return folder

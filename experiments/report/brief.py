@@ -29,15 +29,7 @@ from innosim.experiments.report.document import Chart, write_html, write_pdf
 from innosim.experiments.report.house_style import apply, style
 from innosim.experiments.report.plan import PlanView, required
 from innosim.experiments.report.sources import Source, load_source
-from innosim.experiments.runs.folders import (
-    choose_out_dir,
-    git_commit,
-    now,
-    package_versions,
-    publish,
-    staging_dir,
-    write_manifest,
-)
+from innosim.experiments.runs.folders import claim_out_dir, git_commit, now, package_versions, write_manifest
 from innosim.model.errors import InputError
 
 RESULTS = Path("results") / "briefings"
@@ -72,15 +64,14 @@ def make_brief(req: BriefRequest) -> Path:
     sources = [load_source(f) for f in req.sources]
     if not sources:
         raise InputError("results", "", "give at least one results folder")
-    final = choose_out_dir(req.out, req.lang, base=RESULTS)
-    stage = staging_dir(final)
-    try:
+    # Claimed before drawing (two briefs never share a folder); built in a staging folder inside it and moved up
+    # with manifest.json last, so a killed brief never leaves a folder that looks finished. Left with an error,
+    # the claim removes the staging folder (and the folder, if it created it).
+    with claim_out_dir(req.out, req.lang, base=RESULTS, tag="brief") as claim:
+        stage = claim.staging()
         with style(req.lang):  # the briefing's text pages are drawn in the same font as its charts
             _build(sources, req.lang, stage)
-        return publish(stage, final)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+        return claim.publish()
 
 
 def _build(sources: list[Source], lang: str, stage: Path) -> None:

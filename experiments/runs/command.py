@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,14 +38,17 @@ class RunRequest:
     lang: str = "en"
 
 
-def parameter_sets(params: str, seed: int, replicates: int) -> tuple[list[Task], dict]:
+def parameter_sets(params: str, seed: int, replicates: int, progress: Callable[[int], object] | None = None
+                   ) -> tuple[list[Task], dict]:
     """Tasks with each replicate's parameter set, and what the manifest says about them (``params`` as in
-    ``RunRequest``)."""
+    ``RunRequest``). ``progress(1)`` is called after each set (≈ 1.5 ms each: 30 s for 20,000)."""
     post = choose_posterior(params)
     tasks = []
     for k in range(replicates):
         idx, values = replicate_parameters(post, seed, k)
         tasks.append(Task(replicate=k, params=values, draw=idx))
+        if progress is not None:
+            progress(1)
     if post is None:
         info = {"parameter_source": "prior medians", "posterior_file": None, "posterior_sha256": None,
                 "parameters": prior_medians()}
@@ -61,9 +65,14 @@ def run_scenario(req: RunRequest) -> Path:
     started = now()
     source = load_scenario_file(req.scenario)
     scenario, plan = source.scenario, source.city.plan
-    tasks, param_info = parameter_sets(req.params, req.seed, req.replicates)
-    # Claimed (and checked writable) before computing; left with an error, the claim removes what was staged.
+    # Claimed (and checked writable) before any work, the parameter draws included; left with an error, the claim
+    # removes what was staged.
     with claim_out_dir(req.out, scenario.name) as claim:
+        # Drawing the parameter sets takes ≈ 1.5 ms a replicate (half a minute for 20,000): a bar of its own,
+        # shown once it has run for a second, so a long run shows progress from its start.
+        with tqdm(total=req.replicates, desc=f"{scenario.name}: parameter sets", unit="set", delay=1.0,
+                  disable=not req.progress, mininterval=1.0, file=sys.stderr) as prep:
+            tasks, param_info = parameter_sets(req.params, req.seed, req.replicates, prep.update)
         stage = claim.staging()
         bar = tqdm(total=req.replicates, desc=f"{scenario.name}: replicates", unit="run", disable=not req.progress,
                    mininterval=1.0, file=sys.stderr)

@@ -116,23 +116,22 @@ def ordered_ensemble(scenario: Scenario, tasks: list[Task], seed: int, executor:
             nxt += 1
 
 
-ROW_GROUP = 1024 * 1024  # pyarrow's default maximum row group: the same groups as writing the whole table at once
-MERGE = 64  # replicates after which the held pieces are merged into one
+GROUP_REPLICATES = 256  # replicates per Parquet row group (8,192 rows of 32 quarters, ≈ 3 MB held)
+MERGE = 64  # replicates after which the held annual pieces are merged into one
 
 
 class ReplicateWriter:
     """Writes replicates (in replicate order) to ``timeseries.parquet``, ``ledger.csv`` and the annual table as
-    they come. The files are byte-identical to writing the whole ensemble at once: Parquet row groups are the
-    2²⁰-row groups pyarrow made then, so the quarterly rows of the current group are held (as Arrow columns,
-    ≈ 12 KB per replicate; never more than one group) and the annual table is kept (≈ 3 KB per replicate) for
-    targets and charts. Use as a context manager (writes the last group and closes the file)."""
+    they come. Every ``GROUP_REPLICATES`` replicates become one Parquet row group, so only that many replicates'
+    quarterly rows are held (≈ 12 KB each as Arrow columns); the annual table (≈ 3 KB per replicate) is kept for
+    targets and charts. ``ledger.csv`` and the annual table are byte-identical to writing the whole ensemble at
+    once; ``timeseries.parquet`` reads back as the same table (its row groups are smaller than the 2²⁰-row groups
+    of a whole-table write). Use as a context manager (writes the last group and closes the file)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.parquet: pq.ParquetWriter | None = None
-        self.held: list[pa.Table] = []  # merged blocks of MERGE replicates, then single replicates
-        self.blocks = 0
-        self.rows = 0
+        self.held: list[pa.Table] = []  # the quarterly rows of the replicates of the current row group
         self.annual: list[pd.DataFrame] = []
         self.annual_blocks = 0
         self.ledger_header = True
@@ -146,25 +145,20 @@ class ReplicateWriter:
         if self.parquet is None:
             self.parquet = pq.ParquetWriter(self.folder / "timeseries.parquet", table.schema)
         self.held.append(table)
-        self.rows += len(table)
-        if self.rows >= ROW_GROUP:
-            self._write(final=False)
-        elif len(self.held) - self.blocks >= MERGE:  # many small tables and frames cost far more than a few large
-            self.held[self.blocks:] = [pa.concat_tables(self.held[self.blocks:]).combine_chunks()]
-            self.blocks += 1
-        if len(self.annual) - self.annual_blocks >= MERGE:
+        if len(self.held) >= GROUP_REPLICATES:
+            self._write()
+        if len(self.annual) - self.annual_blocks >= MERGE:  # many small frames cost far more than a few large
             self.annual[self.annual_blocks:] = [pd.concat(self.annual[self.annual_blocks:], ignore_index=True)]
             self.annual_blocks += 1
 
-    def _write(self, final: bool) -> None:
+    def _write(self) -> None:
+        """The held replicates as one row group (memory stays flat at any replicate count)."""
         if not self.held:
             return
-        table = pa.concat_tables(self.held)  # chunked: the written bytes are the same as from one chunk
-        cut = len(table) if final else len(table) // ROW_GROUP * ROW_GROUP
+        table = pa.concat_tables(self.held)
         assert self.parquet is not None
-        self.parquet.write_table(table.slice(0, cut), row_group_size=ROW_GROUP)
-        rest = table.slice(cut)
-        self.held, self.rows, self.blocks = ([rest] if len(rest) else []), len(rest), 0
+        self.parquet.write_table(table, row_group_size=len(table))
+        self.held = []
 
     def annual_table(self) -> pd.DataFrame:
         """The annual table of every replicate written (as ``to_annual`` of the whole ensemble)."""
@@ -175,6 +169,6 @@ class ReplicateWriter:
 
     def __exit__(self, exc_type, *exc) -> None:
         if exc_type is None:  # on an error the staging folder is removed anyway
-            self._write(final=True)
+            self._write()
         if self.parquet is not None:
             self.parquet.close()

@@ -16,7 +16,9 @@ task is followed by ``gc.collect()`` on the worker (Mesa 3.3 keeps disposed mode
 Worker processes die with their parent: on Linux each asks the kernel for SIGTERM when its parent dies
 (``prctl(PR_SET_PDEATHSIG)``), so a SIGKILLed command leaves no worker (nor, once they are gone, the resource
 tracker, which exits when its last client closes). Workers ignore SIGINT: Ctrl-C reaches the whole process group,
-and the parent alone handles it (no worker tracebacks; running tasks finish, buffered runs are written).
+and the parent alone handles it (no worker tracebacks; running tasks finish, buffered runs are written). While
+workers (or a Dask LocalCluster) start, SIGINT is blocked and delivered once they are up; a cluster interrupted
+so is closed quietly before the command exits 130.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -31,6 +34,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager
+from multiprocessing import resource_tracker
 from typing import Any
 
 from innosim.model.errors import InputError
@@ -65,6 +69,10 @@ def spawning():
     if not hasattr(signal, "pthread_sigmask"):  # not POSIX
         yield
         return
+    # multiprocessing starts its resource tracker on first use with SIGINT blocked and then *unblocks* SIGINT in
+    # the calling thread (which would undo the block below for every process started after it, e.g. by Dask's
+    # loop thread); started here first, the later calls find it running and leave the mask alone.
+    resource_tracker.ensure_running()
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
@@ -204,12 +212,21 @@ class DaskExecutor(Executor):
             except (OSError, TimeoutError) as e:
                 raise InputError("--scheduler", address, f"cannot connect to a Dask scheduler there ({e})") from None
         else:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None)
-            self.client = Client(self.cluster)
-            # The nannies (threads of this process) already kill their worker processes when this process dies
-            # (distributed watches the parent); this adds the kernel's guarantee and SIGINT-immunity to them.
-            self.client.run(guard_worker)
+            # Ctrl-C while the cluster starts stays pending until it is up: the loop thread that spawns the worker
+            # processes, and they, inherit the block (no worker dies in its imports with a traceback, and a
+            # half-started cluster cannot be left to distributed's atexit hook, which fails on it). Then it is
+            # delivered here, and the cluster is closed before the interrupt goes on (cli.py: exit 130).
+            try:
+                with spawning():
+                    self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                dashboard_address=None)
+                    self.client = Client(self.cluster)
+                    # The nannies (threads of this process) already kill their worker processes when this process
+                    # dies (distributed watches the parent); this adds the kernel's guarantee and SIGINT-immunity.
+                    self.client.run(_guard_dask_worker)
+            except BaseException:
+                self._close(interrupted=True)
+                raise
         self.workers = max(sum(self.client.nthreads().values()), 1)
         self._scattered: tuple[Any, Any] | None = None
 
@@ -240,9 +257,36 @@ class DaskExecutor(Executor):
         return self.client.gather(self.client.map(functools.partial(_plain, fn), list(items), pure=False))
 
     def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        self._close(interrupted=False)
+
+    def _close(self, interrupted: bool) -> None:
+        """Close the client and a local cluster. After an interrupt or an error distributed's own complaints
+        about the work cut short (lost scattered data, cancelled tasks) are not shown, and a failure to close
+        does not replace the error in flight: the command's one line says what happened."""
+        quiet = [logging.getLogger(n) for n in ("distributed", "asyncio")] if interrupted else []
+        levels = [q.level for q in quiet]
+        for q in quiet:
+            q.setLevel(logging.CRITICAL)
+        try:
+            for part in (getattr(self, "client", None), self.cluster):
+                if part is not None:
+                    try:
+                        part.close()
+                    except Exception:
+                        if not interrupted:
+                            raise
+        finally:
+            for q, level in zip(quiet, levels, strict=True):
+                q.setLevel(level)
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self._close(interrupted=exc_type is not None)
+
+
+def _guard_dask_worker() -> None:
+    """``guard_worker`` on a Dask worker; its warnings about tasks cancelled by a closing cluster are not shown."""
+    guard_worker()
+    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
 
 
 def _take(it: Iterator, n: int) -> list:

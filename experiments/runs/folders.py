@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from innosim.experiments.runs.files import PARTIAL, write_json
 from innosim.model.city import Plan
 from innosim.model.errors import InputError
 
@@ -36,7 +37,6 @@ PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotl
             "ema_workbench", "distributed", "mplfonts", "pypdf", "innosim")
 REPO = Path(__file__).resolve().parents[2]  # the checkout (git runs there)
 LOCK = ".innosim-lock"
-PARTIAL = ".innosim-partial"
 
 
 def lock_owner(folder: Path) -> dict | None:
@@ -105,8 +105,10 @@ def _take_lock(folder: Path, tag: str, option: str) -> Path | None:
             gone.unlink(missing_ok=True)
             return None
         gone.unlink()
-        for part in folder.glob(f"{PARTIAL}-*"):  # unfinished staging folders of the dead process
-            if not (part / "manifest.json").exists():
+        for part in folder.glob(f"{PARTIAL}-*"):  # unfinished staging folders and files of the dead process
+            if part.is_file():
+                part.unlink(missing_ok=True)
+            elif not (part / "manifest.json").exists():
                 shutil.rmtree(part, ignore_errors=True)
     try:
         fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -130,7 +132,7 @@ def _foreign(folder: Path) -> bool:
     holds ``manifest.json`` is a complete run whose publishing failed: it is kept)."""
     for p in folder.iterdir():
         if p.name.startswith(PARTIAL):
-            if (p / "manifest.json").exists():
+            if p.is_dir() and (p / "manifest.json").exists():
                 return True
         elif not (p.name == LOCK or p.name.startswith(f"{LOCK}.")):
             return True
@@ -206,7 +208,7 @@ class Claim:
             self.abandon()
 
 
-CLAIMS: dict[Path, Claim] = {}  # claims made through choose_out_dir, for staging_dir / publish
+CLAIMS: dict[Path, Claim] = {}  # claims this process holds: given up if it exits without releasing them
 
 
 def _try_claim(p: Path, tag: str, option: str) -> Claim | None:
@@ -298,22 +300,6 @@ def earlier_twin(claim: Claim, base: Path, name: str, tag: str) -> tuple[Path, i
     return None
 
 
-def choose_out_dir(out: str | None, scenario_name: str, base: Path = Path("results")) -> Path:
-    """Claim a folder as ``claim_out_dir`` does and return its path (``staging_dir``/``publish`` continue it;
-    a claim never published is given up when the process exits)."""
-    return claim_out_dir(out, scenario_name, base).final
-
-
-def staging_dir(final: Path) -> Path:
-    """The staging folder of the claim on ``final`` (made by ``choose_out_dir``)."""
-    return CLAIMS[final].staging()
-
-
-def publish(stage: Path, final: Path) -> Path:
-    """Move a complete staging folder's files into the claimed ``final``."""
-    return CLAIMS[final].publish()
-
-
 @atexit.register
 def _give_up_claims() -> None:
     for claim in list(CLAIMS.values()):
@@ -367,9 +353,8 @@ def listing(folder: Path) -> list[str]:
 
 
 def write_manifest(folder: Path, manifest: dict) -> Path:
-    path = folder / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    return path
+    """``folder/manifest.json``, written atomically: a folder holds a whole manifest (complete) or none."""
+    return write_json(folder / "manifest.json", manifest)
 
 
 def write_tables(folder: Path, ts: pd.DataFrame, annual: pd.DataFrame, targets: pd.DataFrame) -> None:

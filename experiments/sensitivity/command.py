@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import pandas as pd
 from innosim.calibration.posterior import choose_posterior
 from innosim.experiments.report.sensitivity_charts import charts
 from innosim.experiments.runs.executors import make_executor
+from innosim.experiments.runs.files import copy_file, write_csv, write_json, write_parquet
 from innosim.experiments.runs.folders import (
     Claim,
     build_manifest,
@@ -35,9 +35,10 @@ from innosim.experiments.runs.folders import (
     same_batch,
     write_manifest,
 )
+from innosim.experiments.runs.limits import Estimate, check_size
 from innosim.experiments.runs.runner import StoreRunner
 from innosim.experiments.runs.store import RunStore
-from innosim.experiments.sensitivity.engine import Method, analyse, noise_share, sample
+from innosim.experiments.sensitivity.engine import Method, analyse, design_bytes, design_size, noise_share, sample
 from innosim.experiments.sensitivity.outputs import SAContext, output_names, outputs_frame, run_design_row
 from innosim.experiments.sensitivity.space import Factor, all_factors, fixed_values, posterior_ranges, problem, select
 from innosim.model.errors import InputError
@@ -71,6 +72,7 @@ class SensitivityRequest:
     progress: bool = True
     flush_runs: int = 100
     lang: str = "en"
+    yes: bool = False  # start even if the estimate exceeds about four hours of runs or a ~1 GB design (--yes)
 
 
 def _needed(n: int, conf: float, goal: float, method: Method) -> int:
@@ -147,7 +149,11 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
     prob = problem(factors, req.grouped)
     if req.grouped and len(set(prob["groups"])) < 2:
         raise InputError("--grouped", req.params, "the chosen factors fall into fewer than two groups")
-    design_u = sample(prob, req.method, n, req.seed, req.second_order)
+    # The command line's cap, here too, so Python callers are refused before the design is built (runs/limits.py).
+    rows = design_size(prob, req.method, n, req.second_order)
+    check_size(Estimate(rows * req.replicates, req.workers, design_bytes(prob, req.method, n, req.second_order)),
+               req.yes, "--n")
+    design_u = sample(prob, req.method, n, req.seed, req.second_order, yes=req.yes)
     design = np.column_stack([f.to_natural(design_u[:, j]) for j, f in enumerate(factors)])
     ident = _identity(source, req, n, factors, fixed)
     ctx = SAContext(base, tuple(factors), design, fixed, req.seed, tuple(plan.targets), plan.years)
@@ -156,7 +162,8 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
     try:
         with make_executor(req.backend, req.workers, req.scheduler) as ex:
             if not req.resume:
-                _start(folder, ident, scenario_path, prob, factors, design_u, design)
+                _start(folder, ident, scenario_path)
+            _describe(folder, scenario_path, prob, factors, design_u, design)
             store = RunStore(folder / "store", flush_runs=req.flush_runs)
             with StoreRunner(ex, run_design_row, ctx, store, req.progress, f"sensitivity {req.method}") as runner:
                 wanted = [(i, r) for r in range(req.replicates) for i in range(len(design))]
@@ -166,15 +173,17 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
         runs = store.read()
         runs = runs[(runs["point"] < len(design)) & (runs["run"] < req.replicates)]
         per_run = outputs_frame(runs, plan)
-        per_run.to_parquet(folder / "outputs.parquet", index=False)
+        # Written in place into a folder that may already be complete (a --resume of a finished batch): each
+        # file is replaced whole (runs/files.py), never left half-written by a kill or a full disk.
+        write_parquet(per_run, folder / "outputs.parquet")
         indices, s2, noise = _analyse(prob, req.method, design_u, per_run, names, req.replicates, req.seed,
                                       req.second_order)
-        indices.to_csv(folder / "indices.csv", index=False, float_format="%.6g")
+        write_csv(indices, folder / "indices.csv", float_format="%.6g")
         if req.method == "sobol" and req.second_order:
-            s2.to_csv(folder / "indices_s2.csv", index=False, float_format="%.6g")
-        noise.to_csv(folder / "noise.csv", index=False, float_format="%.6g")
+            write_csv(s2, folder / "indices_s2.csv", float_format="%.6g")
+        write_csv(noise, folder / "noise.csv", float_format="%.6g")
         warn = diagnose(indices, noise, req.method, n)
-        warn.to_csv(folder / "warnings.csv", index=False)
+        write_csv(warn, folder / "warnings.csv")
         drawn = charts(indices, req.method, folder, base.name, lang=req.lang, targets=plan.targets,
                        target_year=plan.target_year)
         write_manifest(folder, build_manifest("innosim sensitivity", started, req.seed, plan, {
@@ -257,19 +266,22 @@ def _same(folder: Path, ident: str) -> bool:
         return False
 
 
-def _start(folder: Path, ident: str, scenario_path: Path, prob: dict, factors: list[Factor], design_u: np.ndarray,
-           design: np.ndarray) -> None:
+def _start(folder: Path, ident: str, scenario_path: Path) -> None:
+    """The batch's marker ``sensitivity.json`` (its identity), written atomically."""
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "sensitivity.json.tmp"
-    tmp.write_text(json.dumps({"identity": ident, "scenario": str(scenario_path), "created": now()}, indent=2),
-                   encoding="utf-8")
-    tmp.replace(folder / "sensitivity.json")
-    (folder / "problem.json").write_text(json.dumps({**prob, "factors": [f.__dict__ for f in factors]}, indent=2,
-                                                    ensure_ascii=False), encoding="utf-8")
+    write_json(folder / "sensitivity.json", {"identity": ident, "scenario": str(scenario_path), "created": now()})
+
+
+def _describe(folder: Path, scenario_path: Path, prob: dict, factors: list[Factor], design_u: np.ndarray,
+              design: np.ndarray) -> None:
+    """``problem.json``, ``sample.csv`` and ``scenario.yaml``, each replaced whole. Written again on --resume
+    (the same bytes: the identity fixes the design and the scenario), so a batch killed right after its marker
+    still ends with all three."""
+    write_json(folder / "problem.json", {**prob, "factors": [f.__dict__ for f in factors]})
     frame = pd.DataFrame(design, columns=[f.name for f in factors])
     for j, f in enumerate(factors):
         if f.log:
             frame[f"log({f.name})"] = design_u[:, j]
     frame.insert(0, "row", range(len(frame)))
-    frame.to_csv(folder / "sample.csv", index=False, float_format="%.10g")
-    shutil.copyfile(scenario_path, folder / "scenario.yaml")
+    write_csv(frame, folder / "sample.csv", float_format="%.10g")
+    copy_file(scenario_path, folder / "scenario.yaml")

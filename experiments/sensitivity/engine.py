@@ -19,19 +19,35 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from innosim.experiments.runs.limits import MAX_BYTES
+from innosim.model.errors import InputError
+
 Method = Literal["morris", "sobol"]
 MORRIS_LEVELS = 4
 RESAMPLES = 200
 
 
-def sample(problem: dict, method: Method, n: int, seed: int, second_order: bool = True) -> np.ndarray:
+def sample(problem: dict, method: Method, n: int, seed: int, second_order: bool = True, yes: bool = False
+           ) -> np.ndarray:
     """The design in sampling coordinates: Sobol' (Saltelli scheme, N·(2D+2) rows with second order, N·(D+2)
-    without; D = number of groups if grouped) or Morris (N trajectories of D+1 points, 4 levels)."""
+    without; D = number of groups if grouped) or Morris (N trajectories of D+1 points, 4 levels). A design over
+    ~1 GB (``design_bytes``) raises ``InputError`` before anything is allocated, unless ``yes``."""
+    size = design_bytes(problem, method, n, second_order)
+    if size > MAX_BYTES and not yes:  # the same cap the command line applies (runs.limits), for Python callers
+        rows = design_size(problem, method, n, second_order)
+        raise InputError("--n", str(n), f"a {method} design of {rows:,} rows × {problem['num_vars']} factors "
+                         f"would take about {size / 2**30:.1f} GB (limit ~{MAX_BYTES / 2**30:.0f} GB); lower --n "
+                         "(n=), or pass --yes (yes=True) to build it anyway")
     if method == "sobol":
         with warnings.catch_warnings():  # SALib warns when N is not a power of 2; the CLI checks that itself
             warnings.simplefilter("ignore", UserWarning)
             return sobol_sample.sample(problem, n, calc_second_order=second_order, seed=seed)
     return morris_sample.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
+
+
+def design_bytes(problem: dict, method: Method, n: int, second_order: bool = True) -> int:
+    """Bytes of a design held twice as float64 (sampling coordinates and natural values), as a command holds it."""
+    return 2 * 8 * design_size(problem, method, n, second_order) * problem["num_vars"]
 
 
 def design_size(problem: dict, method: Method, n: int, second_order: bool = True) -> int:

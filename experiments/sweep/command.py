@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import pandas as pd
 from innosim.calibration.posterior import Posterior, choose_posterior
 from innosim.experiments.report.sweep_charts import budget_curve, heatmap
 from innosim.experiments.runs.executors import make_executor
+from innosim.experiments.runs.files import copy_file, write_csv, write_json
 from innosim.experiments.runs.folders import (
     Claim,
     build_manifest,
@@ -128,11 +128,9 @@ def _start(sweep: Sweep, folder: Path, ident: dict) -> None:
             "base_scenario": str(sweep.base_path),
             "base_chain_sha256": sweep.base_chain_sha256,
             "created": now(), "spec": sweep.spec.model_dump(mode="json")}
-    tmp = folder / "sweep.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(folder / "sweep.json")
-    shutil.copyfile(sweep.path, folder / "sweep.yaml")
-    point_frame(sweep).to_csv(folder / "points.csv", index=False)
+    write_json(folder / "sweep.json", meta)  # each file replaced whole (runs/files.py): never left half-written
+    copy_file(sweep.path, folder / "sweep.yaml")
+    write_csv(point_frame(sweep), folder / "points.csv")
 
 
 def _fixed(sweep: Sweep, runner: StoreRunner) -> dict[int, int]:
@@ -224,8 +222,9 @@ def write_outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int,
     probs = probabilities(sweep, met)
     if status:
         probs["precision_status"] = probs["point"].map(status)
-    probs.to_csv(folder / "probabilities.csv", index=False, float_format="%.6f")
-    paired_differences(sweep, met).to_csv(folder / "paired_differences.csv", index=False, float_format="%.6f")
+    # Replaced whole (runs/files.py): a --resume of a finished sweep writes these again into a complete folder.
+    write_csv(probs, folder / "probabilities.csv", float_format="%.6f")
+    write_csv(paired_differences(sweep, met), folder / "paired_differences.csv", float_format="%.6f")
     axes = sweep.axis_fields
     if budget_curve(probs, axes, folder, sweep.spec.name, lang=lang, targets=targets) is None:
         notes.append("budget_curve.png not drawn: every point has the same annual budget")
@@ -243,7 +242,7 @@ def write_outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int,
     runs = runs.merge(met[["point", "run"]], on=["point", "run"], how="inner")
     x = inputs(runs, point_frame(sweep), axes)
     table, _ = discover(x, met.reset_index(drop=True), sweep.spec.discovery, folder, sweep.spec.name, lang)
-    table.to_csv(folder / "discovery.csv", index=False, float_format="%.6g")
+    write_csv(table, folder / "discovery.csv", float_format="%.6g")
     return notes
 
 
