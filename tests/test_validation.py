@@ -2,8 +2,8 @@
 
 Each published result is asserted at prior medians with the tolerance the full version uses (``Measured.passed``:
 the 90% interval of the estimate — replicate mean ± 1.645·sd/√n, or pooled share ± 1.645·binomial SE — meets the
-published range; a one-sided claim needs the whole interval above its bound). Each experiment is also shown to respond to the primitive behind
-it (a response test), with a margin of several standard errors stated in its message.
+published range; a one-sided claim needs the whole interval above its bound). Each experiment is also shown to
+respond to the primitive behind it (a response test), with a margin of several standard errors stated in its message.
 """
 
 from __future__ import annotations
