@@ -38,10 +38,11 @@ ASSUMPTION_PARAMS = assumption_parameters()  # fails loudly at import when a lis
 
 CSS = """
 @font-face { font-family: 'InnosimCJK'; src: url('/static/assets/%(font)s'); font-display: block; }
-.v-application, .v-application .text-h5, .v-application .text-h6, .v-application .body-1, .v-application .body-2,
-.v-application .caption, .v-btn, .v-label, .v-select__selection, input, textarea {
+.v-application, .v-application *:not(.v-icon):not(.fa):not([class*="mdi"]):not(code):not(pre) {
   font-family: 'InnosimCJK', 'Noto Sans CJK SC', sans-serif !important; }
-.innosim-card { min-width: 200px; flex: 1 1 200px; }
+.v-slider + .v-input__append-outer, .v-input--slider .v-label { white-space: normal; }
+.innosim-card { min-width: 230px; flex: 1 1 230px; }
+.innosim-card .v-card__title { word-break: normal; font-size: 1.1rem; line-height: 1.4; }
 .innosim-num { font-size: 1.6em; font-weight: bold; }
 .innosim-small { font-size: 0.85em; color: #555; }
 .innosim-up { color: #2e8b57; } .innosim-down { color: #c0282d; }
@@ -180,7 +181,7 @@ def Page():
         set_setting(setting.with_assumption(name, value))
 
     def run_or_cancel():
-        if job.running:
+        if job.state == "running":
             job.cancel()
             return
         scen = apply_setting(loaded, setting)
@@ -230,21 +231,20 @@ def Page():
         if loaded:
             solara.Markdown(f"**{w('budgets', lang, start=plan.start_year, end=plan.target_year)}**")
             top = max(total, 1.0)
-            solara.SliderFloat(w("total", lang), value=round(total, 2), min=0.0, max=round(4 * top, 1), step=0.5,
-                               on_value=on_total, thumb_label="always")
-            UserInputs({f: {"type": "SliderFloat", "label": i18n.FAMILY[lang][f], "value": round(v, 2),
+            solara.SliderFloat(f"{w('total', lang)} {total:.1f}", value=round(total, 2), min=0.0,
+                               max=round(4 * top, 1), step=0.5, on_value=on_total)
+            UserInputs({f: {"type": "SliderFloat", "label": f"{i18n.FAMILY[lang][f]} {v:.1f}", "value": round(v, 2),
                             "min": 0.0, "max": round(max(4 * base_budgets[f], 2.0), 1), "step": 0.1}
                         for f, v in budgets.items()}, on_change=on_budget)
             solara.Markdown(f"**{w('assumptions', lang)}**")
             values = {**{p.name: p.median for p in ASSUMPTION_PARAMS}, **loaded.scenario.assumptions,
                       **setting.assumptions}
-            UserInputs({p.name: {"type": "SliderFloat", "label": f"{i18n.factor(p.name, lang)} ({p.unit})",
+            UserInputs({p.name: {"type": "SliderFloat", "label": f"{i18n.factor(p.name, lang)} {values[p.name]:.3g}",
                                  "value": values[p.name], "min": p.low, "max": p.high,
                                  "step": round((p.high - p.low) / 50, 6)} for p in ASSUMPTION_PARAMS},
                        on_change=on_assumption)
-            solara.SliderInt(w("replicates", lang), value=setting.replicates, min=2, max=MAX_REPLICATES,
-                             on_value=lambda v: set_setting(replace(setting, replicates=v)),
-                             thumb_label="always")
+            solara.SliderInt(f"{w('replicates', lang)} {setting.replicates}", value=setting.replicates, min=2,
+                             max=MAX_REPLICATES, on_value=lambda v: set_setting(replace(setting, replicates=v)))
             solara.Button(w("reset", lang), on_click=lambda: set_setting(Setting(params=params,
                                                                                  replicates=setting.replicates)),
                           text=True)
@@ -253,9 +253,10 @@ def Page():
     solara.Markdown(f"## {w('title', lang)} — {loaded.scenario.name}\n"
                     f"{w('subtitle', lang, year=plan.target_year)} · {w('params_note', lang, src=setting.params)}")
     with solara.Row():
-        solara.Button(w("cancel", lang) if job.running else w("run", lang), on_click=run_or_cancel,
-                      color="error" if job.running else "primary", classes=["innosim-run"])
-        if job.running or job.state == "running":
+        busy = job.state == "running"
+        solara.Button(w("cancel", lang) if busy else w("run", lang), on_click=run_or_cancel,
+                      color="error" if busy else "primary", classes=["innosim-run"])
+        if busy:
             solara.ProgressLinear(value=100 * job.done / max(job.total, 1))
             solara.Text(w("progress", lang, done=job.done, total=job.total), classes=["innosim-progress"])
         elif job.state == "cancelled":
@@ -294,7 +295,7 @@ def Page():
     Kept(kept, lang, lambda i: set_kept([k for j, k in enumerate(kept) if j != i]))
     if pics:
         solara.Markdown(f"### {w('fans', lang)}")
-        with solara.Columns([1, 1]):
+        with solara.GridFixed(columns=2):
             for k in plan.targets:
                 solara.Image(pics["fans"][k], width="100%")
         solara.Markdown(f"### {w('spending', lang)}")
