@@ -86,14 +86,19 @@ def test_explore_in_browser(chromium, server):
         page.on("request", lambda r: requests.append(r.url))
         page.goto(url)
         page.locator(".innosim-run").wait_for(timeout=30_000)
-        # move the voucher budget slider five steps (0.1 亿元/yr each) with the keyboard
-        slider = page.locator(".v-input", has=page.locator("label", has_text="创新券")).locator("[role=slider]")
+        # move the voucher budget slider by 0.5 亿元/yr: one click on its track (keyboard steps race with the
+        # server's echo of the value)
+        box = page.locator(".v-input", has=page.locator("label", has_text="创新券"))
+        slider = box.locator("[role=slider]")
+        page.wait_for_timeout(500)  # the page is connected and rendered
         before = float(slider.get_attribute("aria-valuenow"))
-        slider.focus()
-        for _ in range(5):
-            slider.press("ArrowRight")
-        page.wait_for_timeout(300)
-        assert float(slider.get_attribute("aria-valuenow")) == pytest.approx(before + 0.5)
+        top = float(slider.get_attribute("aria-valuemax"))
+        target = round(before + 0.5, 6)
+        track = box.locator(".v-slider").bounding_box()
+        page.mouse.click(track["x"] + track["width"] * target / top, track["y"] + track["height"] / 2)
+        page.wait_for_timeout(500)
+        assert float(slider.get_attribute("aria-valuenow")) == pytest.approx(target)
+        page.get_by_text(f"创新券 {target:.1f}").wait_for(timeout=10_000)  # the server has the new value
         page.locator(".innosim-run").click()
         page.locator(".innosim-card").nth(5).wait_for(timeout=60_000)
         page.locator("img").first.wait_for(timeout=30_000)
