@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from innosim.experiments.explore.command import add_parser as add_explore
 from innosim.experiments.runs import limits, stopped
 from innosim.model.errors import InputError
 
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="results folders of run, sweep, sensitivity, compare or calibrate")
     b.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
     b.add_argument("--out", default=None, help="folder (default results/briefings/<lang>/; never overwritten)")
+    add_explore(sub)
     v = sub.add_parser("validate", help="check a scenario or sweep file without running it")
     v.add_argument("scenario", help="scenario or sweep YAML file")
     for name, cmd in sub.choices.items():
@@ -379,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
                     "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "response": _cmd_response,
                     "brief": _cmd_brief}
-        return commands[args.command](args)
+        return commands.get(args.command, getattr(args, "handler", None))(args)
     except InputError as e:
         print(f"innosim: error: {e}", file=sys.stderr)
         return 2
