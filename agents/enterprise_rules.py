@@ -25,6 +25,7 @@ LARGE_HAZARD = 0.5
 VC_PROTECT_Q = 12  # quarters a VC round lowers the hazard
 INNOV_GROWTH_VC = 0.05  # log-points per year of growth while VC money is being spent
 ROLLING_DISCOUNT = 0.9  # yearly discount factor of a firm's next-year reward (assumption)
+TECH_MIN_INTENSITY = 0.02  # R&D / revenue of a tech firm that does R&D (the register's own criterion)
 YOUNG_YEARS = 5  # a "young" firm is younger than this (the stylised fact on the age structure)
 
 
@@ -88,7 +89,10 @@ def annual_hazard(m: World, q: int) -> np.ndarray:
     f, p = m.firms, m.params
     age = np.clip(f.age_years(q).astype(np.int64), 0, HAZARD_BY_AGE.size - 1)
     h = HAZARD_BY_AGE[age]
-    h = h * np.where(f.hte | f.tech_sme, p["m_tech"], 1.0) * np.where(f.incubated, p["m_inc"], 1.0)
+    # The tech multiplier belongs to R&D-doing tech firms, not to the register or the certificate: a label bought
+    # for a voucher does not make a firm survive (SAIC's tech-firm survival is a property of the firms).
+    rd_firm = f.tech & (f.rd_last_year >= TECH_MIN_INTENSITY * f.revenue)
+    h = h * np.where(rd_firm, p["m_tech"], 1.0) * np.where(f.incubated, p["m_inc"], 1.0)
     h = h * np.where(f.loan_until_q >= q, p["h_loan"], 1.0)
     h = h * np.where(f.vc_backed & (q - f.vc_q < VC_PROTECT_Q), p["h_vc"], 1.0)
     # Quality ~ N(0, 1): dividing by E[exp(-a z)] keeps the population's mean hazard on the age profile.

@@ -109,7 +109,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     P("zeta", "demography", 0.1, 0.5, "per 100万 yuan of yearly R&D", "Dosi et al. 2010 (0.3)",
       "innovation success probability 1-exp(-zeta R&D)"),
     P("m_tech", "demography", 0.6, 1.2, "hazard multiplier", "BRIEF 3 (SAIC 2013)",
-      "exit-hazard multiplier for tech firms (HTE or registered)"),
+      "exit-hazard multiplier for tech firms doing R&D (≥ 2% of revenue), whatever their labels"),
     P("m_inc", "demography", 0.7, 1.15, "hazard multiplier", "Schwartz 2013; Amezcua",
       "exit-hazard multiplier while incubated"),
     P("g_inc", "demography", 0.0, 0.1, "log points per year", "Amezcua (growth uplift)", "incubation growth"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,17 @@ def write_scenario(tmp: Path, text: str, name: str = "s.yaml") -> Path:
     p = tmp / name
     p.write_text(text.replace("CITY", str(SCENARIOS / "cities" / "qingdao.yaml")), encoding="utf-8")
     return p
+
+
+@pytest.fixture(autouse=True)
+def _keep_ctrl_c(request):
+    """A test that runs a command in-process may leave SIGINT ignored or blocked in the pytest process (a worker
+    guard run in-process); every later subprocess would inherit it and ignore Ctrl-C. Restore the disposition and
+    the mask after each test, and say which test changed them."""
+    handler = signal.getsignal(signal.SIGINT)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    yield
+    if signal.getsignal(signal.SIGINT) is not handler or signal.pthread_sigmask(signal.SIG_BLOCK, set()) != mask:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        print(f"\n{request.node.nodeid} left SIGINT changed; restored", file=sys.stderr)
