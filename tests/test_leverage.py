@@ -1,6 +1,7 @@
 """Every instrument family moves the target it exists for, and no family does more per yuan than its mechanism
-allows (docs/model.md, "Upper bounds on leverage per yuan"). Paired runs at the shipped posterior's heaviest particle (prior medians for the other parameters): the scenario
-against the same scenario with the family's budget set to zero from the plan's start (2024), replicates on the same streams.
+allows (docs/model.md, "Upper bounds on leverage per yuan"). Paired runs at the shipped posterior's heaviest
+particle (prior medians for the other parameters): the scenario against the same scenario with the family's budget
+set to zero from the plan's start (2024), replicates on the same streams.
 
 The bounds are properties of the mechanisms, stated with their sources in docs/model.md: a subsidy yuan adds at
 most itself plus `alpha_constrained` (≤ 1.0) of own R&D; a voucher pays at least half of a service fee (R&D ≤ 2 per
