@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -56,4 +57,4 @@ def _keep_ctrl_c(request):
     if signal.getsignal(signal.SIGINT) is not handler or signal.pthread_sigmask(signal.SIG_BLOCK, set()) != mask:
         signal.signal(signal.SIGINT, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        print(f"\n{request.node.nodeid} left SIGINT changed; restored", file=sys.stderr)
+        warnings.warn(f"{request.node.nodeid} left SIGINT ignored or blocked; restored", stacklevel=1)
