@@ -6,8 +6,9 @@ set to zero from the plan's start (2024), replicates on the same streams.
 The bounds are properties of the mechanisms, stated with their sources in docs/model.md: a subsidy yuan adds at
 most itself plus `alpha_constrained` (≤ 1.0) of own R&D; a voucher pays at least half of a service fee (R&D ≤ 2 per
 yuan; turnover ≤ 7: the fee (≤ 2) plus what the added R&D's knowledge sells, at most `theta_sell` (≤ 0.6) a yuan a
-year over the five plan years at 15% depreciation (Σ ≤ 3.7), i.e. ≤ 2 × 0.6 × 3.7 ≈ 4.4, and rare tie follow-ups); a municipal lab costs the award (≤ 50万),
-so platforms rise by at most one per 50万; a yuan of 拨改投 reaches R&D at most through its R&D share, the private
+year over the five plan years at 15% depreciation (Σ ≤ 3.7), i.e. ≤ 2 × 0.6 × 3.7 ≈ 4.4, and rare tie
+follow-ups); a municipal lab costs the award (≤ 50万), so platforms rise by at most one per 50万; a yuan of
+拨改投 reaches R&D at most through its R&D share, the private
 co-investment (≤ 1 per public yuan) and additionality (≤ 2); brokers make at most `k_b` (≤ 0.5) brokered deals a
 year at the brokered-deal size (≤ 25 yuan of turnover per yuan over the plan).
 """
