@@ -29,7 +29,7 @@ TECH_MIN_INTENSITY = 0.02  # R&D / revenue of a tech firm that does R&D (the reg
 YOUNG_YEARS = 5  # a "young" firm is younger than this (the stylised fact on the age structure)
 
 
-def constrained(f: EnterpriseTable, rev_half_wan: float) -> np.ndarray:
+def constrained(f: EnterpriseTable) -> np.ndarray:
     """Financially constrained firms now: by size at the start of the year (``fin_tight``), unless fresh VC
     money is being spent."""
     return f.fin_tight & (f.private_pipe <= 0)
@@ -49,7 +49,7 @@ def spend_rd(m: World, q: int) -> np.ndarray:
     f.public_pipe -= pub
     priv = PIPE_SPEND_Q * f.private_pipe
     f.private_pipe -= priv
-    tight = constrained(f, p["rev_constrained_wan"])
+    tight = constrained(f)
     alpha = additionality(tight, p["alpha_constrained"], p["alpha_unconstrained"])
     share = f.public_year / (f.rd_last_year + f.public_year + 1.0)
     sat = np.where(share > p["s_sat"], np.maximum(0.0, 1.0 - (share - p["s_sat"]) / p["s_sat"]), 1.0)

@@ -72,7 +72,7 @@ class LoanSubsidy(Instrument):
     def eligible(self, w: World, call: Call) -> np.ndarray:
         f = w.firms
         borrows = call.rng.random(f.n) < self.opt.p_loan
-        needs = constrained(f, w.params["rev_constrained_wan"])
+        needs = constrained(f)
         return f.alive & (f.hte | f.tech_sme) & (f.loan_until_q < call.q) & borrows & needs
 
     def signals(self, budget_left: float) -> dict[str, float | bool]:
