@@ -96,7 +96,7 @@ class EnterpriseTable:
         return {k: self._store[k][i].item() for k in COLUMNS}
 
 
-def synthesise(profile: CityProfile, rng: np.random.Generator, capacity_factor: float = 1.6) -> EnterpriseTable:
+def synthesise(profile: CityProfile, rng: np.random.Generator, capacity_factor: float = 3.0) -> EnterpriseTable:
     """The end-of-initial-year firm population of ``profile`` (vectorised draws per segment)."""
     ent = profile.enterprises
     total = sum(s.count for s in ent.segments)
