@@ -27,6 +27,20 @@ def test_every_row_classified_and_targets_never_used():
     assert by_key[("rd_expenditure/2023/year", "implied_base")].sd == pytest.approx(100.0)
 
 
+def test_published_figures_replace_implied_bases_and_later_years_stay_out_of_the_fit():
+    by_key = {(o.key, o.kind): o for o in observations()}
+    turnover = by_key[("tech_contract_turnover/2023/year", "actual")]  # 709.58亿 in 2024, +12.21%
+    assert turnover.used and turnover.mode == "two_sided" and turnover.stat == "tech_contract_turnover:2023"
+    assert ("tech_contract_turnover/2023/year", "implied_base") not in by_key
+    for key in ("tech_brokers/2024/year_end", "tech_contract_turnover/2024/year"):
+        assert not by_key[(key, "actual")].used
+        assert "calibration window" in by_key[(key, "actual")].reason
+    assert by_key[("tech_brokers/2024/year_end", "actual")].mode == "unused"
+    assert by_key[("rd_expenditure_growth/2021-2024/average", "actual")].used  # spans into 2024 on purpose
+    for key in ("hte_stock/2020/year_end", "tech_sme_registered/2020/year_end"):  # before the initial state
+        assert not by_key[(key, "actual")].used
+
+
 def test_distance_is_one_sided_for_lower_bounds():
     lb = Observation("x", "i", "2022", "year", "actual", 100.0, "S", "s", "lower_bound", 10.0, "")
     two = Observation("y", "i", "2022", "year", "actual", 50.0, "S", "s", "two_sided", 5.0, "")
