@@ -15,11 +15,15 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from innosim.experiments.explore.command import add_parser as add_explore
 from innosim.experiments.runs import limits, stopped
 from innosim.model.errors import InputError
+
+
+def _read_csv(path: Path):
+    import pandas as pd  # here, not at the top: Ctrl-C while the command starts is caught in main()
+
+    return pd.read_csv(path)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -205,7 +209,7 @@ def _cmd_run(a: argparse.Namespace) -> int:
 
     folder = run_scenario(RunRequest(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet,
                                      params=a.params, lang=a.lang))
-    annual = pd.read_csv(folder / "annual.csv")
+    annual = _read_csv(folder / "annual.csv")
     print(format_summary(annual, _plan_of(folder)))
     print(f"\nresults: {folder}/ (annual.csv, timeseries.parquet, targets.csv, ledger.csv, manifest.json)")
     print(f"charts:  {', '.join(str(p) for p in sorted(Path(folder).glob('fan_*.png')))}")
@@ -217,7 +221,7 @@ def _cmd_calibrate(a: argparse.Namespace) -> int:
 
     folder = calibrate(CalibrateRequest(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out,
                                         a.seed, a.params, a.resume, a.predictive, a.ship, a.lang))
-    fit = pd.read_csv(folder / "fit.csv")
+    fit = _read_csv(folder / "fit.csv")
     print(fit.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"\ncalibration: {folder}/ (posterior.parquet, history.db, fit.csv, generations.csv, manifest.json, charts)")
     return 0
@@ -245,7 +249,7 @@ def _cmd_sensitivity(a: argparse.Namespace) -> int:
         a.scenario, a.method, a.n, a.replicates, a.params, a.outputs, a.ranges, a.grouped, not a.no_second_order,
         a.seed, a.workers, a.backend, a.scheduler, a.out, a.resume, progress=not a.quiet, flush_runs=a.flush_every,
         lang=a.lang, yes=a.yes))
-    idx = pd.read_csv(folder / "indices.csv")
+    idx = _read_csv(folder / "indices.csv")
     col = "ST" if a.method == "sobol" else "mu_star"
     print(f"most influential factors ({col}, top 5 per output):")
     shown = idx[~idx["output"].str.match(r".*\.\d{4}$")].dropna(subset=[col])  # yearly outputs: see the chart
@@ -264,7 +268,7 @@ def _cmd_compare(a: argparse.Namespace) -> int:
     _need_dask(a)
     folder = run_compare(CompareRequest(tuple(a.scenarios), a.replicates, a.seed, a.counterfactual, a.out, a.workers,
                                         a.backend, a.scheduler, a.params, progress=not a.quiet, lang=a.lang))
-    print(format_comparison(pd.read_csv(folder / "comparison.csv"), _plan_of(folder)))
+    print(format_comparison(_read_csv(folder / "comparison.csv"), _plan_of(folder)))
     extra = "cost_effectiveness.csv, deadweight.csv, " if a.counterfactual else ""
     print(f"\nresults: {folder}/ (comparison.csv, {extra}runs.parquet, manifest.json)")
     print(f"chart:   {folder / 'ranking.png'}")
@@ -280,7 +284,7 @@ def _cmd_response(a: argparse.Namespace) -> int:
                                                 a.replicates, a.seed, a.workers, a.out, a.params,
                                                 progress=not a.quiet, lang=a.lang))
     plan = _plan_of(folder)
-    print(rc.format_summary(pd.read_csv(folder / "response.csv"), list(plan.targets), plan.target_year))
+    print(rc.format_summary(_read_csv(folder / "response.csv"), list(plan.targets), plan.target_year))
     print(f"\nresults: {folder}/ (response.csv, response_paired.parquet, manifest.json)")
     print(f"charts:  {', '.join(p.name for p in sorted(folder.glob('*.png')))}")
     return 0
@@ -369,14 +373,15 @@ def _guard(a: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display: chosen once, before any chart module is imported
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
-    _allow_paths(getattr(args, "allow_path", []))
     since = time.time() - 1  # folders this command starts have markers written after this
-    try:
+    args = None
+    try:  # from the first import on: Ctrl-C while the command starts is one line too, not a traceback
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only, no display: chosen once, before any chart module is imported
+        args = build_parser().parse_args(argv)
+        _allow_paths(getattr(args, "allow_path", []))
         _guard(args)
         commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
                     "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "response": _cmd_response,
@@ -386,11 +391,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"innosim: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"innosim: {stopped.interrupted(args, argv, since)}", file=sys.stderr)
+        said = stopped.interrupted(args, argv, since) if args is not None else stopped.STARTING
+        print(f"innosim: {said}", file=sys.stderr)
         return 130
     except OSError as e:
         problem = limits.disk_problem(e)
-        if problem is None:
+        if problem is None or args is None:
             raise
         print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
         return 2

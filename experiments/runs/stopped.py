@@ -9,6 +9,8 @@ import shlex
 from argparse import Namespace
 from pathlib import Path
 
+STARTING = "interrupted while starting; nothing was written — run the same command again"
+
 
 def recent_folder(base: Path, marker: str, since: float, key: str | None = None, value: str | None = None
                   ) -> Path | None:
