@@ -198,3 +198,23 @@ def test_ctrl_c_while_spawning_is_held_until_the_workers_are_started():
         other.join()
     assert steps == ["all workers started"]
     assert signal.getsignal(signal.SIGINT) is handler and signal.pthread_sigmask(signal.SIG_BLOCK, set()) == mask
+
+
+@pytest.mark.parametrize("argv", [["run", "s.yaml"], ["compare", "s.yaml"], ["response", "s.yaml"], ["brief", "r/"],
+                                  ["validate", "s.yaml"], ["explore", "--port", "9"], ["calibrate"],
+                                  ["sweep", "x.yaml"], ["sensitivity", "s.yaml"]])
+def test_every_command_says_what_ctrl_c_left(argv, tmp_path, monkeypatch):
+    """Each command's interrupt line says what is on disk, and what to run next where there is something to
+    continue (the end-to-end tests above cover run, compare, sweep and calibrate on real process groups)."""
+    from innosim.experiments.cli import build_parser
+    from innosim.experiments.runs.stopped import interrupted
+
+    monkeypatch.chdir(tmp_path)
+    line = interrupted(build_parser().parse_args(argv), argv, time.time())
+    assert line.startswith(("interrupted", "stopped")) and "\n" not in line, line
+    if argv[0] == "explore":
+        assert "results/" in line and line.endswith("innosim explore --port 9"), line
+    elif argv[0] in ("run", "compare", "response", "brief", "validate"):
+        assert "writes nothing" in line or "nothing was written" in line, line
+    else:  # nothing started yet in this empty folder: nothing to continue
+        assert "run it again" in line, line

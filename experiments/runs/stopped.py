@@ -76,6 +76,9 @@ def interrupted(a: Namespace, argv: list[str], since: float) -> str:
                "command again to start over"
     if a.command == "validate":
         return "interrupted; validate writes nothing"
+    if a.command == "explore":  # Ctrl-C is how the page is stopped
+        return f"stopped; the results folders the page wrote are in {a.out}/ (each complete with its manifest) — " \
+               f"start it again with: {shlex.join(['innosim', *argv])}"
     folder = folder_of(a, since)
     if a.command == "calibrate":
         if folder is None or not (folder / "history.db").is_file():
