@@ -10,6 +10,7 @@ backend is chosen here, once, before any chart module is imported.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -20,10 +21,8 @@ from innosim.experiments.runs import limits, stopped
 from innosim.model.errors import InputError
 
 
-def _read_csv(path: Path):
-    import pandas as pd  # here, not at the top: Ctrl-C while the command starts is caught in main()
-
-    return pd.read_csv(path)
+def _read_csv(path: Path):  # pandas imported here, not at the top: main() catches a Ctrl-C while it is imported
+    return __import__("pandas").read_csv(path)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -185,17 +184,13 @@ def _allow_paths(dirs: list[str]) -> None:
     """Folders given with --allow-path join INNOSIM_ALLOW_PATHS, which worker processes inherit."""
     if dirs:
         from innosim.model.scenario_files import ALLOW_ENV
-
         known = [d for d in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if d]
         os.environ[ALLOW_ENV] = os.pathsep.join(known + [str(Path(d).resolve()) for d in dirs])
 
 
 def _plan_of(folder: Path):
     """The city plan a results folder was judged against, from its manifest."""
-    import json
-
     from innosim.model.city import Plan
-
     return Plan(**json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["plan"])
 
 
@@ -374,32 +369,31 @@ def _guard(a: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    since = time.time() - 1  # folders this command starts have markers written after this
-    args = None
-    try:  # from the first import on: Ctrl-C while the command starts is one line too, not a traceback
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only, no display: chosen once, before any chart module is imported
-        args = build_parser().parse_args(argv)
-        _allow_paths(getattr(args, "allow_path", []))
-        _guard(args)
-        commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
-                    "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "response": _cmd_response,
-                    "brief": _cmd_brief}
-        return commands.get(args.command, getattr(args, "handler", None))(args)
-    except InputError as e:
-        print(f"innosim: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        said = stopped.interrupted(args, argv, since) if args is not None else stopped.STARTING
-        print(f"innosim: {said}", file=sys.stderr)
-        return 130
-    except OSError as e:
-        problem = limits.disk_problem(e)
-        if problem is None or args is None:
-            raise
-        print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
-        return 2
+    since, args = time.time() - 1, None  # folders this command starts have markers written after ``since``
+    with stopped.CtrlC() as ctrl_c:
+        try:  # from the first import on: Ctrl-C while the command starts is one line too, not a traceback
+            __import__("matplotlib").use("Agg")  # files only, no display: chosen once, before any chart module
+            args = build_parser().parse_args(argv)
+            _allow_paths(getattr(args, "allow_path", []))
+            _guard(args)
+            commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "brief": _cmd_brief,
+                        "sweep": _cmd_sweep, "sensitivity": _cmd_sensitivity, "compare": _cmd_compare,
+                        "response": _cmd_response}
+            return commands.get(args.command, getattr(args, "handler", None))(args)
+        except InputError as e:
+            print(f"innosim: error: {e}", file=sys.stderr)
+            return 2
+        except (KeyboardInterrupt, ImportError) as e:
+            if isinstance(e, ImportError) and not ctrl_c.seen:  # a C extension's import cut short by Ctrl-C only
+                raise
+            print(f"innosim: {stopped.interrupted(args, argv, since) if args else stopped.STARTING}", file=sys.stderr)
+            return 130
+        except OSError as e:
+            problem = limits.disk_problem(e)
+            if problem is None or args is None:
+                raise
+            print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":
