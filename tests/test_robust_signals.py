@@ -15,7 +15,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from innosim.experiments.runs.stopped import STARTING
 from tests.conftest import SCENARIOS
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
@@ -120,7 +119,8 @@ def test_ctrl_c_while_the_command_starts_is_one_line(tmp_path):
     lines = (seen.decode(errors="replace") + rest).splitlines()
     err = "\n".join(ln for ln in lines if not ln.startswith("import time:"))
     assert proc.returncode == 130 and "Traceback" not in err, err
-    assert err.strip() == "innosim: " + STARTING, err
+    # STARTING, or (on a fast machine, if matplotlib was imported before the signal came) the run's own line
+    assert len(err.strip().splitlines()) == 1 and "nothing was written" in err, err
     assert not (tmp_path / "o").exists()
 
 

@@ -104,10 +104,15 @@ def _noop() -> None:
 
 
 def _started(pool: ProcessPoolExecutor, workers: int) -> ProcessPoolExecutor:
-    """``pool`` with all its workers started now (one submission each; the pool starts workers on demand)."""
-    with spawning():
-        for _ in range(workers):
-            pool.submit(_noop)
+    """``pool`` with all its workers started now (one submission each; the pool starts workers on demand). A
+    Ctrl-C held while they started is raised after the pool is shut down (no caller holds it yet)."""
+    try:
+        with spawning():
+            for _ in range(workers):
+                pool.submit(_noop)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     return pool
 
 
