@@ -1,7 +1,6 @@
 """innosim works on Mesa 3.3 (Python 3.11, the README's default) and on the newest Mesa pip picks under Python 3.12
 (3.5 at the time of writing): this test builds a Python 3.12 environment beside the checkout (``.venv312/``, made
-once and reused while pyproject.toml is unchanged; only what the subset needs, see ``NOT_NEEDED``) and runs a fast
-subset of the suite in it — the model's
+once and reused while pyproject.toml is unchanged) and runs a fast subset of the suite in it — the model's
 regression baseline, determinism, the memory fix, instruments, common random numbers and the run command — and
 checks that a mixed-budget scenario gives byte-identical tables on both lines.
 
@@ -39,38 +38,18 @@ def python312() -> str | None:
     return None
 
 
-# Not installed there: the local page's stack (Solara and its widgets, the browser driver) and the engines of commands
-# the subset does not run (Dask, EMA workbench, SALib). None is imported by the subset or by ``import mesa``; leaving
-# them out halves the environment's build (the longest step of the test suite in a fresh clone).
-NOT_NEEDED = ("solara-ui", "solara-server", "solara-assets", "altair", "ipyvuetify", "ipyvue", "distributed",
-              "ema-workbench", "salib", "playwright")
-
-
-def requirements() -> list[str]:
-    """pyproject.toml's dependencies and test extra, as pip requirements, without ``NOT_NEEDED``: Mesa keeps its
-    range, so pip still picks the newest Mesa Python 3.12 allows."""
-    import re
-    import tomllib
-
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    reqs = [*project["dependencies"], *project["optional-dependencies"]["test"]]
-    return [r for r in reqs if re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower() not in NOT_NEEDED]
-
-
 def ensure_venv(python: str) -> Path:
-    """``.venv312`` with innosim installed (editable, without its dependencies) and ``requirements()``; rebuilt
-    when pyproject.toml or the list changes."""
+    """``.venv312`` with innosim installed (editable) and its test extra; rebuilt when pyproject.toml changes."""
     stamp = VENV / "pyproject.sha256"
-    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr(NOT_NEEDED).encode()).hexdigest()
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     bin_python = VENV / "bin" / "python"
     if bin_python.is_file() and stamp.is_file() and stamp.read_text() == want:
         return bin_python
     shutil.rmtree(VENV, ignore_errors=True)
     subprocess.run([python, "-m", "venv", str(VENV)], check=True, timeout=300)
-    for args in (["-e", ".", "--no-deps"], requirements()):
-        r = subprocess.run([str(bin_python), "-m", "pip", "install", "-q", *args], cwd=ROOT, capture_output=True,
-                           text=True, timeout=1200)
-        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    r = subprocess.run([str(bin_python), "-m", "pip", "install", "-q", "-e", ".[test]"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     stamp.write_text(want)
     return bin_python
 
