@@ -218,3 +218,18 @@ def test_every_command_says_what_ctrl_c_left(argv, tmp_path, monkeypatch):
         assert "writes nothing" in line or "nothing was written" in line, line
     else:  # nothing started yet in this empty folder: nothing to continue
         assert "run it again" in line, line
+
+
+def test_spawning_leaves_an_ignored_ctrl_c_ignored():
+    """A command started with SIGINT ignored (a background job) keeps ignoring it while workers start."""
+    from innosim.experiments.runs.executors import spawning
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with spawning():
+            assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)

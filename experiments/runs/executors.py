@@ -84,14 +84,16 @@ def spawning():
     # loop thread); started here first, the later calls find it running and leave the mask alone.
     resource_tracker.ensure_running()
     held: list[int] = []
-    main = threading.current_thread() is threading.main_thread()
-    handler = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum)) if main else None
+    handler = signal.getsignal(signal.SIGINT)  # SIG_IGN stays (nothing to hold), as does one set outside Python
+    hold = threading.current_thread() is threading.main_thread() and (callable(handler) or handler == signal.SIG_DFL)
+    if hold:
+        signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        if main:
+        if hold:
             signal.signal(signal.SIGINT, handler)
     if held and callable(handler):  # the Ctrl-C that came while the workers started
         handler(signal.SIGINT, None)
