@@ -10,16 +10,19 @@ backend is chosen here, once, before any chart module is imported.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
 from innosim.experiments.explore.command import add_parser as add_explore
 from innosim.experiments.runs import limits, stopped
 from innosim.model.errors import InputError
+
+
+def _read_csv(path: Path):  # pandas imported here, not at the top: main() catches a Ctrl-C while it is imported
+    return __import__("pandas").read_csv(path)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -181,17 +184,13 @@ def _allow_paths(dirs: list[str]) -> None:
     """Folders given with --allow-path join INNOSIM_ALLOW_PATHS, which worker processes inherit."""
     if dirs:
         from innosim.model.scenario_files import ALLOW_ENV
-
         known = [d for d in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if d]
         os.environ[ALLOW_ENV] = os.pathsep.join(known + [str(Path(d).resolve()) for d in dirs])
 
 
 def _plan_of(folder: Path):
     """The city plan a results folder was judged against, from its manifest."""
-    import json
-
     from innosim.model.city import Plan
-
     return Plan(**json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["plan"])
 
 
@@ -205,7 +204,7 @@ def _cmd_run(a: argparse.Namespace) -> int:
 
     folder = run_scenario(RunRequest(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet,
                                      params=a.params, lang=a.lang))
-    annual = pd.read_csv(folder / "annual.csv")
+    annual = _read_csv(folder / "annual.csv")
     print(format_summary(annual, _plan_of(folder)))
     print(f"\nresults: {folder}/ (annual.csv, timeseries.parquet, targets.csv, ledger.csv, manifest.json)")
     print(f"charts:  {', '.join(str(p) for p in sorted(Path(folder).glob('fan_*.png')))}")
@@ -217,7 +216,7 @@ def _cmd_calibrate(a: argparse.Namespace) -> int:
 
     folder = calibrate(CalibrateRequest(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out,
                                         a.seed, a.params, a.resume, a.predictive, a.ship, a.lang))
-    fit = pd.read_csv(folder / "fit.csv")
+    fit = _read_csv(folder / "fit.csv")
     print(fit.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"\ncalibration: {folder}/ (posterior.parquet, history.db, fit.csv, generations.csv, manifest.json, charts)")
     return 0
@@ -245,7 +244,7 @@ def _cmd_sensitivity(a: argparse.Namespace) -> int:
         a.scenario, a.method, a.n, a.replicates, a.params, a.outputs, a.ranges, a.grouped, not a.no_second_order,
         a.seed, a.workers, a.backend, a.scheduler, a.out, a.resume, progress=not a.quiet, flush_runs=a.flush_every,
         lang=a.lang, yes=a.yes))
-    idx = pd.read_csv(folder / "indices.csv")
+    idx = _read_csv(folder / "indices.csv")
     col = "ST" if a.method == "sobol" else "mu_star"
     print(f"most influential factors ({col}, top 5 per output):")
     shown = idx[~idx["output"].str.match(r".*\.\d{4}$")].dropna(subset=[col])  # yearly outputs: see the chart
@@ -264,7 +263,7 @@ def _cmd_compare(a: argparse.Namespace) -> int:
     _need_dask(a)
     folder = run_compare(CompareRequest(tuple(a.scenarios), a.replicates, a.seed, a.counterfactual, a.out, a.workers,
                                         a.backend, a.scheduler, a.params, progress=not a.quiet, lang=a.lang))
-    print(format_comparison(pd.read_csv(folder / "comparison.csv"), _plan_of(folder)))
+    print(format_comparison(_read_csv(folder / "comparison.csv"), _plan_of(folder)))
     extra = "cost_effectiveness.csv, deadweight.csv, " if a.counterfactual else ""
     print(f"\nresults: {folder}/ (comparison.csv, {extra}runs.parquet, manifest.json)")
     print(f"chart:   {folder / 'ranking.png'}")
@@ -280,7 +279,7 @@ def _cmd_response(a: argparse.Namespace) -> int:
                                                 a.replicates, a.seed, a.workers, a.out, a.params,
                                                 progress=not a.quiet, lang=a.lang))
     plan = _plan_of(folder)
-    print(rc.format_summary(pd.read_csv(folder / "response.csv"), list(plan.targets), plan.target_year))
+    print(rc.format_summary(_read_csv(folder / "response.csv"), list(plan.targets), plan.target_year))
     print(f"\nresults: {folder}/ (response.csv, response_paired.parquet, manifest.json)")
     print(f"charts:  {', '.join(p.name for p in sorted(folder.glob('*.png')))}")
     return 0
@@ -369,31 +368,32 @@ def _guard(a: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display: chosen once, before any chart module is imported
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
-    _allow_paths(getattr(args, "allow_path", []))
-    since = time.time() - 1  # folders this command starts have markers written after this
-    try:
-        _guard(args)
-        commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
-                    "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "response": _cmd_response,
-                    "brief": _cmd_brief}
-        return commands.get(args.command, getattr(args, "handler", None))(args)
-    except InputError as e:
-        print(f"innosim: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"innosim: {stopped.interrupted(args, argv, since)}", file=sys.stderr)
-        return 130
-    except OSError as e:
-        problem = limits.disk_problem(e)
-        if problem is None:
-            raise
-        print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
-        return 2
+    since, args = time.time() - 1, None  # folders this command starts have markers written after ``since``
+    with stopped.CtrlC() as ctrl_c:
+        try:  # from the first import on: Ctrl-C while the command starts is one line too, not a traceback
+            __import__("matplotlib").use("Agg")  # files only, no display: chosen once, before any chart module
+            args = build_parser().parse_args(argv)
+            _allow_paths(getattr(args, "allow_path", []))
+            _guard(args)
+            commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "brief": _cmd_brief,
+                        "sweep": _cmd_sweep, "sensitivity": _cmd_sensitivity, "compare": _cmd_compare,
+                        "response": _cmd_response}
+            return commands.get(args.command, getattr(args, "handler", None))(args)
+        except InputError as e:
+            print(f"innosim: error: {e}", file=sys.stderr)
+            return 2
+        except (KeyboardInterrupt, ImportError) as e:
+            if isinstance(e, ImportError) and not ctrl_c.seen:  # a C extension's import cut short by Ctrl-C only
+                raise
+            print(f"innosim: {stopped.interrupted(args, argv, since) if args else stopped.STARTING}", file=sys.stderr)
+            return 130
+        except OSError as e:
+            problem = limits.disk_problem(e)
+            if problem is None or args is None:
+                raise
+            print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":
