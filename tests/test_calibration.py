@@ -216,19 +216,33 @@ def test_dask_cluster_gives_the_same_posterior(baseline, tmp_path):
     pd.testing.assert_frame_equal(local, remote)
 
 
-def test_calibrate_command_end_to_end(tmp_path):
-    """`innosim calibrate` writes every promised file; a bad --resume is a clean exit-2 error."""
+def test_backtest_and_calibrate_commands_end_to_end(tmp_path):
+    """`innosim backtest` (which runs `innosim calibrate --through 2022` into calibration/) writes every promised
+    file; the posterior holds whole vectors with equal weights after rejuvenation; the held-out 2023 figures are
+    scored; a bad --resume is a clean exit-2 error."""
+    import json
+
     from tests.conftest import cli
 
-    out = tmp_path / "cal"
-    r = cli("calibrate", "--params", "theta_sell,h1_share", "--population-size", "8", "--generations", "1",
-            "--predictive", "3", "--out", str(out))
+    out = tmp_path / "bt"
+    r = cli("backtest", "--params", "theta_sell,h1_share", "--population-size", "8", "--generations", "1",
+            "--rejuvenate", "10", "--moves", "1", "--predictive", "4", "--out", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
+    cal = out / "calibration"
     for name in ("posterior.parquet", "history.db", "generations.csv", "fit.csv", "observation_model.csv",
-                 "manifest.json", "fit.png", "marginals.png", "generations.png"):
+                 "manifest.json", "fit.png", "marginals.png", "generations.png", "rejuvenation.csv"):
+        assert (cal / name).is_file(), name
+    for name in ("backtest.csv", "backtest.png", "manifest.json"):
         assert (out / name).is_file(), name
-    assert "t: 0" in r.stderr  # progress per generation
-    assert set(load_posterior(out / "posterior.parquet").names) == {"theta_sell", "h1_share"}
+    assert "t: 0" in r.stderr and "rejuvenation round 1/1" in r.stderr  # progress
+    post = load_posterior(cal / "posterior.parquet")
+    assert post.missing == [] and len(post.weights) == 10 and np.allclose(post.weights, 0.1)
+    fit = pd.read_csv(cal / "fit.csv", dtype={"year": str})
+    assert not fit.loc[fit["year"] == "2023", "fitted"].any() and fit.loc[fit["year"] == "2021", "fitted"].all()
+    scores = pd.read_csv(out / "backtest.csv", dtype={"year": str})
+    assert len(scores) and (scores["year"] == "2023").all()
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["through"] == 2022 and 0 <= m["coverage_90"] <= 1 and "median_abs_error_of_median" in m
     bad = cli("calibrate", "--resume", "--out", str(tmp_path / "nothing"))
     assert bad.returncode == 2 and "--resume" in bad.stderr and "Traceback" not in bad.stderr
 
