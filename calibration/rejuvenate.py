@@ -6,8 +6,8 @@ moved ``steps`` times with a Metropolis kernel that leaves the ABC posterior at 
 (Marjoram et al. 2003; the "rejuvenation" step of Del Moral, Doucet & Jasra 2012):
 
 - propose the calibrated coordinates θ' = θ + L·z, z ~ N(0, I), L the Cholesky factor of the population's
-  transition kernel (pyabc's ``MultivariateNormalTransition`` fitted to the last population: weighted covariance
-  times Silverman's factor squared) times ``scale``;
+  transition kernel (pyabc's ``MultivariateNormalTransition`` fitted to the last population's particles, equally
+  weighted: their covariance times Silverman's factor squared) times ``scale``;
 - every parameter not calibrated and not fixed is proposed afresh from its prior (an independence proposal
   whose density cancels the prior's), with a fresh replicate seed;
 - the priors are uniform in the sampling coordinate, so the Metropolis ratio is 1 inside the prior box and 0
@@ -71,12 +71,15 @@ class Mover:
     distance: Callable[[dict[str, float]], float]
 
 
-def kernel(space: Space, population: pd.DataFrame, scale: float = 1.0) -> np.ndarray:
+def kernel(space: Space, population: pd.DataFrame, scale: float = 1.0, weighted: bool = False) -> np.ndarray:
     """Cholesky factor of the population's transition kernel (pyabc's multivariate normal, Silverman bandwidth)
-    in the calibrated coordinates, times ``scale``."""
+    in the calibrated coordinates, times ``scale``. Unweighted by default: with degenerate importance weights the
+    weighted covariance is that of a handful of particles and would shrink the moves to nothing in most directions;
+    the accepted particles' own spread is the scale of the epsilon-region (any symmetric kernel keeps the target)."""
     coords = pd.DataFrame(space.coordinates(population), columns=list(space.names))
+    w = population["weight"].to_numpy(dtype=float) if weighted else np.full(len(population), 1.0 / len(population))
     tr = pyabc.MultivariateNormalTransition()
-    tr.fit(coords, population["weight"].to_numpy(dtype=float))
+    tr.fit(coords, w)
     cov = np.atleast_2d(np.asarray(tr.cov, dtype=float)) * scale**2
     return np.linalg.cholesky(cov + 1e-12 * np.eye(len(space.names)))
 
@@ -155,3 +158,39 @@ def merged_ess(values: pd.DataFrame, weights: np.ndarray | None = None) -> float
     key = pd.util.hash_pandas_object(values.reset_index(drop=True), index=False).to_numpy()
     merged = pd.Series(w).groupby(key).sum().to_numpy()
     return float(1.0 / np.sum(merged**2))
+
+
+QUANTILE = 0.5  # each stage's epsilon: this quantile of the current particles' distances
+
+
+def stage_seed(seed: int, stage: int) -> int:
+    return int(np.random.SeedSequence([seed, MOVE_TAG, 10_000 + stage]).generate_state(1)[0])
+
+
+def ladder(population: pd.DataFrame, make_mover: Callable[[pd.DataFrame, float, int], Mover], n: int, stages: int,
+           moves: int, folder: Path, seed: int, map_: OrderedMap = map,
+           progress: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ABC-SMC with MCMC moves and equal weights (Del Moral, Doucet & Jasra 2012): resample ``n`` particles by
+    weight from ``population``; then for each of ``stages`` stages lower epsilon to the median distance of the
+    current particles (``QUANTILE``; the last stage keeps the previous epsilon if ``stages`` is 1), keep the
+    particles within it, resample ``n`` of them uniformly, and move each ``moves`` times at that epsilon with a
+    kernel fitted to them (``make_mover(particles, epsilon, seed)``). No importance weights, so nothing degenerates;
+    every stage's rounds are on disk (``stage_SS/round_RRR.parquet``) and a restart continues after the last.
+    Returns the final particles and a table ``stage, epsilon, round, acceptance, moved_once, distinct, ess``."""
+    state = resample(population, n, seed)
+    rows = []
+    for st in range(1, stages + 1):
+        eps = float(np.quantile(state["distance"], QUANTILE)) if stages > 1 else float(state["distance"].max())
+        alive = state[state["distance"] <= eps].reset_index(drop=True)
+        alive = alive.assign(weight=1.0 / len(alive))
+        s_seed = stage_seed(seed, st)
+        start = resample(alive.drop(columns=["origin", "moves"], errors="ignore"), n, s_seed)
+        mover = make_mover(alive, eps, s_seed)
+
+        def say(r: int, acc: float, st=st, eps=eps) -> None:
+            if progress is not None:
+                progress(f"stage {st}/{stages} (epsilon {eps:.4g}) round {r}/{moves}: acceptance {acc:.3f}")
+
+        state, rounds = rejuvenate(start, mover, moves, folder / f"stage_{st:02d}", map_, say)
+        rows += [{"stage": st, "epsilon": eps, "alive": len(alive), **r} for r in rounds.to_dict("records")]
+    return state, pd.DataFrame(rows)

@@ -62,21 +62,20 @@ def _calibrate(baseline, names, fixed, obs, observed, tmp_path, workers=1, gener
     return A.posterior_frame(h)
 
 
-def _fit_and_rejuvenate(baseline, tmp_path, workers, steps=2, folder="r"):
+def _fit_and_rejuvenate(baseline, tmp_path, workers, folder="r"):
     """theta_sell calibrated, h1_share left to its prior (recorded per particle), the rest fixed: 2 generations of
-    12 particles, then 16 particles × ``steps`` ABC-MCMC moves."""
-    from innosim.calibration.rejuvenate import rejuvenate, resample
+    12 particles, then the ABC-MCMC ladder: 16 particles, 2 stages of 1 move."""
+    from innosim.calibration.rejuvenate import ladder
 
     obs, sim = _synthetic(baseline, {"theta_sell": 0.3})
     fixed = {k: v for k, v in prior_medians().items() if k not in ("theta_sell", "h1_share")}
+    make = functools.partial(A.build_mover, baseline, ["theta_sell"], fixed=fixed, obs=obs, observed=sim)
     with make_executor("processes", workers) as ex:
         abc, obs_dict = A.build_abc(baseline, ["theta_sell"], 12, 7, ex.map, fixed=fixed, obs=obs, observed=sim)
         h = A.run_abc(abc, obs_dict, tmp_path / f"{folder}.db", 2, False, seed=7)
         pop = A.population_frame(h)
-        mover = A.build_mover(baseline, ["theta_sell"], pop, A.final_epsilon(h), 7, fixed=fixed, obs=obs,
-                              observed=sim)
-        state, rounds = rejuvenate(resample(pop, 16, 7), mover, steps, tmp_path / folder, ex.map)
-    return pop, state, rounds, (mover, tmp_path / folder)
+        state, rounds = ladder(pop, make, 16, 2, 1, tmp_path / folder, 7, ex.map)
+    return pop, state, rounds, (make, tmp_path / folder)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +90,8 @@ def test_same_seed_same_posterior_on_1_and_2_workers_with_rejuvenation(small_fit
     pd.testing.assert_frame_equal(pop1, pop2)
     pd.testing.assert_frame_equal(st1, st2)
     pd.testing.assert_frame_equal(r1, r2)
-    assert set(r1.columns) >= {"acceptance", "ess", "distinct"}
+    assert set(r1.columns) >= {"stage", "epsilon", "acceptance", "ess", "distinct"}
+    assert r1["epsilon"].iloc[1] <= r1["epsilon"].iloc[0] <= pop1["distance"].max()
 
 
 def test_particles_hold_whole_vectors(small_fit):
@@ -103,23 +103,24 @@ def test_particles_hold_whole_vectors(small_fit):
     assert pop["p_register"].nunique() == 1
     assert (pop["replicate"] >= 0).all()
     assert (state["distance"] <= pop["distance"].max() + 1e-12).all()
+    assert state.columns[: len(A.PARAMETERS)].tolist() == [p.name for p in A.PARAMETERS]
 
 
 def test_rejuvenation_resumes_after_a_kill(small_fit, tmp_path):
-    """Rounds are written atomically: a run stopped during round 2 (round 1 on disk, a half-written round 2 left
-    behind) and started again computes only round 2 and equals the uninterrupted run."""
+    """Rounds are written atomically: a run stopped during stage 2 (stage 1 on disk, a half-written round of stage 2
+    left behind) and started again computes only stage 2 and equals the uninterrupted run."""
     import shutil
 
-    from innosim.calibration.rejuvenate import rejuvenate, resample
+    from innosim.calibration.rejuvenate import ladder
 
-    (pop, state, rounds, (mover, done)), _ = small_fit
+    (pop, state, rounds, (make, done)), _ = small_fit
     folder = tmp_path / "again"
-    folder.mkdir()
-    shutil.copy(done / "round_001.parquet", folder / "round_001.parquet")
-    (folder / "round_002.parquet.part").write_bytes(b"half")
+    shutil.copytree(done / "stage_01", folder / "stage_01")
+    (folder / "stage_02").mkdir()
+    (folder / "stage_02" / "round_001.parquet.part").write_bytes(b"half")
     calls = []
-    resumed, again = rejuvenate(resample(pop, 16, 7), mover, 2, folder, lambda f, xs: calls.append(1) or map(f, xs))
-    assert len(calls) == 1  # only round 2 was computed
+    resumed, again = ladder(pop, make, 16, 2, 1, folder, 7, lambda f, xs: calls.append(1) or map(f, xs))
+    assert len(calls) == 1  # only stage 2's round was computed
     pd.testing.assert_frame_equal(resumed, state)
     pd.testing.assert_frame_equal(again, rounds)
 
@@ -204,8 +205,12 @@ def test_shipped_posterior_meets_the_quality_bar():
     assert share >= 0.8, misses
 
 
-def test_dask_cluster_gives_the_same_posterior(baseline, tmp_path):
+def test_dask_cluster_gives_the_same_posterior(baseline, small_fit, tmp_path):
+    """ABC-SMC and a round of rejuvenation moves on a Dask cluster equal the local results."""
+    from innosim.calibration.rejuvenate import ladder
+
     distributed = pytest.importorskip("distributed")
+    (pop, _, _, (make, done)), _ = small_fit
     obs, sim = _synthetic(baseline, {"theta_sell": 0.3})
     fixed = prior_medians()
     del fixed["theta_sell"]
@@ -213,7 +218,11 @@ def test_dask_cluster_gives_the_same_posterior(baseline, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
         remote = _calibrate(baseline, ["theta_sell"], fixed, obs, sim, tmp_path, generations=1, population=10,
                             db="d.db", backend="dask", scheduler=lc.scheduler_address)
+        with make_executor("dask", 2, lc.scheduler_address) as ex:
+            moved, _ = ladder(pop, make, 16, 1, 1, tmp_path / "dask", 7, ex.map)  # stage 1 alone: epsilon = max
+        local_moved, _ = ladder(pop, make, 16, 1, 1, tmp_path / "local", 7, map)
     pd.testing.assert_frame_equal(local, remote)
+    pd.testing.assert_frame_equal(moved, local_moved)
 
 
 def test_backtest_and_calibrate_commands_end_to_end(tmp_path):
@@ -226,7 +235,7 @@ def test_backtest_and_calibrate_commands_end_to_end(tmp_path):
 
     out = tmp_path / "bt"
     r = cli("backtest", "--params", "theta_sell,h1_share", "--population-size", "8", "--generations", "1",
-            "--rejuvenate", "10", "--moves", "1", "--predictive", "4", "--out", str(out))
+            "--rejuvenate", "10", "--stages", "2", "--moves", "1", "--predictive", "4", "--out", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     cal = out / "calibration"
     for name in ("posterior.parquet", "history.db", "generations.csv", "fit.csv", "observation_model.csv",
@@ -234,7 +243,7 @@ def test_backtest_and_calibrate_commands_end_to_end(tmp_path):
         assert (cal / name).is_file(), name
     for name in ("backtest.csv", "backtest.png", "manifest.json"):
         assert (out / name).is_file(), name
-    assert "t: 0" in r.stderr and "rejuvenation round 1/1" in r.stderr  # progress
+    assert "t: 0" in r.stderr and "stage 2/2" in r.stderr and "round 1/1" in r.stderr  # progress
     post = load_posterior(cal / "posterior.parquet")
     assert post.missing == [] and len(post.weights) == 10 and np.allclose(post.weights, 0.1)
     fit = pd.read_csv(cal / "fit.csv", dtype={"year": str})

@@ -5,6 +5,7 @@ The command owns the executor: calibration (a library below experiments) receive
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ from innosim.calibration.observation_model import table as obs_table
 from innosim.calibration.observation_model import used
 from innosim.calibration.posterior import SHIPPED, load_posterior
 from innosim.calibration.predictive import actual_coverage, calibration_years, fit_table, predictive_runs
-from innosim.calibration.rejuvenate import rejuvenate, resample
+from innosim.calibration.rejuvenate import ladder
 from innosim.experiments.report.calibration_charts import fit_chart, generations_chart, marginals_chart
 from innosim.experiments.runs.ensemble import Task, indicator_frame
 from innosim.experiments.runs.executors import make_executor
@@ -37,12 +38,13 @@ class CalibrateRequest:
     ``workers``; ``params``: the parameters to calibrate (None: the default set); ``ship``: None (do not ship),
     ``""`` (the checkout's calibration/posterior/) or a folder to copy the posterior into; ``through``: fit only
     figures whose period ends in that year or before; ``rejuvenate``: particles resampled from the last generation
-    and moved ``moves`` times by ABC-MCMC (0: the weighted last generation is the posterior); ``scale``: the
-    moves' kernel relative to the population's transition kernel."""
+    and carried through ``stages`` stages of ABC-MCMC (each lowers epsilon to the particles' median distance and
+    moves every particle ``moves`` times; 0 particles: the weighted last generation is the posterior); ``scale``:
+    the moves' kernel relative to the population's transition kernel."""
 
     scenario: str = "scenarios/baseline.yaml"
-    population: int = 200
-    generations: int = 6
+    population: int = 1000
+    generations: int = 1
     workers: int = 1
     scheduler: str | None = None
     out: str | None = None
@@ -54,8 +56,9 @@ class CalibrateRequest:
     lang: str = "en"
     through: int | None = None
     rejuvenate: int = 1200
-    moves: int = 4
+    moves: int = 2
     scale: float = 1.0
+    stages: int = 5
 
 
 def ship_folder(ship: str | None) -> Path | None:
@@ -85,7 +88,7 @@ def calibrate(req: CalibrateRequest) -> Path:
     ship_to = ship_folder(req.ship)
     settings = {"population_size": req.population, "calibrated_parameters": names, "seed": req.seed,
                 "scenario_chain_sha256": source.chain_sha256, "through": req.through,
-                "rejuvenate": req.rejuvenate, "moves": req.moves, "scale": req.scale}
+                "rejuvenate": req.rejuvenate, "moves": req.moves, "scale": req.scale, "stages": req.stages}
     if req.resume:
         if req.out is None or not (Path(req.out) / A.DB_NAME).is_file():
             raise InputError(req.out or "--out", "--resume",
@@ -118,7 +121,7 @@ def check_resume(folder: Path, settings: dict, scenario_sha256: str) -> None:
                              "resuming would mix results — start a new folder")
     options = {"population_size": "--population-size", "calibrated_parameters": "--params", "seed": "--seed",
                "scenario_chain_sha256": "--scenario", "through": "--through", "rejuvenate": "--rejuvenate",
-               "moves": "--moves", "scale": "--scale"}
+               "moves": "--moves", "scale": "--scale", "stages": "--stages"}
     for key, value in settings.items():
         if key in old and old[key] != value:
             shown = value if key != "scenario_chain_sha256" else "(its files changed)"
@@ -190,8 +193,7 @@ def posterior_of(req: CalibrateRequest, history, scenario, names: list[str], obs
         ess = float(1.0 / (pop["weight"] ** 2).sum())
         return pop[params + ["weight"]], {"posterior": "last ABC-SMC generation, importance weights",
                                           "posterior_ess": ess}
-    eps = A.final_epsilon(history)
-    start = {"generation": int(history.max_t), "epsilon": eps}
+    start = {"generation": int(history.max_t), "epsilon": A.final_epsilon(history)}
     rounds_dir = folder / "rejuvenation"
     meta = rounds_dir / "start.json"
     if meta.is_file() and json.loads(meta.read_text(encoding="utf-8")) != start:
@@ -199,23 +201,26 @@ def posterior_of(req: CalibrateRequest, history, scenario, names: list[str], obs
                          "the folder rejuvenation/ to redo them")
     rounds_dir.mkdir(exist_ok=True)
     write_json(meta, start)
-    mover = A.build_mover(scenario, names, pop, eps, req.seed, obs=obs, scale=req.scale)
-    print(f"calibrate: ABC-MCMC rejuvenation: {req.rejuvenate} particles × {req.moves} moves at epsilon {eps:.3g}",
+    make = functools.partial(A.build_mover, scenario, names, obs=obs, scale=req.scale)
+    print(f"calibrate: ABC-MCMC: {req.rejuvenate} particles, {req.stages} stages × {req.moves} moves",
           file=sys.stderr)
 
-    def say(s: int, acc: float) -> None:
-        print(f"calibrate: rejuvenation round {s}/{req.moves}: acceptance {acc:.3f}", file=sys.stderr, flush=True)
+    def say(line: str) -> None:
+        print(f"calibrate: {line}", file=sys.stderr, flush=True)
 
-    state, rounds = rejuvenate(resample(pop, req.rejuvenate, req.seed), mover, req.moves, rounds_dir, map_, say)
+    state, rounds = ladder(pop, make, req.rejuvenate, req.stages, req.moves, rounds_dir,
+                           req.seed, map_, say)
     write_csv(rounds, folder / "rejuvenation.csv")
     post = state[params].copy()
     post["weight"] = 1.0 / len(post)
     last = rounds.iloc[-1] if len(rounds) else None
-    return post, {"posterior": f"ABC-MCMC rejuvenation: {req.rejuvenate} particles resampled from the last "
-                  f"generation, {req.moves} Metropolis moves each at its epsilon (equal weights)",
-                  "rejuvenation_particles": req.rejuvenate, "rejuvenation_moves": req.moves,
-                  "rejuvenation_scale": req.scale,
+    return post, {"posterior": f"ABC-SMC with MCMC moves: {req.rejuvenate} particles resampled from the last "
+                  f"generation, {req.stages} stages (epsilon lowered to the median distance) of {req.moves} "
+                  "Metropolis moves each (equal weights)",
+                  "rejuvenation_particles": req.rejuvenate, "rejuvenation_stages": req.stages,
+                  "rejuvenation_moves": req.moves, "rejuvenation_scale": req.scale,
+                  "final_epsilon_after_moves": float(rounds["epsilon"].iloc[-1]),
                   "rejuvenation_acceptance": [float(a) for a in rounds["acceptance"]],
-                  "rejuvenation_simulations": int(req.rejuvenate * req.moves),
+                  "rejuvenation_moves_at_most": int(req.rejuvenate * req.moves * req.stages),
                   "posterior_distinct": int(last["distinct"]) if last is not None else None,
                   "posterior_ess": float(last["ess"]) if last is not None else None}
