@@ -5,9 +5,8 @@ sample size of 13 out of 300). Here ``n`` particles are resampled by weight from
 moved ``steps`` times with a Metropolis kernel that leaves the ABC posterior at the final epsilon invariant
 (Marjoram et al. 2003; the "rejuvenation" step of Del Moral, Doucet & Jasra 2012):
 
-- propose the calibrated coordinates θ' = θ + L·z, z ~ N(0, I), L the Cholesky factor of the population's
-  transition kernel (pyabc's ``MultivariateNormalTransition`` fitted to the last population's particles, equally
-  weighted: their covariance times Silverman's factor squared) times ``scale``;
+- propose the calibrated coordinates θ' = θ + L·z, z ~ N(0, I), L the Cholesky factor of the particles'
+  covariance times (2.38/√d)² (``kernel``), times a factor adapted between rounds towards an acceptance of 25%;
 - every parameter not calibrated and not fixed is proposed afresh from its prior (an independence proposal
   whose density cancels the prior's), with a fresh replicate seed;
 - the priors are uniform in the sampling coordinate, so the Metropolis ratio is 1 inside the prior box and 0
@@ -20,6 +19,7 @@ round is written atomically to ``<folder>/round_<s>.parquet``; a restarted call 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable
@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyabc
 
 from innosim.calibration.sampler import OrderedMap
 
@@ -72,16 +71,30 @@ class Mover:
 
 
 def kernel(space: Space, population: pd.DataFrame, scale: float = 1.0, weighted: bool = False) -> np.ndarray:
-    """Cholesky factor of the population's transition kernel (pyabc's multivariate normal, Silverman bandwidth)
-    in the calibrated coordinates, times ``scale``. Unweighted by default: with degenerate importance weights the
-    weighted covariance is that of a handful of particles and would shrink the moves to nothing in most directions;
-    the accepted particles' own spread is the scale of the epsilon-region (any symmetric kernel keeps the target)."""
-    coords = pd.DataFrame(space.coordinates(population), columns=list(space.names))
-    w = population["weight"].to_numpy(dtype=float) if weighted else np.full(len(population), 1.0 / len(population))
-    tr = pyabc.MultivariateNormalTransition()
-    tr.fit(coords, w)
-    cov = np.atleast_2d(np.asarray(tr.cov, dtype=float)) * scale**2
-    return np.linalg.cholesky(cov + 1e-12 * np.eye(len(space.names)))
+    """Cholesky factor of the move kernel in the calibrated coordinates: the particles' covariance times
+    (2.38 / √d)² (the optimal random-walk scaling of Roberts, Gelman & Gilks 1997) times ``scale``². Unweighted by
+    default: with degenerate importance weights the weighted covariance is that of a handful of particles and would
+    shrink the moves to nothing in most directions (any symmetric kernel keeps the target)."""
+    x = space.coordinates(population)
+    w = population["weight"].to_numpy(dtype=float) if weighted else np.full(len(population), 1.0)
+    d = len(space.names)
+    cov = np.atleast_2d(np.cov(x, rowvar=False, aweights=w / w.sum())) if len(x) > 1 else np.eye(d)
+    cov = cov * (2.38 * scale) ** 2 / d
+    return np.linalg.cholesky(cov + 1e-12 * np.eye(d))
+
+
+def rescaled(mover: Mover, factor: float) -> Mover:
+    """The same move with its kernel multiplied by ``factor``."""
+    return dataclasses.replace(mover, chol=mover.chol * factor)
+
+
+TARGET_ACCEPTANCE = 0.25
+
+
+def adapt(factor: float, acceptance: float) -> float:
+    """Next round's kernel factor from this round's acceptance: towards ``TARGET_ACCEPTANCE``, at most halving or
+    doubling (adapting between rounds keeps every round a valid Metropolis kernel)."""
+    return float(factor * np.clip(acceptance / TARGET_ACCEPTANCE, 0.5, 2.0))
 
 
 def move(mover: Mover, task: tuple[int, int, dict]) -> dict:
@@ -123,10 +136,12 @@ def write_atomic(frame: pd.DataFrame, path: Path) -> None:
 
 
 def rejuvenate(initial: pd.DataFrame, mover: Mover, steps: int, folder: Path, map_: OrderedMap = map,
-               progress: Callable[[int, float], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+               progress: Callable[[int, float], None] | None = None,
+               factor: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run ``steps`` rounds of moves over every particle of ``initial`` (from ``resample``); returns the final
     state and a table ``round, acceptance, moved_once, distinct, ess`` (ESS after merging duplicate vectors).
-    Rounds already on disk in ``folder`` are read, not recomputed."""
+    Rounds already on disk in ``folder`` are read, not recomputed. With ``factor``, the kernel is multiplied by it in
+    round 1 and adapted after each round (``adapt``); the table gains ``factor``."""
     folder.mkdir(parents=True, exist_ok=True)
     state, rounds = initial, []
     names = [c for c in initial.columns if c not in ("distance", "replicate", "origin", "moves", "accepted")]
@@ -136,12 +151,15 @@ def rejuvenate(initial: pd.DataFrame, mover: Mover, steps: int, folder: Path, ma
             state = pd.read_parquet(path)
         else:
             rows = state.drop(columns="accepted", errors="ignore").to_dict("records")
-            fn = functools.partial(move, mover)
+            fn = functools.partial(move, mover if factor is None else rescaled(mover, factor))
             state = pd.DataFrame(list(map_(fn, [(s, i, r) for i, r in enumerate(rows)])))
             write_atomic(state, path)
         acc = float(state["accepted"].mean())
         rounds.append({"round": s, "acceptance": acc, "moved_once": float((state["moves"] > 0).mean()),
-                       "distinct": distinct(state[names]), "ess": merged_ess(state[names])})
+                       "distinct": distinct(state[names]), "ess": merged_ess(state[names]),
+                       **({} if factor is None else {"factor": factor})})
+        if factor is not None:
+            factor = adapt(factor, acc)
         if progress is not None:
             progress(s, acc)
     return state, pd.DataFrame(rounds)
@@ -169,16 +187,21 @@ def stage_seed(seed: int, stage: int) -> int:
 
 def ladder(population: pd.DataFrame, make_mover: Callable[[pd.DataFrame, float, int], Mover], n: int, stages: int,
            moves: int, folder: Path, seed: int, map_: OrderedMap = map,
-           progress: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+           progress: Callable[[str], None] | None = None,
+           final_moves: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ABC-SMC with MCMC moves and equal weights (Del Moral, Doucet & Jasra 2012): resample ``n`` particles by
     weight from ``population``; then for each of ``stages`` stages lower epsilon to the median distance of the
     current particles (``QUANTILE``; the last stage keeps the previous epsilon if ``stages`` is 1), keep the
     particles within it, resample ``n`` of them uniformly, and move each ``moves`` times at that epsilon with a
-    kernel fitted to them (``make_mover(particles, epsilon, seed)``). No importance weights, so nothing degenerates;
+    kernel fitted to them (``make_mover(particles, epsilon, seed)``); the last stage moves ``final_moves`` times
+    (default ``moves``: more moves there leave fewer unmoved copies). No importance weights, so nothing degenerates;
     every stage's rounds are on disk (``stage_SS/round_RRR.parquet``) and a restart continues after the last.
-    Returns the final particles and a table ``stage, epsilon, round, acceptance, moved_once, distinct, ess``."""
+    The kernel factor adapts towards an acceptance of ``TARGET_ACCEPTANCE`` round by round and carries over from
+    one stage to the next. Returns the final particles and a table ``stage, epsilon, alive, round, acceptance,
+    moved_once, distinct, ess, factor``."""
     state = resample(population, n, seed)
     rows = []
+    factor = 1.0
     for st in range(1, stages + 1):
         eps = float(np.quantile(state["distance"], QUANTILE)) if stages > 1 else float(state["distance"].max())
         alive = state[state["distance"] <= eps].reset_index(drop=True)
@@ -186,11 +209,13 @@ def ladder(population: pd.DataFrame, make_mover: Callable[[pd.DataFrame, float, 
         s_seed = stage_seed(seed, st)
         start = resample(alive.drop(columns=["origin", "moves"], errors="ignore"), n, s_seed)
         mover = make_mover(alive, eps, s_seed)
+        k = moves if st < stages or final_moves is None else final_moves
 
-        def say(r: int, acc: float, st=st, eps=eps) -> None:
+        def say(r: int, acc: float, st=st, eps=eps, k=k) -> None:
             if progress is not None:
-                progress(f"stage {st}/{stages} (epsilon {eps:.4g}) round {r}/{moves}: acceptance {acc:.3f}")
+                progress(f"stage {st}/{stages} (epsilon {eps:.4g}) round {r}/{k}: acceptance {acc:.3f}")
 
-        state, rounds = rejuvenate(start, mover, moves, folder / f"stage_{st:02d}", map_, say)
+        state, rounds = rejuvenate(start, mover, k, folder / f"stage_{st:02d}", map_, say, factor)
+        factor = adapt(float(rounds["factor"].iloc[-1]), float(rounds["acceptance"].iloc[-1]))
         rows += [{"stage": st, "epsilon": eps, "alive": len(alive), **r} for r in rounds.to_dict("records")]
     return state, pd.DataFrame(rows)

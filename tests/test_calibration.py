@@ -235,7 +235,8 @@ def test_backtest_and_calibrate_commands_end_to_end(tmp_path):
 
     out = tmp_path / "bt"
     r = cli("backtest", "--params", "theta_sell,h1_share", "--population-size", "8", "--generations", "1",
-            "--rejuvenate", "10", "--stages", "2", "--moves", "1", "--predictive", "4", "--out", str(out))
+            "--rejuvenate", "10", "--stages", "2", "--moves", "1", "--final-moves", "1", "--predictive", "4",
+            "--out", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     cal = out / "calibration"
     for name in ("posterior.parquet", "history.db", "generations.csv", "fit.csv", "observation_model.csv",

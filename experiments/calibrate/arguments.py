@@ -22,7 +22,7 @@ def positive(name: str, zero: bool = False):
 
 
 def common(c: argparse.ArgumentParser, population: int, generations: int, rejuvenate: int, moves: int,
-           predictive: int, stages: int) -> None:
+           predictive: int, stages: int, final_moves: int) -> None:
     c.add_argument("--scenario", default="scenarios/baseline.yaml", help="scenario whose budgets apply")
     c.add_argument("--population-size", type=positive("population-size"), default=population)
     c.add_argument("--generations", type=positive("generations"), default=generations)
@@ -34,8 +34,10 @@ def common(c: argparse.ArgumentParser, population: int, generations: int, rejuve
                         f"distance (default {stages}; 1: moves at the last generation's epsilon only)")
     c.add_argument("--moves", type=positive("moves"), default=moves,
                    help=f"ABC-MCMC moves per particle and stage (default {moves})")
+    c.add_argument("--final-moves", type=positive("final-moves"), default=final_moves,
+                   help=f"moves in the last stage (default {final_moves}; fewer unmoved copies, a larger ESS)")
     c.add_argument("--scale", type=float, default=1.0,
-                   help="move size relative to the population's transition kernel (default 1)")
+                   help="move size relative to the particles' covariance × (2.38/√d)² (default 1; adapted per round)")
     grp = c.add_mutually_exclusive_group()
     grp.add_argument("--workers", type=positive("workers"), default=1, help="local worker processes")
     grp.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
@@ -52,7 +54,7 @@ def add_parsers(sub) -> None:
     """Add ``calibrate`` and ``backtest`` to argparse's sub-parsers ``sub``."""
     c = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of the behavioural parameters to the "
                        "published figures before the plan, with ABC-MCMC rejuvenation")
-    common(c, 1000, 1, 1200, 2, 100, 5)
+    common(c, 1000, 1, 1200, 2, 100, 4, 5)
     c.add_argument("--through", type=positive("through"), default=None, metavar="YEAR",
                    help="fit only figures whose period ends in YEAR or before (the others are scored as held out)")
     c.add_argument("--out", default=None, help="folder (default results/calibration/; never overwritten)")
@@ -62,7 +64,7 @@ def add_parsers(sub) -> None:
     c.set_defaults(handler=run_calibrate)
     b = sub.add_parser("backtest", help="calibrate through a year and score the next year's published figures "
                        "(coverage of the 50%%/90%% intervals, interval score, error of the median)")
-    common(b, 100, 1, 100, 2, 60, 3)
+    common(b, 100, 1, 100, 2, 60, 3, 2)
     b.add_argument("--through", type=positive("through"), default=2022, metavar="YEAR",
                    help="last year fitted (default 2022); the figures of YEAR+1 are scored")
     b.add_argument("--out", default=None, help="folder (default results/backtest/; never overwritten)")
@@ -74,7 +76,7 @@ def request(a: argparse.Namespace, ship: str | None = None):
 
     return CalibrateRequest(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out, a.seed,
                             a.params, a.resume, a.predictive, ship, a.lang, a.through, a.rejuvenate, a.moves,
-                            a.scale, a.stages)
+                            a.scale, a.stages, a.final_moves)
 
 
 def run_calibrate(a: argparse.Namespace) -> int:

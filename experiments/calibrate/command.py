@@ -58,7 +58,8 @@ class CalibrateRequest:
     rejuvenate: int = 1200
     moves: int = 2
     scale: float = 1.0
-    stages: int = 5
+    stages: int = 4
+    final_moves: int = 5
 
 
 def ship_folder(ship: str | None) -> Path | None:
@@ -88,7 +89,8 @@ def calibrate(req: CalibrateRequest) -> Path:
     ship_to = ship_folder(req.ship)
     settings = {"population_size": req.population, "calibrated_parameters": names, "seed": req.seed,
                 "scenario_chain_sha256": source.chain_sha256, "through": req.through,
-                "rejuvenate": req.rejuvenate, "moves": req.moves, "scale": req.scale, "stages": req.stages}
+                "rejuvenate": req.rejuvenate, "moves": req.moves, "scale": req.scale, "stages": req.stages,
+                "final_moves": req.final_moves}
     if req.resume:
         if req.out is None or not (Path(req.out) / A.DB_NAME).is_file():
             raise InputError(req.out or "--out", "--resume",
@@ -121,7 +123,7 @@ def check_resume(folder: Path, settings: dict, scenario_sha256: str) -> None:
                              "resuming would mix results — start a new folder")
     options = {"population_size": "--population-size", "calibrated_parameters": "--params", "seed": "--seed",
                "scenario_chain_sha256": "--scenario", "through": "--through", "rejuvenate": "--rejuvenate",
-               "moves": "--moves", "scale": "--scale", "stages": "--stages"}
+               "moves": "--moves", "scale": "--scale", "stages": "--stages", "final_moves": "--final-moves"}
     for key, value in settings.items():
         if key in old and old[key] != value:
             shown = value if key != "scenario_chain_sha256" else "(its files changed)"
@@ -202,25 +204,27 @@ def posterior_of(req: CalibrateRequest, history, scenario, names: list[str], obs
     rounds_dir.mkdir(exist_ok=True)
     write_json(meta, start)
     make = functools.partial(A.build_mover, scenario, names, obs=obs, scale=req.scale)
-    print(f"calibrate: ABC-MCMC: {req.rejuvenate} particles, {req.stages} stages × {req.moves} moves",
+    print(f"calibrate: ABC-MCMC: {req.rejuvenate} particles, {req.stages} stages × {req.moves} moves "
+          f"({req.final_moves} in the last)",
           file=sys.stderr)
 
     def say(line: str) -> None:
         print(f"calibrate: {line}", file=sys.stderr, flush=True)
 
-    state, rounds = ladder(pop, make, req.rejuvenate, req.stages, req.moves, rounds_dir,
-                           req.seed, map_, say)
+    state, rounds = ladder(pop, make, req.rejuvenate, req.stages, req.moves, rounds_dir, req.seed, map_, say,
+                           req.final_moves)
     write_csv(rounds, folder / "rejuvenation.csv")
     post = state[params].copy()
     post["weight"] = 1.0 / len(post)
     last = rounds.iloc[-1] if len(rounds) else None
     return post, {"posterior": f"ABC-SMC with MCMC moves: {req.rejuvenate} particles resampled from the last "
                   f"generation, {req.stages} stages (epsilon lowered to the median distance) of {req.moves} "
-                  "Metropolis moves each (equal weights)",
+                  f"Metropolis moves each ({req.final_moves} in the last; equal weights)",
                   "rejuvenation_particles": req.rejuvenate, "rejuvenation_stages": req.stages,
-                  "rejuvenation_moves": req.moves, "rejuvenation_scale": req.scale,
+                  "rejuvenation_moves": req.moves, "rejuvenation_final_moves": req.final_moves,
+                  "rejuvenation_scale": req.scale,
                   "final_epsilon_after_moves": float(rounds["epsilon"].iloc[-1]),
                   "rejuvenation_acceptance": [float(a) for a in rounds["acceptance"]],
-                  "rejuvenation_moves_at_most": int(req.rejuvenate * req.moves * req.stages),
+                  "rejuvenation_moves_total": int(req.rejuvenate * (req.moves * (req.stages - 1) + req.final_moves)),
                   "posterior_distinct": int(last["distinct"]) if last is not None else None,
                   "posterior_ess": float(last["ess"]) if last is not None else None}

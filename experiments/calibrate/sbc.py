@@ -3,18 +3,20 @@
 For M draws θ_m from the prior of the calibrated parameters (the others at the values the real calibration gives
 them: fixed ones at their documented values, the rest drawn from their priors inside every simulation, so the
 generative model is exactly the one the method assumes), simulate one realisation of every used statistic at θ_m
-(one replicate: data are one draw of the model, not a median), calibrate on it (ABC-SMC, then ABC-MCMC
-rejuvenation) and record the rank of each true value among L posterior draws. Writes ``ranks.csv``,
+(one replicate: data are one draw of the model, not a median), calibrate on it (pyabc's generation 0, then the ABC-MCMC
+ladder) and record the rank of each true value among L posterior draws. Writes ``ranks.csv``,
 ``sbc_summary.csv`` (chi-square and KS p-values of uniformity, 90% coverage), ``sbc_ranks.png`` and
 ``manifest.json`` into --out.
 
     python -m innosim.experiments.calibrate.sbc [--datasets 20] [--params theta_sell,p_register,h1_share]
-        [--population-size 60] [--generations 4] [--rejuvenate 200] [--moves 2] [--draws 99] [--workers 2]
+        [--population-size 60] [--generations 1] [--rejuvenate 200] [--stages 4] [--moves 2] [--draws 99]
+        [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 from pathlib import Path
@@ -24,7 +26,7 @@ import numpy as np
 from innosim.calibration import abc as A
 from innosim.calibration.observation_model import used
 from innosim.calibration.posterior import prior_draw
-from innosim.calibration.rejuvenate import rejuvenate, resample
+from innosim.calibration.rejuvenate import ladder
 from innosim.calibration.sbc import run_sbc, summarise
 from innosim.experiments.report.backtest_charts import sbc_chart
 from innosim.experiments.runs.executors import make_executor
@@ -37,8 +39,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--params", default="theta_sell,p_register,h1_share")
     ap.add_argument("--datasets", type=int, default=20)
     ap.add_argument("--population-size", type=int, default=60)
-    ap.add_argument("--generations", type=int, default=4)
+    ap.add_argument("--generations", type=int, default=1)
     ap.add_argument("--rejuvenate", type=int, default=200)
+    ap.add_argument("--stages", type=int, default=4)
     ap.add_argument("--moves", type=int, default=2)
     ap.add_argument("--draws", type=int, default=99)
     ap.add_argument("--workers", type=int, default=2)
@@ -67,8 +70,8 @@ def main(argv: list[str] | None = None) -> None:
             pop = A.population_frame(h)
             if not a.rejuvenate:
                 return pop
-            mover = A.build_mover(scenario, names, pop, A.final_epsilon(h), seed, obs=obs, observed=data)
-            state, _ = rejuvenate(resample(pop, a.rejuvenate, seed), mover, a.moves, folder / "rejuvenation", ex.map)
+            make = functools.partial(A.build_mover, scenario, names, obs=obs, observed=data)
+            state, _ = ladder(pop, make, a.rejuvenate, a.stages, a.moves, folder / "rejuvenation", seed, ex.map)
             state["weight"] = 1.0 / len(state)
             return state
 
