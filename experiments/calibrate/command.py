@@ -43,7 +43,7 @@ class CalibrateRequest:
     the moves' kernel relative to the population's transition kernel."""
 
     scenario: str = "scenarios/baseline.yaml"
-    population: int = 1000
+    population: int = 500
     generations: int = 1
     workers: int = 1
     scheduler: str | None = None
@@ -58,8 +58,8 @@ class CalibrateRequest:
     rejuvenate: int = 1200
     moves: int = 2
     scale: float = 1.0
-    stages: int = 4
-    final_moves: int = 5
+    stages: int = 5
+    final_moves: int = 10
 
 
 def ship_folder(ship: str | None) -> Path | None:
