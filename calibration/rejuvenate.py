@@ -193,8 +193,9 @@ def ladder(population: pd.DataFrame, make_mover: Callable[[pd.DataFrame, float, 
     weight from ``population``; then for each of ``stages`` stages lower epsilon to the median distance of the
     current particles (``QUANTILE``; the last stage keeps the previous epsilon if ``stages`` is 1), keep the
     particles within it, resample ``n`` of them uniformly, and move each ``moves`` times at that epsilon with a
-    kernel fitted to them (``make_mover(particles, epsilon, seed)``); the last stage moves ``final_moves`` times
-    (default ``moves``: more moves there leave fewer unmoved copies). No importance weights, so nothing degenerates;
+    kernel fitted to them (``make_mover(particles, epsilon, seed)``); then ``final_moves`` more rounds at the last
+    epsilon, without resampling (a stage's resampling doubles copies; these rounds only break them up), written to
+    ``final/``. No importance weights, so nothing degenerates;
     every stage's rounds are on disk (``stage_SS/round_RRR.parquet``) and a restart continues after the last.
     The kernel factor adapts towards an acceptance of ``TARGET_ACCEPTANCE`` round by round and carries over from
     one stage to the next. Returns the final particles and a table ``stage, epsilon, alive, round, acceptance,
@@ -209,13 +210,24 @@ def ladder(population: pd.DataFrame, make_mover: Callable[[pd.DataFrame, float, 
         s_seed = stage_seed(seed, st)
         start = resample(alive.drop(columns=["origin", "moves"], errors="ignore"), n, s_seed)
         mover = make_mover(alive, eps, s_seed)
-        k = moves if st < stages or final_moves is None else final_moves
 
-        def say(r: int, acc: float, st=st, eps=eps, k=k) -> None:
+        def say(r: int, acc: float, st=st, eps=eps) -> None:
             if progress is not None:
-                progress(f"stage {st}/{stages} (epsilon {eps:.4g}) round {r}/{k}: acceptance {acc:.3f}")
+                progress(f"stage {st}/{stages} (epsilon {eps:.4g}) round {r}/{moves}: acceptance {acc:.3f}")
 
-        state, rounds = rejuvenate(start, mover, k, folder / f"stage_{st:02d}", map_, say, factor)
+        state, rounds = rejuvenate(start, mover, moves, folder / f"stage_{st:02d}", map_, say, factor)
         factor = adapt(float(rounds["factor"].iloc[-1]), float(rounds["acceptance"].iloc[-1]))
         rows += [{"stage": st, "epsilon": eps, "alive": len(alive), **r} for r in rounds.to_dict("records")]
+    if final_moves and stages:
+        eps = rows[-1]["epsilon"]
+        here = state.drop(columns=["origin", "moves", "accepted"]).assign(weight=1.0 / len(state))
+        mover = make_mover(here, eps, stage_seed(seed, stages + 1))
+
+        def last(r: int, acc: float) -> None:
+            if progress is not None:
+                progress(f"final (epsilon {eps:.4g}) round {r}/{final_moves}: acceptance {acc:.3f}")
+
+        state, rounds = rejuvenate(state.drop(columns="accepted").assign(moves=0), mover, final_moves,
+                                   folder / "final", map_, last, factor)
+        rows += [{"stage": stages + 1, "epsilon": eps, "alive": len(here), **r} for r in rounds.to_dict("records")]
     return state, pd.DataFrame(rows)

@@ -35,7 +35,8 @@ def common(c: argparse.ArgumentParser, population: int, generations: int, rejuve
     c.add_argument("--moves", type=positive("moves"), default=moves,
                    help=f"ABC-MCMC moves per particle and stage (default {moves})")
     c.add_argument("--final-moves", type=positive("final-moves"), default=final_moves,
-                   help=f"moves in the last stage (default {final_moves}; fewer unmoved copies, a larger ESS)")
+                   help=f"more moves at the last epsilon, without resampling (default {final_moves}; fewer "
+                        "unmoved copies, a larger ESS)")
     c.add_argument("--scale", type=float, default=1.0,
                    help="move size relative to the particles' covariance × (2.38/√d)² (default 1; adapted per round)")
     grp = c.add_mutually_exclusive_group()
@@ -54,7 +55,7 @@ def add_parsers(sub) -> None:
     """Add ``calibrate`` and ``backtest`` to argparse's sub-parsers ``sub``."""
     c = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of the behavioural parameters to the "
                        "published figures before the plan, with ABC-MCMC rejuvenation")
-    common(c, 500, 1, 1200, 2, 100, 5, 10)
+    common(c, 500, 1, 1200, 2, 100, 5, 8)
     c.add_argument("--through", type=positive("through"), default=None, metavar="YEAR",
                    help="fit only figures whose period ends in YEAR or before (the others are scored as held out)")
     c.add_argument("--out", default=None, help="folder (default results/calibration/; never overwritten)")

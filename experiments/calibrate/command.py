@@ -59,7 +59,7 @@ class CalibrateRequest:
     moves: int = 2
     scale: float = 1.0
     stages: int = 5
-    final_moves: int = 10
+    final_moves: int = 8
 
 
 def ship_folder(ship: str | None) -> Path | None:
@@ -207,7 +207,7 @@ def posterior_of(req: CalibrateRequest, history, scenario, names: list[str], obs
     write_json(meta, start)
     make = functools.partial(A.build_mover, scenario, names, obs=obs, scale=req.scale)
     print(f"calibrate: ABC-MCMC: {req.rejuvenate} particles, {req.stages} stages × {req.moves} moves "
-          f"({req.final_moves} in the last)",
+          f"+ {req.final_moves} final moves",
           file=sys.stderr)
 
     def say(line: str) -> None:
@@ -221,12 +221,12 @@ def posterior_of(req: CalibrateRequest, history, scenario, names: list[str], obs
     last = rounds.iloc[-1] if len(rounds) else None
     return post, {"posterior": f"ABC-SMC with MCMC moves: {req.rejuvenate} particles resampled from the last "
                   f"generation, {req.stages} stages (epsilon lowered to the median distance) of {req.moves} "
-                  f"Metropolis moves each ({req.final_moves} in the last; equal weights)",
+                  f"Metropolis moves each, then {req.final_moves} more at the last epsilon (equal weights)",
                   "rejuvenation_particles": req.rejuvenate, "rejuvenation_stages": req.stages,
                   "rejuvenation_moves": req.moves, "rejuvenation_final_moves": req.final_moves,
                   "rejuvenation_scale": req.scale,
                   "final_epsilon_after_moves": float(rounds["epsilon"].iloc[-1]),
                   "rejuvenation_acceptance": [float(a) for a in rounds["acceptance"]],
-                  "rejuvenation_moves_total": int(req.rejuvenate * (req.moves * (req.stages - 1) + req.final_moves)),
+                  "rejuvenation_moves_total": int(req.rejuvenate * (req.moves * req.stages + req.final_moves)),
                   "posterior_distinct": int(last["distinct"]) if last is not None else None,
                   "posterior_ess": float(last["ess"]) if last is not None else None}
