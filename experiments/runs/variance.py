@@ -24,7 +24,9 @@ METHOD = ("replicates 2j, 2j+1 share a posterior draw; noise = mean (y1-y2)^2/2,
 
 
 def split(pairs: np.ndarray) -> tuple[float, float, float]:
-    """(total, parameter, noise) variance from a (J, 2) array of paired replicates."""
+    """(total, parameter, noise) variance from a (J, 2) array of paired replicates (NaN without a pair)."""
+    if len(pairs) == 0:
+        return float("nan"), float("nan"), float("nan")
     d = pairs[:, 0] - pairs[:, 1]
     noise = float(np.mean(d**2) / 2.0)
     means = pairs.mean(axis=1)
