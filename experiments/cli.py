@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from innosim.experiments.calibrate.arguments import add_parsers as add_calibration
 from innosim.experiments.explore.command import add_parser as add_explore
 from innosim.experiments.runs import limits, stopped
 from innosim.model.errors import InputError
@@ -63,24 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "medians) or the path of a posterior .parquet file")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     _lang(r)
-    c = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of the behavioural parameters to the published "
-                       "figures before the plan")
-    c.add_argument("--scenario", default="scenarios/baseline.yaml", help="scenario whose budgets apply")
-    c.add_argument("--population-size", type=_positive("population-size"), default=200)
-    c.add_argument("--generations", type=_positive("generations"), default=6)
-    grp = c.add_mutually_exclusive_group()
-    grp.add_argument("--workers", type=_positive("workers"), default=1, help="local worker processes")
-    grp.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
-    c.add_argument("--seed", type=_positive("seed"), default=20240101)
-    c.add_argument("--params", default=None,
-                   help="parameters to calibrate: default set, 'all', group names or comma-separated names")
-    c.add_argument("--out", default=None, help="folder (default results/calibration/; never overwritten)")
-    c.add_argument("--resume", action="store_true", help="continue the run in --out from its last generation")
-    c.add_argument("--predictive", type=_positive("predictive"), default=100, help="posterior-predictive runs")
-    c.add_argument("--ship", nargs="?", const="", default=None, metavar="DIR",
-                   help="copy the posterior into the checkout's calibration/posterior/ (the default for every run; "
-                        "only when running from a checkout), or into DIR")
-    _lang(c)
+    add_calibration(sub)
     s = sub.add_parser("sweep", help="run a sweep file: P(each target met) per budget/mix point, paired "
                        "differences, budget curve, heatmap, PRIM scenario discovery")
     s.add_argument("spec", help="sweep YAML file, e.g. scenarios/sweeps/smoke.yaml")
@@ -167,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario or sweep file without running it")
     v.add_argument("scenario", help="scenario or sweep YAML file")
     for name, cmd in sub.choices.items():
-        if name in ("run", "calibrate", "sweep", "sensitivity", "compare", "response"):
+        if name in ("run", "calibrate", "backtest", "sweep", "sensitivity", "compare", "response"):
             cmd.add_argument("--force-workers", action="store_true",
                              help="allow more --workers than the machine has cores")
         if name in ("run", "sweep", "sensitivity", "compare", "response"):
@@ -208,17 +192,6 @@ def _cmd_run(a: argparse.Namespace) -> int:
     print(format_summary(annual, _plan_of(folder)))
     print(f"\nresults: {folder}/ (annual.csv, timeseries.parquet, targets.csv, ledger.csv, manifest.json)")
     print(f"charts:  {', '.join(str(p) for p in sorted(Path(folder).glob('fan_*.png')))}")
-    return 0
-
-
-def _cmd_calibrate(a: argparse.Namespace) -> int:
-    from innosim.experiments.calibrate.command import CalibrateRequest, calibrate
-
-    folder = calibrate(CalibrateRequest(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out,
-                                        a.seed, a.params, a.resume, a.predictive, a.ship, a.lang))
-    fit = _read_csv(folder / "fit.csv")
-    print(fit.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
-    print(f"\ncalibration: {folder}/ (posterior.parquet, history.db, fit.csv, generations.csv, manifest.json, charts)")
     return 0
 
 
@@ -376,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
             _allow_paths(getattr(args, "allow_path", []))
             _guard(args)
-            commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "brief": _cmd_brief,
+            commands = {"run": _cmd_run, "validate": _cmd_validate, "brief": _cmd_brief,
                         "sweep": _cmd_sweep, "sensitivity": _cmd_sensitivity, "compare": _cmd_compare,
                         "response": _cmd_response}
             return commands.get(args.command, getattr(args, "handler", None))(args)
