@@ -53,7 +53,7 @@ def briefing_plan(sources: list[Source]) -> PlanView:
 
 def doc_title(plan: PlanView, lang: str) -> str:
     """The briefing's title, naming the plan and its target year."""
-    return i18n.t("doc_title_plan", lang, title=plan.title, year=plan.target_year)
+    return i18n.t("doc_title_plan", lang, title=plan.title_in(lang), year=plan.target_year)
 
 
 def make_brief(req: BriefRequest) -> Path:
@@ -94,10 +94,10 @@ def _build(sources: list[Source], lang: str, stage: Path) -> None:
         own = plan if s.kind == "calibration" else s.plan  # a calibration is judged against no target
         targets, year = own.targets, own.target_year
         if s.kind == "run":
-            for k in targets:
+            for k in own.headline:
                 stem = f"{tag}_fan_{k}"
                 png = run_charts.fan(s.tables["annual.csv"], k, cap.scenario_label(s.name, lang), stage, stem,
-                                     lang=lang, targets=targets)
+                                     lang=lang, targets=targets, observed=s.observed())
                 add(stem, png, cap.fan(s.tables["annual.csv"], s.tables["targets.csv"], k, lang,
                                        s.path("annual.csv"), s.path("targets.csv"), plan_targets=targets, year=year))
         elif s.kind == "compare":

@@ -236,8 +236,9 @@ def factor(name: str, lang: str) -> str:
 
 
 def outcomes(targets) -> tuple[str, ...]:
-    """The outcomes charted for a plan's ``targets``: each target indicator, then ``all`` (all of them met)."""
-    return (*targets, "all")
+    """The outcomes charted for a plan's ``targets``: each target indicator, then ``all`` (all of them met); none
+    when the plan states no target."""
+    return (*targets, "all") if targets else ()
 
 
 def percent(p: float) -> str:
