@@ -33,9 +33,14 @@ def assumption_parameters(names: tuple[str, ...] = ASSUMPTIONS) -> list[Paramete
 
 
 def shipped_scenarios() -> dict[str, Path]:
-    """Scenario name -> file of every shipped scenario (``scenarios/*.yaml``), baseline first."""
+    """Scenario name -> file of every shipped scenario, baseline first: ``scenarios/*.yaml`` by their stem, then
+    each other city's scenarios (``scenarios/<city>/*.yaml``) as ``<city>/<stem>``."""
     files = sorted(SHIPPED_SCENARIOS.glob("*.yaml"), key=lambda p: (p.stem != "baseline", p.stem))
-    return {p.stem: p for p in files}
+    out = {p.stem: p for p in files}
+    for folder in sorted(d for d in SHIPPED_SCENARIOS.iterdir() if d.is_dir() and d.name not in ("cities", "sweeps")):
+        for p in sorted(folder.glob("*.yaml"), key=lambda p: (p.stem != "baseline", p.stem)):
+            out[f"{folder.name}/{p.stem}"] = p
+    return out
 
 
 def cities() -> dict[str, Path]:

@@ -30,6 +30,10 @@ NEEDS = {
 }
 
 
+# Tables that are empty when the city's plan states no target (nothing to judge).
+EMPTY_OK = {"targets.csv", "probabilities.csv"}
+
+
 @dataclass
 class Source:
     """One results folder: its kind, manifest and tables (by file name)."""
@@ -83,7 +87,7 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     if missing:
         raise InputError(path, missing[0], "column missing (the file was not written by this version of innosim "
                          "or was edited)")
-    if frame.empty:
+    if frame.empty and path.name not in EMPTY_OK:
         raise InputError(path, "", "holds no rows")
     return frame
 

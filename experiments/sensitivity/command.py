@@ -156,7 +156,7 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
     design_u = sample(prob, req.method, n, req.seed, req.second_order, yes=req.yes)
     design = np.column_stack([f.to_natural(design_u[:, j]) for j, f in enumerate(factors)])
     ident = _identity(source, req, n, factors, fixed)
-    ctx = SAContext(base, tuple(factors), design, fixed, req.seed, tuple(plan.targets), plan.years)
+    ctx = SAContext(base, tuple(factors), design, fixed, req.seed, plan.headline, plan.years)
     claim = _folder(req.out, base.name, req.method, req.resume, ident)
     folder = claim.final
     try:
