@@ -137,3 +137,12 @@ def test_no_module_names_a_city():
                 if pattern.search(line):
                     hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()[:80]}")
     assert not hits, "\n".join(hits)
+
+
+def test_transferred_posterior_check_on_a_run_folder(folders):
+    from innosim.calibration.transfer import predictive_check
+
+    _, out, _ = folders
+    t = predictive_check(out["run"])
+    assert set(t["indicator"]) == {"hte", "tech_sme"} and (t["runs"] == 2).all()
+    assert {"published", "model_p05", "model_median", "model_p95", "consistent"} <= set(t.columns)
