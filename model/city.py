@@ -181,6 +181,9 @@ class CityProfile(Strict):
         if unsourced:
             raise ValueError(f"no source given for the caps of {', '.join(unsourced)} (add instruments.<key> "
                              "under 'sources')")
+        if self.initial_year != FIRST_YEAR - 1:
+            raise ValueError(f"initial_year must be {FIRST_YEAR - 1}: the simulation calendar starts in {FIRST_YEAR} "
+                             "(model/calendar.py) from the state at the end of the year before")
         if self.incubators.national > self.incubators.count:
             raise ValueError("incubators.national exceeds incubators.count")
         return self
