@@ -199,7 +199,7 @@ def test_a_city_menu_sets_the_caps():
     src = load_scenario_file(SCENARIOS / "taian" / "baseline.yaml")
     opt = options_for(src.scenario, src.city, "key_tech_grants")
     assert opt.cap_project_wan == src.city.instruments["key_tech_grants"]["cap_project_wan"] == 300
-    over = src.scenario.model_copy(update={"instruments": {
-        **src.scenario.instruments, "visits": {"budget": 0.1, "options": {"cap_visit_wan": 5.0}}}})
+    data = src.scenario.model_dump()
+    data["instruments"]["visits"] = {"budget": 0.1, "options": {"cap_visit_wan": 5.0}}
     with pytest.raises(ValueError, match="visits.options.cap_visit_wan"):
-        check_menu(Scenario(**over.model_dump()), src.city)
+        check_menu(Scenario(**data), src.city)
