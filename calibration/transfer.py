@@ -1,6 +1,6 @@
 """The check of a transferred posterior: a city whose figures are too thin to calibrate on runs with the
 behavioural posterior fitted elsewhere and its own city-level quantities (its profile), and each published
-figure is compared with the model's 90% predictive band (calibration/README.md, "Tai'an").
+figure is compared with the model's 90% predictive band (calibration/README.md).
 
 Works on an ``innosim run`` results folder: ``annual.csv`` (one row per replicate and year) and the city's
 published figures the folder carries (``observed.csv``)."""
