@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from innosim.agents.decisions import additionality, constrained_share
+from innosim.agents.decisions import constrained_share
 from innosim.agents.enterprises import LARGE_REVENUE, EnterpriseTable, traits
+from innosim.agents.kernels import log_hazard, quarterly_exits, rd_and_growth
 from innosim.agents.world import World
 from innosim.model.signals import funded_share
 from innosim.model.units import WAN
@@ -22,6 +23,7 @@ KNOWLEDGE_DEPRECIATION = 0.15  # per year
 SIZE_VARIANCE_EXP = 0.15  # growth volatility shrinks with size (Bottazzi & Secchi)
 HAZARD_BY_AGE = np.array([0.0225, 0.065, 0.10, 0.085, 0.085, 0.085, 0.085, 0.045])  # SAIC 2013, mid-range
 LARGE_HAZARD = 0.5
+LOG_HAZARD_BY_AGE = np.log(HAZARD_BY_AGE)
 VC_PROTECT_Q = 12  # quarters a VC round lowers the hazard
 INNOV_GROWTH_VC = 0.05  # log-points per year of growth while VC money is being spent
 ROLLING_DISCOUNT = 0.9  # yearly discount factor of a firm's next-year reward (assumption)
@@ -41,29 +43,21 @@ def assess_finance(m: World) -> None:
     f.fin_tight[:] = f.fin_u < constrained_share(f.revenue, m.params["rev_constrained_wan"] * WAN)
 
 
-def spend_rd(m: World, q: int) -> np.ndarray:
-    """This quarter's R&D per firm (yuan): own budget + public money with additionality + awards + VC money."""
+def spend_rd_and_grow(m: World, q: int) -> np.ndarray:
+    """This quarter's R&D per firm (yuan): own budget (``nu`` × revenue × the reward's boost) + public project
+    money spent this quarter with additionality by financing constraint (own R&D per public yuan: ``alpha_*``,
+    saturating above a public share ``s_sat``; crowding-out cannot take own R&D below zero) + cash awards where
+    internal funds bind + VC money; then a quarter of the year's growth shock plus drift from innovation,
+    incubation and VC money. One fused pass (``agents.kernels``); returns the R&D column."""
     f, p = m.firms, m.params
-    own = f.nu * f.revenue / 4.0 * f.rd_boost
-    pub = PIPE_SPEND_Q * f.public_pipe
-    f.public_pipe -= pub
-    priv = PIPE_SPEND_Q * f.private_pipe
-    f.private_pipe -= priv
-    tight = constrained(f)
-    alpha = additionality(tight, p["alpha_constrained"], p["alpha_unconstrained"])
-    share = f.public_year / (f.rd_last_year + f.public_year + 1.0)
-    sat = np.where(share > p["s_sat"], np.maximum(0.0, 1.0 - (share - p["s_sat"]) / p["s_sat"]), 1.0)
-    # Crowding-out (alpha < 0) cannot take own R&D below zero.
-    extra = np.maximum(alpha * sat * pub, -own)
-    # Cash awards reach R&D only where internal funds bind.
-    rd = own + pub + extra + p["alpha_reward"] * f.award_cash * tight + priv
-    f.award_cash[:] = 0.0
-    rd = np.where(f.alive, rd, 0.0)
-    f.rd[:] = rd
-    f.rd_year += rd
-    f.knowledge *= (1.0 - KNOWLEDGE_DEPRECIATION) ** 0.25
-    f.knowledge += rd
-    return rd
+    g = np.empty(f.n)
+    rd_and_growth(f.alive, f.nu, f.revenue, f.rd_boost, f.public_pipe, f.private_pipe, f.fin_tight, f.public_year,
+                  f.rd_last_year, f.award_cash, f.innov_year, f.incubated, f.growth_year, f.rd, f.rd_year,
+                  f.knowledge, g, PIPE_SPEND_Q, p["alpha_constrained"], p["alpha_unconstrained"], p["s_sat"],
+                  p["alpha_reward"], (1.0 - KNOWLEDGE_DEPRECIATION) ** 0.25, p["g_drift"], p["g_innov"],
+                  p["g_inc"], INNOV_GROWTH_VC)
+    f.revenue *= np.exp(g, out=g)
+    return f.rd
 
 
 def draw_growth(m: World, rng: np.random.Generator) -> None:
@@ -75,38 +69,27 @@ def draw_growth(m: World, rng: np.random.Generator) -> None:
     f.growth_year[:] = -scale * np.sign(u) * np.log1p(-2.0 * np.abs(u))
 
 
-def grow(m: World, q: int) -> None:
-    """A quarter of the year's shock plus drift from innovation, incubation and VC money."""
-    f, p = m.firms, m.params
-    drift = (p["g_drift"] + p["g_innov"] * f.innov_year + p["g_inc"] * f.incubated
-             + INNOV_GROWTH_VC * (f.private_pipe > 0)) / 4.0
-    f.revenue *= np.exp(np.where(f.alive, drift + f.growth_year / 4.0, 0.0))
-
-
 def annual_hazard(m: World, q: int) -> np.ndarray:
-    """Yearly exit probability of every firm row in quarter ``q``: age profile times status multipliers, lower
-    for better firms and higher after a revenue fall (cash runs short)."""
+    """Yearly exit probability of every firm row in quarter ``q``: the age profile (``HAZARD_BY_AGE``) times status
+    multipliers — R&D-doing tech firms ``m_tech`` (the multiplier belongs to firms that do R&D, not to the register
+    or the certificate: a label bought for a voucher does not make a firm survive), incubated ``m_inc``, a
+    subsidised loan running ``h_loan``, a VC round in the last ``VC_PROTECT_Q`` quarters ``h_vc``, large or listed
+    ``LARGE_HAZARD`` — lower for better firms and higher after a revenue fall (cash runs short). Quality ~ N(0, 1):
+    the factor exp(−a z − a²/2) keeps the population's mean hazard on the age profile."""
     f, p = m.firms, m.params
-    age = np.clip(f.age_years(q).astype(np.int64), 0, HAZARD_BY_AGE.size - 1)
-    h = HAZARD_BY_AGE[age]
-    # The tech multiplier belongs to R&D-doing tech firms, not to the register or the certificate: a label bought
-    # for a voucher does not make a firm survive (SAIC's tech-firm survival is a property of the firms).
-    rd_firm = f.tech & (f.rd_last_year >= TECH_MIN_INTENSITY * f.revenue)
-    h = h * np.where(rd_firm, p["m_tech"], 1.0) * np.where(f.incubated, p["m_inc"], 1.0)
-    h = h * np.where(f.loan_until_q >= q, p["h_loan"], 1.0)
-    h = h * np.where(f.vc_backed & (q - f.vc_q < VC_PROTECT_Q), p["h_vc"], 1.0)
-    # Quality ~ N(0, 1): dividing by E[exp(-a z)] keeps the population's mean hazard on the age profile.
-    a = p["q_exit"]
-    h = h * np.exp(-a * f.quality - 0.5 * a * a + p["g_exit"] * np.maximum(-f.growth_last, 0.0))
-    return h * np.where(f.large | f.listed, LARGE_HAZARD, 1.0)
+    out = np.empty(f.n)
+    log_hazard(q, f.birth_q, f.tech, f.rd_last_year, f.revenue, f.incubated, f.loan_until_q, f.vc_backed, f.vc_q,
+               f.quality, f.growth_last, f.large, f.listed, LOG_HAZARD_BY_AGE, np.log(p["m_tech"]),
+               np.log(p["m_inc"]), np.log(p["h_loan"]), np.log(p["h_vc"]), p["q_exit"], p["g_exit"],
+               TECH_MIN_INTENSITY, VC_PROTECT_Q, np.log(LARGE_HAZARD), out)
+    return np.exp(out, out=out)
 
 
-def exits(m: World, q: int, rng: np.random.Generator) -> np.ndarray:
-    """Exit by hazard; returns the ids of firms that exit this quarter."""
+def exits(m: World, q: int, key: np.uint64) -> np.ndarray:
+    """Exit by hazard (a slot draw under ``key`` per living firm); returns the ids of firms that exit this
+    quarter."""
     f = m.firms
-    u = rng.random(f.n)
-    h = annual_hazard(m, q)
-    dead = np.flatnonzero(f.alive & (u < 1.0 - (1.0 - np.minimum(h, 1.0)) ** 0.25))
+    dead = quarterly_exits(f.alive, key, annual_hazard(m, q))
     f.alive[dead] = False
     f.hte[dead] = False
     f.tech_sme[dead] = False

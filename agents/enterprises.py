@@ -53,7 +53,8 @@ class EnterpriseTable:
     """Columnar enterprise state with amortised growth; ``n`` rows are in use."""
 
     def __init__(self, capacity: int) -> None:
-        self._store = {k: np.full(max(capacity, 16), fill, dtype=dt) for k, (dt, fill) in COLUMNS.items()}
+        # Rows are filled with their defaults when appended, so the spare capacity need not be written now.
+        self._store = {k: np.empty(max(capacity, 16), dtype=dt) for k, (dt, _) in COLUMNS.items()}
         self.n = 0
         self.nu_scale = 1.0  # factor that matched initial R&D intensities to the profile's R&D total
         self._rebind()
@@ -70,8 +71,8 @@ class EnterpriseTable:
         cap = len(self._store["alive"])
         if need > cap:
             new_cap = max(need, int(cap * 1.5))
-            for k, (dt, fill) in COLUMNS.items():
-                grown = np.full(new_cap, fill, dtype=dt)
+            for k, (dt, _) in COLUMNS.items():
+                grown = np.empty(new_cap, dtype=dt)
                 grown[: self.n] = self._store[k][: self.n]
                 self._store[k] = grown
         ids = np.arange(self.n, need)
@@ -96,7 +97,7 @@ class EnterpriseTable:
         return {k: self._store[k][i].item() for k in COLUMNS}
 
 
-def synthesise(profile: CityProfile, rng: np.random.Generator, capacity_factor: float = 1.6) -> EnterpriseTable:
+def synthesise(profile: CityProfile, rng: np.random.Generator, capacity_factor: float = 3.0) -> EnterpriseTable:
     """The end-of-initial-year firm population of ``profile`` (vectorised draws per segment)."""
     ent = profile.enterprises
     total = sum(s.count for s in ent.segments)

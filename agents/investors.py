@@ -8,8 +8,10 @@ import numpy as np
 from scipy.special import ndtri
 
 from innosim.agents.enterprise_rules import annual_hazard
+from innosim.agents.kernels import vc_candidates
 from innosim.agents.world import World
 from innosim.model.calendar import year_of
+from innosim.model.rng import slot_uniforms
 from innosim.model.signals import funded_share
 from innosim.model.units import WAN
 
@@ -133,30 +135,29 @@ class InvestorSector:
         self.deal_amount = np.zeros(0)
         self._loan_rr = 0
 
-    def step(self, m: World, q: int, rng: np.random.Generator) -> None:
-        """This quarter's VC and angel deals."""
+    def step(self, m: World, q: int, rng: np.random.Generator, keys: tuple[np.uint64, np.uint64, np.uint64]) -> None:
+        """This quarter's VC and angel deals. ``keys``: slot-draw keys of the signal noise, the seed deals' extra
+        noise and the amounts (``model.rng.slot_uniforms``: each firm's draw is its own in every scenario)."""
         f, p = m.firms, m.params
         n = f.n
-        u = rng.random((3, n))  # per-slot uniforms: signal noise, extra-deal noise, amount
         base = int(rng.poisson(p["vc_deals"] / 4.0))
         extra = int(rng.poisson(p["e_seed"] * p["vc_deals"] / 4.0 * expected_seed_rate(m, q) / SEED_RATE_REF))
-        age = f.age_years(q)
-        cand = np.flatnonzero(f.alive & f.tech & (age <= VC_MAX_AGE_Y) & ~f.vc_backed)
-        signal = (f.quality[cand] + SIGNAL_NOISE * ndtri(u[0, cand]) + 0.3 * f.hte[cand]
+        cand = vc_candidates(q, f.alive, f.tech, f.birth_q, f.vc_backed, VC_MAX_AGE_Y)
+        signal = (f.quality[cand] + SIGNAL_NOISE * ndtri(slot_uniforms(keys[0], cand)) + 0.3 * f.hte[cand]
                   + 0.2 * f.incubated[cand] + 0.2 * (f.tie_uni[cand] >= 0))
         chosen = _top_k(cand, signal, base)
         if extra:
             # Reward-driven seed deals: young firms, screened with a noisier signal (lower average quality).
-            young = cand[age[cand] <= 3.0]
+            young = cand[(q - f.birth_q[cand]) / 4.0 <= 3.0]
             young = young[~np.isin(young, chosen)]
-            noisy = f.quality[young] + (SIGNAL_NOISE + 3.0 * abs(p["q_shift"])) * ndtri(u[1, young])
+            noisy = f.quality[young] + (SIGNAL_NOISE + 3.0 * abs(p["q_shift"])) * ndtri(slot_uniforms(keys[1], young))
             chosen = np.concatenate((chosen, _top_k(young, noisy, extra)))
         self.deals_this_quarter = chosen
         self.deal_amount = np.zeros(n)
         if chosen.size == 0:
             return
-        median = np.where(age[chosen] <= 3.0, SEED_MEDIAN_WAN, DEAL_MEDIAN_WAN) * WAN
-        amount = median * np.exp(DEAL_SIGMA * ndtri(u[2, chosen]))
+        median = np.where((q - f.birth_q[chosen]) / 4.0 <= 3.0, SEED_MEDIAN_WAN, DEAL_MEDIAN_WAN) * WAN
+        amount = median * np.exp(DEAL_SIGMA * ndtri(slot_uniforms(keys[2], chosen)))
         self.deal_amount[chosen] = amount
         f.vc_backed[chosen] = True
         f.vc_q[chosen] = q
@@ -188,13 +189,13 @@ class InvestorSector:
         gone = (f.convertible > 0) & (f.conv_deadline_q < q)
         f.convertible[gone] = 0.0
 
-    def listings(self, m: World, q: int, rng: np.random.Generator) -> None:
-        """IPOs of HTEs large enough to list (revenue ≥ 2亿); VC backing doubles the chance."""
+    def listings(self, m: World, q: int, key: np.uint64) -> None:
+        """IPOs of HTEs large enough to list (revenue ≥ 2亿); VC backing doubles the chance (a slot draw under
+        ``key`` per such firm)."""
         f = m.firms
-        u = rng.random(f.n)
-        chance = m.params["p_list"] * np.where(f.vc_backed, 2.0, 1.0)
-        new = f.alive & f.hte & ~f.listed & (f.revenue >= 2e8) & (u < chance)
-        f.listed[new] = True
+        big = np.flatnonzero(f.alive & f.hte & ~f.listed & (f.revenue >= 2e8))
+        chance = m.params["p_list"] * np.where(f.vc_backed[big], 2.0, 1.0)
+        f.listed[big[slot_uniforms(key, big) < chance]] = True
 
     def book_loans(self, ids: np.ndarray) -> None:
         """Subsidised loans, spread over the banks in turn."""

@@ -35,8 +35,8 @@ def buy_services(m: World, q: int) -> None:
     """Needs arising this quarter that were not bought with a voucher are bought at full price when worth it:
     the purchase is external R&D of the buyer and a technology-service contract of the seller."""
     f = m.firms
-    due = f.alive & (f.voucher_need_q == q)
-    idx = np.flatnonzero(due & buys_service(f.svc_ratio, f.svc_fee))
+    due = np.flatnonzero(f.alive & (f.voucher_need_q == q))
+    idx = due[buys_service(f.svc_ratio[due], f.svc_fee[due])]
     if idx.size:
         m.add_firm_rd(idx, f.svc_fee[idx])
         m.flows["tech_contract_turnover"] += float(f.svc_fee[idx].sum())

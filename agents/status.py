@@ -14,6 +14,7 @@ import numpy as np
 
 from innosim.agents.decisions import gap_unit_cost, notch_value, registers, relabel_share, voucher_gain
 from innosim.agents.enterprises import EnterpriseTable, hte_threshold
+from innosim.agents.kernels import register_candidates, register_rivals
 from innosim.agents.world import World
 from innosim.model.calendar import FIRST_YEAR
 from innosim.model.signals import funded_share
@@ -35,16 +36,9 @@ LOAN_SUBSIDISED = 0.5  # ... and the subsidised share of the interest
 SME_MIN_ASK = 10 * WAN  # smallest tech-SME project asked (the instrument's default)
 
 
-def tech_sme_eligible(f: EnterpriseTable) -> np.ndarray:
-    """科技型中小企业 criteria, simplified: small tech firm with R&D intensity ≥ 2% (or HTE)."""
-    intensity = f.rd_last_year / np.maximum(f.revenue, 1.0)
-    return (f.alive & f.tech & (f.revenue <= TECH_SME_MAX_REVENUE)
-            & ((intensity >= TECH_SME_MIN_INTENSITY) | f.hte))
-
-
-def margins(f: EnterpriseTable, median: float) -> np.ndarray:
-    """Pre-tax profit margin of every firm row."""
-    return median + MARGIN_SD * f.z_margin
+def margins(f: EnterpriseTable, median: float, idx: np.ndarray) -> np.ndarray:
+    """Pre-tax profit margin of firms ``idx``."""
+    return median + MARGIN_SD * f.z_margin[idx]
 
 
 def registration_value(m: World, q: int, year: int, cand: np.ndarray) -> np.ndarray:
@@ -52,39 +46,35 @@ def registration_value(m: World, q: int, year: int, cand: np.ndarray) -> np.ndar
     each programme that requires registration at its expected funded share."""
     f, p, s = m.firms, m.params, m.signals
     rd = f.rd_last_year[cand]
-    tax = np.where(f.hte[cand], CIT_HTE, CIT_STANDARD) * (margins(f, p["margin"])[cand] > 0)
+    tax = np.where(f.hte[cand], CIT_HTE, CIT_STANDARD) * (margins(f, p["margin"], cand) > 0)
     value = super_deduction_gain(year) * NON_MANUFACTURING_SHARE * rd * tax + p["reg_out_wan"] * WAN
-    registered = f.alive & (f.tech_sme | f.tech_sme_last)
+    v_claims, sme_claims, loan_claims = register_rivals(
+        q, f.alive, f.tech_sme, f.tech_sme_last, f.hte, f.large, f.voucher_need_q, f.svc_ratio, f.svc_fee,
+        f.rd_last_year, f.revenue, s.voucher_rate, s.voucher_cap, s.sme_share_of_rd, s.sme_min_rd, SME_MIN_ASK,
+        s.sme_cap, LOAN_SIZE_OF_REVENUE * LOAN_RATE * LOAN_SUBSIDISED, s.loan_subsidy)
     if s.voucher_budget > 0:
         # A firm whose service need is still ahead this year values the voucher at the surplus it adds.
-        rivals = np.flatnonzero(registered & (f.voucher_need_q >= q))
-        sub_r = np.minimum(s.voucher_rate * f.svc_fee[rivals], s.voucher_cap)
-        claims = float(np.sum(sub_r[voucher_gain(f.svc_ratio[rivals], f.svc_fee[rivals], sub_r) > 0])) * p["p_redeem"]
-        share = funded_share(s.voucher_budget, claims) * p["p_redeem"]
+        share = funded_share(s.voucher_budget, v_claims * p["p_redeem"]) * p["p_redeem"]
         sub_c = np.minimum(s.voucher_rate * f.svc_fee[cand], s.voucher_cap)
         gain = voucher_gain(f.svc_ratio[cand], f.svc_fee[cand], sub_c)
         value = value + np.where(f.voucher_need_q[cand] >= q, gain, 0.0) * share
     if s.sme_budget > 0:
-        rivals = registered & ~f.large & (f.rd_last_year >= s.sme_min_rd)
-        ask_r = np.clip(s.sme_share_of_rd * f.rd_last_year[rivals], SME_MIN_ASK, s.sme_cap)
         ask_c = np.where(rd >= s.sme_min_rd, np.clip(s.sme_share_of_rd * rd, SME_MIN_ASK, s.sme_cap), 0.0)
-        value = value + GRANT_NET_VALUE * funded_share(s.sme_budget, float(np.sum(ask_r))) * ask_c
+        value = value + GRANT_NET_VALUE * funded_share(s.sme_budget, sme_claims) * ask_c
     if s.loan_budget > 0:
-        def loan_sub(rev: np.ndarray) -> np.ndarray:
-            return np.minimum(LOAN_SIZE_OF_REVENUE * rev * LOAN_RATE * LOAN_SUBSIDISED, s.loan_subsidy)
-        claims = LOAN_TAKE_UP * float(np.sum(loan_sub(f.revenue[registered | (f.hte & f.alive)])))
-        value = value + LOAN_TAKE_UP * funded_share(s.loan_budget, claims) * loan_sub(f.revenue[cand])
+        loan_sub = np.minimum(LOAN_SIZE_OF_REVENUE * LOAN_RATE * LOAN_SUBSIDISED * f.revenue[cand], s.loan_subsidy)
+        value = value + LOAN_TAKE_UP * funded_share(s.loan_budget, LOAN_TAKE_UP * loan_claims) * loan_sub
     return value
 
 
-def register_tech_smes(m: World, q: int, rng: np.random.Generator) -> None:
+def register_tech_smes(m: World, q: int, key: np.uint64) -> None:
     """Quarterly batch of the yearly register: an eligible firm that attends to it this quarter (always, if it was
-    registered last year) registers when registering is worth more than its cost."""
+    registered last year; else with the quarterly share of ``p_register``, a slot draw under ``key``) registers
+    when registering is worth more than its cost."""
     f, p = m.firms, m.params
-    u = rng.random(f.n)
-    p_year = np.where(f.tech_sme_last, 1.0, p["p_register"])
-    attend = u < 1.0 - (1.0 - p_year) ** 0.25
-    cand = np.flatnonzero(tech_sme_eligible(f) & ~f.tech_sme & attend)
+    cand = register_candidates(key, 1.0 - (1.0 - p["p_register"]) ** 0.25, f.alive, f.tech, f.revenue,
+                               f.rd_last_year, f.hte, f.tech_sme, f.tech_sme_last, TECH_SME_MAX_REVENUE,
+                               TECH_SME_MIN_INTENSITY)
     if cand.size == 0:
         return
     cost = p["reg_cost_wan"] * WAN * np.exp(REG_COST_SIGMA * f.z_reg[cand])
@@ -115,7 +105,7 @@ class HTERound:
         """Three years of tax notch plus the expected award exceed the application cost."""
         f = m.firms
         first = f.hte_first_year[idx] == 0
-        benefit = (HTE_YEARS * notch_value(margins(f, m.params["margin"])[idx], f.revenue_last_year[idx])
+        benefit = (HTE_YEARS * notch_value(margins(f, m.params["margin"], idx), f.revenue_last_year[idx])
                    + expected_hte_award(m, first, self.award_claims) + m.params["hte_out_wan"] * WAN)
         return benefit > self.hte_cost(m, idx)
 
@@ -164,7 +154,7 @@ class HTERound:
             return
         kappa = p["kappa_audit"] * np.exp(KAPPA_SIGMA * f.z_kappa[near])
         first = f.hte_first_year[near] == 0
-        yearly = (notch_value(margins(f, p["margin"])[near], f.revenue[near])
+        yearly = (notch_value(margins(f, p["margin"], near), f.revenue[near])
                   + (expected_hte_award(m, first, self.award_claims) + p["hte_out_wan"] * WAN
                      - self.hte_cost(m, near)) / HTE_YEARS)
         cost = gap[near] * f.revenue[near] * gap_unit_cost(p["c_real"], kappa)

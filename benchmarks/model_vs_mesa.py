@@ -3,7 +3,8 @@
 Model: building the city (every agent and instrument) plus all 32 quarters. Mesa: 32 calls of
 ``model.agents.shuffle_do("step")`` over already-created agents whose ``step`` does nothing, as many agents as
 the run had firms (every firm that existed during the run). Medians of ``--repeat`` alternating repetitions,
-so machine noise hits both sides alike. The last line printed is a JSON object.
+so machine noise hits both sides alike; both wall-clock and CPU time (``time.process_time``, which other
+processes on a shared machine disturb less) are reported. The last line printed is a JSON object.
 
     python benchmarks/model_vs_mesa.py [--repeat 7] [--scenario scenarios/baseline.yaml]
 """
@@ -46,28 +47,28 @@ class FirmCount:
         return int(model.firms.n)
 
 
-def time_model(scenario, seed: int) -> tuple[float, int]:
-    """Seconds of one full run through ``model.run.run_one`` (building the city included, disposal too), and the
-    number of firm rows it ended with."""
+def time_model(scenario, seed: int) -> tuple[float, float, int]:
+    """Wall and CPU seconds of one full run through ``model.run.run_one`` (building the city included, disposal
+    too), and the number of firm rows it ended with."""
     gc.collect()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = run_one(scenario, {}, seed, 0, probes=(FirmCount(),))  # {}: the parameters' defaults
-    dt = time.perf_counter() - t0
-    return dt, res.probes["firms"]
+    return time.perf_counter() - t0, time.process_time() - c0, res.probes["firms"]
 
 
-def time_mesa(n_agents: int) -> float:
+def time_mesa(n_agents: int) -> tuple[float, float]:
+    """Wall and CPU seconds of Mesa's empty loop over ``n_agents`` agents."""
     model = mesa.Model(rng=1)
     for _ in range(n_agents):
         _Empty(model)
     gc.collect()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(N_QUARTERS):
         model.agents.shuffle_do("step")
-    dt = time.perf_counter() - t0
+    out = time.perf_counter() - t0, time.process_time() - c0
     model.remove_all_agents()
     getattr(mesa.Agent, "_ids", {}).pop(model, None)
-    return dt
+    return out
 
 
 def main() -> None:
@@ -77,15 +78,21 @@ def main() -> None:
     a = ap.parse_args()
     scenario = load_scenario(a.scenario)
     time_model(scenario, 0)  # warm-up: imports, caches
-    model_t, mesa_t, n = [], [], 0
+    model_t, mesa_t, model_c, mesa_c, n = [], [], [], [], 0
     for r in range(a.repeat):
-        dt, n = time_model(scenario, r)
+        dt, dc, n = time_model(scenario, r)
+        et, ec = time_mesa(n)
         model_t.append(dt)
-        mesa_t.append(time_mesa(n))
-        print(f"repeat {r + 1}/{a.repeat}: model {dt:.3f} s, mesa empty loop {mesa_t[-1]:.3f} s ({n} agents)")
+        model_c.append(dc)
+        mesa_t.append(et)
+        mesa_c.append(ec)
+        print(f"repeat {r + 1}/{a.repeat}: model {dt:.3f} s (cpu {dc:.3f}), mesa empty loop {et:.3f} s "
+              f"(cpu {ec:.3f}) ({n} agents)")
     ms, es = statistics.median(model_t), statistics.median(mesa_t)
+    mc, ec = statistics.median(model_c), statistics.median(mesa_c)
     print(json.dumps({"n_firms": n, "quarters": N_QUARTERS, "model_s": round(ms, 4), "mesa_empty_s": round(es, 4),
-                      "ratio": round(ms / es, 3)}))
+                      "ratio": round(ms / es, 3), "model_cpu_s": round(mc, 4), "mesa_empty_cpu_s": round(ec, 4),
+                      "ratio_cpu": round(mc / ec, 3)}))
 
 
 if __name__ == "__main__":

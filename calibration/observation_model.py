@@ -11,7 +11,8 @@ first-half flow, a running total within the year), a mode and a scale; or not us
   scale 10%; lower bounds one-sided as above.
 - ``implied_base`` (half a 2028 doubling target): two-sided with a wide scale, 25%.
 - ``target``: never an observation.
-Rows before the initial state (end-2020) or without a model counterpart are listed as not used.
+Rows before the initial state (end-2020), after the calibration window (2024+, kept for out-of-sample checks; the
+2021-2024 R&D growth figure excepted) or without a model counterpart are listed as not used.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ REL_SD = {"actual": 0.05, "partial": 0.10, "implied_base": 0.25}
 LOWER_BOUND_MARKERS = ("lower bound", "突破", "超")
 GROWTH_SD = 0.01  # absolute scale of an average growth rate (1 percentage point)
 CAL_QUARTERS = 16  # 2021Q1-2024Q4: the 2021-2024 R&D growth figure needs 2024
+LAST_CAL_YEAR = 2023  # later single-year figures are published but kept out of the fit (out-of-sample checks)
 
 # (observed indicator, period) -> model statistic template; {y} is the year
 STATS = {
@@ -108,6 +110,9 @@ def _classify(row: pd.Series) -> Observation:
         if ind == "rd_expenditure" and first_year == FIRST_YEAR - 1:
             reason = "the initial condition: the city profile is built to match it"
         return Observation(**common, stat=None, mode="unused", sd=np.nan, reason=reason)
+    if first_year > LAST_CAL_YEAR:
+        return Observation(**common, stat=None, mode="unused", sd=np.nan,
+                           reason=f"after the calibration window (2021-{LAST_CAL_YEAR}): kept for out-of-sample checks")
     template = STATS.get((ind, period))
     if template is None:
         return Observation(**common, stat=None, mode="unused", sd=np.nan, reason="no model statistic for this period")

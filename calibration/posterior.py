@@ -1,9 +1,12 @@
 """The calibrated posterior that runs use by default, and how a replicate draws its parameter set.
 
-The shipped file (``calibration/posterior/posterior.parquet``) holds the last ABC-SMC generation: one row per
-particle, a column per calibrated parameter and ``weight``. Replicate k of a run draws one particle with the
-weights (from its own named stream, so replicate k uses the same draw in every scenario) and draws every
-parameter the posterior does not hold from its prior (the nuisance parameters the 2021-2023 data do not inform).
+The shipped file (``calibration/posterior/posterior.parquet``) holds whole parameter vectors: one row per
+particle, a column per declared parameter (exactly the values its accepted simulation used) and ``weight``.
+Replicates come in pairs: replicates 2j and 2j+1 draw the same row (from draw slot j's named stream, so replicate k
+uses the same draw in every scenario) and differ only in their random streams; the within-pair spread measures
+stochastic noise (``experiments/runs/variance.py``). A file written before whole vectors were stored holds only
+the calibrated columns: the parameters it lacks (``Posterior.missing``) are drawn from their priors, from the same
+stream.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ class Posterior:
     @property
     def names(self) -> list[str]:
         return list(self.particles.columns)
+
+    @property
+    def missing(self) -> list[str]:
+        """Declared parameters the file does not hold (drawn from their priors per draw)."""
+        return [p.name for p in PARAMETERS if p.name not in self.particles.columns]
 
 
 def load_posterior(path: str | Path = SHIPPED) -> Posterior:
@@ -96,12 +104,22 @@ def prior_draw(rng: np.random.Generator, names: list[str] | None = None) -> dict
     return out
 
 
-def replicate_parameters(post: Posterior | None, seed: int, replicate: int) -> tuple[int, dict[str, float]]:
-    """(draw index, full parameter set) for one replicate; ``post=None`` means prior medians (index -1)."""
+PAIR = 2  # replicates sharing one posterior draw (different random streams)
+
+
+def draw_parameters(post: Posterior | None, seed: int, slot: int) -> tuple[int, dict[str, float]]:
+    """(row index, full parameter set) of draw slot ``slot``: a row drawn by weight from slot's own stream, whole;
+    only parameters the file lacks are drawn from their priors. ``post=None``: prior medians (index -1)."""
     if post is None:
         return -1, prior_medians()
-    rng = Streams(seed, replicate).get("posterior")
+    rng = Streams(seed, slot).get("posterior")
     idx = int(rng.choice(len(post.weights), p=post.weights))
-    nuisance = prior_draw(rng, [p.name for p in PARAMETERS if p.name not in post.names])
-    calibrated = {k: float(v) for k, v in post.particles.iloc[idx].items()}
-    return idx, {**nuisance, **calibrated}
+    missing = post.missing
+    nuisance = prior_draw(rng, missing) if missing else {}
+    row = {k: float(v) for k, v in post.particles.iloc[idx].items()}
+    return idx, {**nuisance, **row}
+
+
+def replicate_parameters(post: Posterior | None, seed: int, replicate: int) -> tuple[int, dict[str, float]]:
+    """(draw index, full parameter set) of one replicate: replicates 2j and 2j+1 share draw slot j."""
+    return draw_parameters(post, seed, replicate // PAIR)

@@ -10,16 +10,20 @@ backend is chosen here, once, before any chart module is imported.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
+from innosim.experiments.calibrate.arguments import add_parsers as add_calibration
 from innosim.experiments.explore.command import add_parser as add_explore
 from innosim.experiments.runs import limits, stopped
 from innosim.model.errors import InputError
+
+
+def _read_csv(path: Path):  # pandas imported here, not at the top: main() catches a Ctrl-C while it is imported
+    return __import__("pandas").read_csv(path)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,24 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "medians) or the path of a posterior .parquet file")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     _lang(r)
-    c = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of the behavioural parameters to the published "
-                       "figures before the plan")
-    c.add_argument("--scenario", default="scenarios/baseline.yaml", help="scenario whose budgets apply")
-    c.add_argument("--population-size", type=_positive("population-size"), default=200)
-    c.add_argument("--generations", type=_positive("generations"), default=6)
-    grp = c.add_mutually_exclusive_group()
-    grp.add_argument("--workers", type=_positive("workers"), default=1, help="local worker processes")
-    grp.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786")
-    c.add_argument("--seed", type=_positive("seed"), default=20240101)
-    c.add_argument("--params", default=None,
-                   help="parameters to calibrate: default set, 'all', group names or comma-separated names")
-    c.add_argument("--out", default=None, help="folder (default results/calibration/; never overwritten)")
-    c.add_argument("--resume", action="store_true", help="continue the run in --out from its last generation")
-    c.add_argument("--predictive", type=_positive("predictive"), default=100, help="posterior-predictive runs")
-    c.add_argument("--ship", nargs="?", const="", default=None, metavar="DIR",
-                   help="copy the posterior into the checkout's calibration/posterior/ (the default for every run; "
-                        "only when running from a checkout), or into DIR")
-    _lang(c)
+    add_calibration(sub)
     s = sub.add_parser("sweep", help="run a sweep file: P(each target met) per budget/mix point, paired "
                        "differences, budget curve, heatmap, PRIM scenario discovery")
     s.add_argument("spec", help="sweep YAML file, e.g. scenarios/sweeps/smoke.yaml")
@@ -164,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario or sweep file without running it")
     v.add_argument("scenario", help="scenario or sweep YAML file")
     for name, cmd in sub.choices.items():
-        if name in ("run", "calibrate", "sweep", "sensitivity", "compare", "response"):
+        if name in ("run", "calibrate", "backtest", "sweep", "sensitivity", "compare", "response"):
             cmd.add_argument("--force-workers", action="store_true",
                              help="allow more --workers than the machine has cores")
         if name in ("run", "sweep", "sensitivity", "compare", "response"):
@@ -181,17 +168,13 @@ def _allow_paths(dirs: list[str]) -> None:
     """Folders given with --allow-path join INNOSIM_ALLOW_PATHS, which worker processes inherit."""
     if dirs:
         from innosim.model.scenario_files import ALLOW_ENV
-
         known = [d for d in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if d]
         os.environ[ALLOW_ENV] = os.pathsep.join(known + [str(Path(d).resolve()) for d in dirs])
 
 
 def _plan_of(folder: Path):
     """The city plan a results folder was judged against, from its manifest."""
-    import json
-
     from innosim.model.city import Plan
-
     return Plan(**json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["plan"])
 
 
@@ -205,21 +188,10 @@ def _cmd_run(a: argparse.Namespace) -> int:
 
     folder = run_scenario(RunRequest(a.scenario, a.replicates, a.seed, a.workers, a.out, progress=not a.quiet,
                                      params=a.params, lang=a.lang))
-    annual = pd.read_csv(folder / "annual.csv")
+    annual = _read_csv(folder / "annual.csv")
     print(format_summary(annual, _plan_of(folder)))
     print(f"\nresults: {folder}/ (annual.csv, timeseries.parquet, targets.csv, ledger.csv, manifest.json)")
     print(f"charts:  {', '.join(str(p) for p in sorted(Path(folder).glob('fan_*.png')))}")
-    return 0
-
-
-def _cmd_calibrate(a: argparse.Namespace) -> int:
-    from innosim.experiments.calibrate.command import CalibrateRequest, calibrate
-
-    folder = calibrate(CalibrateRequest(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out,
-                                        a.seed, a.params, a.resume, a.predictive, a.ship, a.lang))
-    fit = pd.read_csv(folder / "fit.csv")
-    print(fit.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
-    print(f"\ncalibration: {folder}/ (posterior.parquet, history.db, fit.csv, generations.csv, manifest.json, charts)")
     return 0
 
 
@@ -245,7 +217,7 @@ def _cmd_sensitivity(a: argparse.Namespace) -> int:
         a.scenario, a.method, a.n, a.replicates, a.params, a.outputs, a.ranges, a.grouped, not a.no_second_order,
         a.seed, a.workers, a.backend, a.scheduler, a.out, a.resume, progress=not a.quiet, flush_runs=a.flush_every,
         lang=a.lang, yes=a.yes))
-    idx = pd.read_csv(folder / "indices.csv")
+    idx = _read_csv(folder / "indices.csv")
     col = "ST" if a.method == "sobol" else "mu_star"
     print(f"most influential factors ({col}, top 5 per output):")
     shown = idx[~idx["output"].str.match(r".*\.\d{4}$")].dropna(subset=[col])  # yearly outputs: see the chart
@@ -264,7 +236,7 @@ def _cmd_compare(a: argparse.Namespace) -> int:
     _need_dask(a)
     folder = run_compare(CompareRequest(tuple(a.scenarios), a.replicates, a.seed, a.counterfactual, a.out, a.workers,
                                         a.backend, a.scheduler, a.params, progress=not a.quiet, lang=a.lang))
-    print(format_comparison(pd.read_csv(folder / "comparison.csv"), _plan_of(folder)))
+    print(format_comparison(_read_csv(folder / "comparison.csv"), _plan_of(folder)))
     extra = "cost_effectiveness.csv, deadweight.csv, " if a.counterfactual else ""
     print(f"\nresults: {folder}/ (comparison.csv, {extra}runs.parquet, manifest.json)")
     print(*(f"chart:   {p}" for p in folder.glob("ranking.png")), sep="\n")  # none when the plan sets no target
@@ -280,7 +252,7 @@ def _cmd_response(a: argparse.Namespace) -> int:
                                                 a.replicates, a.seed, a.workers, a.out, a.params,
                                                 progress=not a.quiet, lang=a.lang))
     plan = _plan_of(folder)
-    print(rc.format_summary(pd.read_csv(folder / "response.csv"), list(plan.targets), plan.target_year))
+    print(rc.format_summary(_read_csv(folder / "response.csv"), list(plan.targets), plan.target_year))
     print(f"\nresults: {folder}/ (response.csv, response_paired.parquet, manifest.json)")
     print(f"charts:  {', '.join(p.name for p in sorted(folder.glob('*.png')))}")
     return 0
@@ -369,31 +341,32 @@ def _guard(a: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display: chosen once, before any chart module is imported
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
-    _allow_paths(getattr(args, "allow_path", []))
-    since = time.time() - 1  # folders this command starts have markers written after this
-    try:
-        _guard(args)
-        commands = {"run": _cmd_run, "validate": _cmd_validate, "calibrate": _cmd_calibrate, "sweep": _cmd_sweep,
-                    "sensitivity": _cmd_sensitivity, "compare": _cmd_compare, "response": _cmd_response,
-                    "brief": _cmd_brief}
-        return commands.get(args.command, getattr(args, "handler", None))(args)
-    except InputError as e:
-        print(f"innosim: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"innosim: {stopped.interrupted(args, argv, since)}", file=sys.stderr)
-        return 130
-    except OSError as e:
-        problem = limits.disk_problem(e)
-        if problem is None:
-            raise
-        print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
-        return 2
+    since, args = time.time() - 1, None  # folders this command starts have markers written after ``since``
+    with stopped.CtrlC() as ctrl_c:
+        try:  # from the first import on: Ctrl-C while the command starts is one line too, not a traceback
+            __import__("matplotlib").use("Agg")  # files only, no display: chosen once, before any chart module
+            args = build_parser().parse_args(argv)
+            _allow_paths(getattr(args, "allow_path", []))
+            _guard(args)
+            commands = {"run": _cmd_run, "validate": _cmd_validate, "brief": _cmd_brief,
+                        "sweep": _cmd_sweep, "sensitivity": _cmd_sensitivity, "compare": _cmd_compare,
+                        "response": _cmd_response}
+            return commands.get(args.command, getattr(args, "handler", None))(args)
+        except InputError as e:
+            print(f"innosim: error: {e}", file=sys.stderr)
+            return 2
+        except (KeyboardInterrupt, ImportError) as e:
+            if isinstance(e, ImportError) and not ctrl_c.seen:  # a C extension's import cut short by Ctrl-C only
+                raise
+            print(f"innosim: {stopped.interrupted(args, argv, since) if args else stopped.STARTING}", file=sys.stderr)
+            return 130
+        except OSError as e:
+            problem = limits.disk_problem(e)
+            if problem is None or args is None:
+                raise
+            print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":

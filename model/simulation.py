@@ -148,24 +148,24 @@ class InnosimModel(mesa.Model):
         self._spin_queue = []
         new = rules.births(self, q, parents, s.get("births", q))
         self.incubators.step(self.firms, q, new, s.get("incubators", q))
-        dead = rules.exits(self, q, s.get("exits", q))
+        dead = rules.exits(self, q, s.key("exits", q))
         self.investors.fund.write_off(self, dead)
         # 2. status rounds
-        status.register_tech_smes(self, q, s.get("tech_sme", q))
+        status.register_tech_smes(self, q, s.key("tech_sme", q))
         if q % 4 == 3:
             self.hte_round.run(self, self.year, s.get("hte", q))
         # 3. investors
-        self.investors.step(self, q, s.get("vc", q))
+        vc_keys = (s.key("vc.signal", q), s.key("vc.seed", q), s.key("vc.amount", q))
+        self.investors.step(self, q, s.get("vc", q), vc_keys)
         self.investors.expire_convertibles(self, q)
         self.investors.fund.step_exits(self, q, s.get("equity_exits", q))
-        self.investors.listings(self, q, s.get("listings", q))
+        self.investors.listings(self, q, s.key("listings", q))
         # 4. instruments
         spend = dict.fromkeys(self.instruments, 0.0)
         self._deliver(q, "instruments", spend)
         # 5. R&D and growth
         services.buy_services(self, q)
-        rd = rules.spend_rd(self, q)
-        rules.grow(self, q)
+        rd_firms = float(rules.spend_rd_and_grow(self, q).sum())
         # 6. transfer
         self.universities.step(self, q, s.get("universities", q))
         firm_contracts(self, q, s.get("contracts", q))
@@ -179,7 +179,7 @@ class InnosimModel(mesa.Model):
         if q % 4 == 3:
             self.hte_round.report_rd(self)
         self._year_turnover += self.flows["tech_contract_turnover"]
-        self.recorder.record(self, q, float(rd.sum()) + self._extra_rd, int(new.size), int(dead.size), spend)
+        self.recorder.record(self, q, rd_firms + self._extra_rd, int(new.size), int(dead.size), spend)
         if q % 4 == 3:
             self._close_year(q)
         self.q += 1

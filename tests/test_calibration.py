@@ -3,6 +3,8 @@ identifiability on data the model itself generated, and the posterior that runs 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,6 +27,20 @@ def test_every_row_classified_and_targets_never_used():
     assert by_key[("tech_contract_turnover/2023/h1", "partial")].mode == "lower_bound"
     assert by_key[("hte_stock/2021/year_end", "actual")].mode == "two_sided"
     assert by_key[("rd_expenditure/2023/year", "implied_base")].sd == pytest.approx(100.0)
+
+
+def test_published_figures_replace_implied_bases_and_later_years_stay_out_of_the_fit():
+    by_key = {(o.key, o.kind): o for o in observations()}
+    turnover = by_key[("tech_contract_turnover/2023/year", "actual")]  # 709.58亿 in 2024, +12.21%
+    assert turnover.used and turnover.mode == "two_sided" and turnover.stat == "tech_contract_turnover:2023"
+    assert ("tech_contract_turnover/2023/year", "implied_base") not in by_key
+    for key in ("tech_brokers/2024/year_end", "tech_contract_turnover/2024/year"):
+        assert not by_key[(key, "actual")].used
+        assert "calibration window" in by_key[(key, "actual")].reason
+    assert by_key[("tech_brokers/2024/year_end", "actual")].mode == "unused"
+    assert by_key[("rd_expenditure_growth/2021-2024/average", "actual")].used  # spans into 2024 on purpose
+    for key in ("hte_stock/2020/year_end", "tech_sme_registered/2020/year_end"):  # before the initial state
+        assert not by_key[(key, "actual")].used
 
 
 def test_distance_is_one_sided_for_lower_bounds():
@@ -60,16 +76,85 @@ def _calibrate(baseline, names, fixed, obs, observed, tmp_path, workers=1, gener
     return A.posterior_frame(h)
 
 
-def test_same_seed_same_posterior_on_1_and_2_workers(baseline, tmp_path):
-    truth = {"theta_sell": 0.3}
-    obs, sim = _synthetic(baseline, truth)
-    fixed = prior_medians()
-    del fixed["theta_sell"]
-    one = _calibrate(baseline, ["theta_sell"], fixed, obs, sim, tmp_path, db="a.db")
-    again = _calibrate(baseline, ["theta_sell"], fixed, obs, sim, tmp_path, db="b.db")
-    two = _calibrate(baseline, ["theta_sell"], fixed, obs, sim, tmp_path, workers=2, db="c.db")
-    pd.testing.assert_frame_equal(one, again)
-    pd.testing.assert_frame_equal(one, two)
+def _fit_and_rejuvenate(baseline, tmp_path, workers, folder="r"):
+    """theta_sell calibrated, h1_share left to its prior (recorded per particle), the rest fixed: 2 generations of
+    12 particles, then the ABC-MCMC ladder: 16 particles, 2 stages of 1 move."""
+    from innosim.calibration.rejuvenate import ladder
+
+    obs, sim = _synthetic(baseline, {"theta_sell": 0.3})
+    fixed = {k: v for k, v in prior_medians().items() if k not in ("theta_sell", "h1_share")}
+    make = functools.partial(A.build_mover, baseline, ["theta_sell"], fixed=fixed, obs=obs, observed=sim)
+    with make_executor("processes", workers) as ex:
+        abc, obs_dict = A.build_abc(baseline, ["theta_sell"], 12, 7, ex.map, fixed=fixed, obs=obs, observed=sim)
+        h = A.run_abc(abc, obs_dict, tmp_path / f"{folder}.db", 2, False, seed=7)
+        pop = A.population_frame(h)
+        state, rounds = ladder(pop, make, 16, 2, 1, tmp_path / folder, 7, ex.map)
+    return pop, state, rounds, (make, tmp_path / folder)
+
+
+@pytest.fixture(scope="module")
+def small_fit(baseline, tmp_path_factory):
+    """One small calibration with rejuvenation on 1 worker and the same on 2 (shared by several tests)."""
+    tmp = tmp_path_factory.mktemp("fit")
+    return _fit_and_rejuvenate(baseline, tmp, 1, folder="one"), _fit_and_rejuvenate(baseline, tmp, 2, folder="two")
+
+
+def test_same_seed_same_posterior_on_1_and_2_workers_with_rejuvenation(small_fit):
+    (pop1, st1, r1, _), (pop2, st2, r2, _) = small_fit
+    pd.testing.assert_frame_equal(pop1, pop2)
+    pd.testing.assert_frame_equal(st1, st2)
+    pd.testing.assert_frame_equal(r1, r2)
+    assert set(r1.columns) >= {"stage", "epsilon", "acceptance", "ess", "distinct"}
+    assert r1["epsilon"].iloc[1] <= r1["epsilon"].iloc[0] <= pop1["distance"].max()
+
+
+def test_particles_hold_whole_vectors(small_fit):
+    """Every declared parameter is a column; the one left to its prior varies across particles exactly as the
+    accepted simulations drew it; the fixed ones sit at their values; rejuvenated particles stay within epsilon."""
+    (pop, state, _, _), _ = small_fit
+    assert [c for c in pop.columns if c in A.BY_NAME] == [p.name for p in A.PARAMETERS]
+    assert pop["h1_share"].nunique() == len(pop)  # drawn per simulation, recorded
+    assert pop["p_register"].nunique() == 1
+    assert (pop["replicate"] >= 0).all()
+    assert (state["distance"] <= pop["distance"].max() + 1e-12).all()
+    assert state.columns[: len(A.PARAMETERS)].tolist() == [p.name for p in A.PARAMETERS]
+
+
+def test_rejuvenation_resumes_after_a_kill(small_fit, tmp_path):
+    """Rounds are written atomically: a run stopped during stage 2 (stage 1 on disk, a half-written round of stage 2
+    left behind) and started again computes only stage 2 and equals the uninterrupted run."""
+    import shutil
+
+    from innosim.calibration.rejuvenate import ladder
+
+    (pop, state, rounds, (make, done)), _ = small_fit
+    folder = tmp_path / "again"
+    shutil.copytree(done / "stage_01", folder / "stage_01")
+    (folder / "stage_02").mkdir()
+    (folder / "stage_02" / "round_001.parquet.part").write_bytes(b"half")
+    calls = []
+    resumed, again = ladder(pop, make, 16, 2, 1, folder, 7, lambda f, xs: calls.append(1) or map(f, xs))
+    assert len(calls) == 1  # only stage 2's round was computed
+    pd.testing.assert_frame_equal(resumed, state)
+    pd.testing.assert_frame_equal(again, rounds)
+
+
+def test_forward_replicates_use_whole_posterior_rows(small_fit):
+    """A forward replicate's parameter vector equals a row of the posterior exactly; replicates 2j and 2j+1 use
+    the same row; an older file without some columns has exactly those drawn from priors."""
+    (_, state, _, _), _ = small_fit
+    names = [p.name for p in A.PARAMETERS]
+    parts = state[names].reset_index(drop=True)
+    post = Posterior(path=None, particles=parts, weights=np.full(len(parts), 1 / len(parts)), sha256="x")  # type: ignore[arg-type]
+    assert post.missing == []
+    for k in range(8):
+        idx, params = replicate_parameters(post, 11, k)
+        assert params == {n: float(parts.loc[idx, n]) for n in names}
+        assert replicate_parameters(post, 11, k ^ 1)[0] == idx
+    old = Posterior(path=None, particles=parts[["theta_sell"]], weights=post.weights, sha256="y")  # type: ignore[arg-type]
+    assert set(old.missing) == set(names) - {"theta_sell"}
+    idx, params = replicate_parameters(old, 11, 0)
+    assert params["theta_sell"] == float(parts.loc[idx, "theta_sell"]) and set(params) == set(names)
 
 
 def test_resume_continues_from_last_generation(baseline, tmp_path):
@@ -134,8 +219,12 @@ def test_shipped_posterior_meets_the_quality_bar():
     assert share >= 0.8, misses
 
 
-def test_dask_cluster_gives_the_same_posterior(baseline, tmp_path):
+def test_dask_cluster_gives_the_same_posterior(baseline, small_fit, tmp_path):
+    """ABC-SMC and a round of rejuvenation moves on a Dask cluster equal the local results."""
+    from innosim.calibration.rejuvenate import ladder
+
     distributed = pytest.importorskip("distributed")
+    (pop, _, _, (make, done)), _ = small_fit
     obs, sim = _synthetic(baseline, {"theta_sell": 0.3})
     fixed = prior_medians()
     del fixed["theta_sell"]
@@ -143,22 +232,41 @@ def test_dask_cluster_gives_the_same_posterior(baseline, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
         remote = _calibrate(baseline, ["theta_sell"], fixed, obs, sim, tmp_path, generations=1, population=10,
                             db="d.db", backend="dask", scheduler=lc.scheduler_address)
+        with make_executor("dask", 2, lc.scheduler_address) as ex:
+            moved, _ = ladder(pop, make, 16, 1, 1, tmp_path / "dask", 7, ex.map)  # stage 1 alone: epsilon = max
+        local_moved, _ = ladder(pop, make, 16, 1, 1, tmp_path / "local", 7, map)
     pd.testing.assert_frame_equal(local, remote)
+    pd.testing.assert_frame_equal(moved, local_moved)
 
 
-def test_calibrate_command_end_to_end(tmp_path):
-    """`innosim calibrate` writes every promised file; a bad --resume is a clean exit-2 error."""
+def test_backtest_and_calibrate_commands_end_to_end(tmp_path):
+    """`innosim backtest` (which runs `innosim calibrate --through 2022` into calibration/) writes every promised
+    file; the posterior holds whole vectors with equal weights after rejuvenation; the held-out 2023 figures are
+    scored; a bad --resume is a clean exit-2 error."""
+    import json
+
     from tests.conftest import cli
 
-    out = tmp_path / "cal"
-    r = cli("calibrate", "--params", "theta_sell,h1_share", "--population-size", "8", "--generations", "1",
-            "--predictive", "3", "--out", str(out))
+    out = tmp_path / "bt"
+    r = cli("backtest", "--params", "theta_sell,h1_share", "--population-size", "8", "--generations", "1",
+            "--rejuvenate", "10", "--stages", "2", "--moves", "1", "--final-moves", "1", "--predictive", "4",
+            "--out", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
+    cal = out / "calibration"
     for name in ("posterior.parquet", "history.db", "generations.csv", "fit.csv", "observation_model.csv",
-                 "manifest.json", "fit.png", "marginals.png", "generations.png"):
+                 "manifest.json", "fit.png", "marginals.png", "generations.png", "rejuvenation.csv"):
+        assert (cal / name).is_file(), name
+    for name in ("backtest.csv", "backtest.png", "manifest.json"):
         assert (out / name).is_file(), name
-    assert "t: 0" in r.stderr  # progress per generation
-    assert set(load_posterior(out / "posterior.parquet").names) == {"theta_sell", "h1_share"}
+    assert "t: 0" in r.stderr and "stage 2/2" in r.stderr and "round 1/1" in r.stderr  # progress
+    post = load_posterior(cal / "posterior.parquet")
+    assert post.missing == [] and len(post.weights) == 10 and np.allclose(post.weights, 0.1)
+    fit = pd.read_csv(cal / "fit.csv", dtype={"year": str})
+    assert not fit.loc[fit["year"] == "2023", "fitted"].any() and fit.loc[fit["year"] == "2021", "fitted"].all()
+    scores = pd.read_csv(out / "backtest.csv", dtype={"year": str})
+    assert len(scores) and (scores["year"] == "2023").all()
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["through"] == 2022 and 0 <= m["coverage_90"] <= 1 and "median_abs_error_of_median" in m
     bad = cli("calibrate", "--resume", "--out", str(tmp_path / "nothing"))
     assert bad.returncode == 2 and "--resume" in bad.stderr and "Traceback" not in bad.stderr
 
@@ -186,3 +294,83 @@ def test_ship_goes_to_the_checkout_or_a_given_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(command, "SHIPPED", installed / "posterior.parquet")
     with pytest.raises(InputError, match="--ship DIR"):
         command.ship_folder("")
+
+
+def test_variance_split_recovers_a_known_split():
+    """y = θ_j + ε: parameter variance 4, noise 1 (share 0.8); 2,000 pairs."""
+    from innosim.experiments.runs.variance import split_table
+
+    rng = np.random.default_rng(3)
+    theta = np.repeat(rng.normal(0, 2, 2000), 2)
+    y = theta + rng.normal(0, 1, theta.size)
+    row = split_table({"y": y}, seed=1).iloc[0]
+    assert row["noise_var"] == pytest.approx(1.0, rel=0.1)
+    assert row["total_var"] == pytest.approx(5.0, rel=0.1)
+    assert row["parameter_share_low"] <= 0.8 <= row["parameter_share_high"]
+    assert row["parameter_share"] + row["noise_share"] == pytest.approx(1.0)
+    flat = split_table({"y": rng.normal(0, 1, 400)}, seed=1).iloc[0]  # no parameter part
+    assert flat["parameter_share_low"] == 0.0 and flat["noise_share"] > 0.8
+
+
+def test_through_keeps_figures_ending_by_the_year_and_interval_score():
+    from innosim.calibration.predictive import interval_score
+
+    obs = used()
+    kept = A.through(obs, 2022)
+    assert kept and all(A.last_year(o) <= 2022 for o in kept)
+    assert not any(o.year == "2021-2024" for o in kept) and len(A.through(obs, None)) == len(obs)
+    assert interval_score(5.0, 4.0, 6.0, 0.1) == 2.0
+    assert interval_score(8.0, 4.0, 6.0, 0.1) == pytest.approx(2.0 + 20 * 2.0)
+
+
+def _toy_fit(over_narrow: float = 1.0):
+    """An ABC fit of a 2-parameter toy (θ ~ U(0,1)², y = θ + N(0, 0.1²)): rejection at epsilon 0.5 (standardised
+    units) from 6,000 prior draws, then 2 rounds of the ABC-MCMC moves of ``calibration.rejuvenate`` on 150
+    resampled particles. ``over_narrow`` < 1 shrinks the posterior around its mean (a deliberately wrong one)."""
+    from innosim.calibration.rejuvenate import Mover, Space, kernel, rejuvenate, resample
+
+    space = Space(("a", "b"), (False, False), (0.0, 0.0), (1.0, 1.0))
+
+    def fit(m: int, truth: dict) -> pd.DataFrame:
+        rng = np.random.default_rng(1000 + m)
+        y = np.array([truth["a"], truth["b"]]) + rng.normal(0, 0.1, 2)
+        th = rng.random((6000, 2))
+        d = np.sqrt((((th + rng.normal(0, 0.1, th.shape)) - y) / 0.1) ** 2).sum(axis=1)
+        ok = th[d <= 0.5 * np.sqrt(2) * 1.0]
+        pop = pd.DataFrame({"a": ok[:, 0], "b": ok[:, 1], "distance": 0.0, "replicate": 0})
+        pop["weight"] = 1.0 / len(pop)
+        mover = Mover(space, kernel(space, pop), 0.5 * np.sqrt(2), m, functools.partial(_toy_sim),
+                      functools.partial(_toy_distance, y=tuple(y)))
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp:
+            state, _ = rejuvenate(resample(pop, 150, m), mover, 2, Path(tmp))
+        out = state[["a", "b"]].copy()
+        out = out.mean() + (out - out.mean()) * over_narrow
+        out["weight"] = 1.0
+        return out
+    return fit
+
+
+def _toy_sim(calibrated: dict, replicate: int, rng: np.random.Generator):
+    return dict(calibrated), {k: v + rng.normal(0, 0.1) for k, v in calibrated.items()}
+
+
+def _toy_distance(stats: dict, y: tuple) -> float:
+    return float(np.sqrt(((stats["a"] - y[0]) / 0.1) ** 2 + ((stats["b"] - y[1]) / 0.1) ** 2))
+
+
+def test_simulation_based_calibration_passes_and_can_fail():
+    """SBC (Talts et al. 2018) of the ABC-MCMC moves on a toy with a known posterior: 60 data sets, ranks among
+    99 draws. Tolerances: chi-square p ≥ 0.01 on 5 rank bins and 90% coverage within 0.75–0.99 (≈ ±3 binomial
+    standard errors of 60 data sets). The same check must fail for a posterior shrunk to 40% of its width."""
+    from innosim.calibration.sbc import run_sbc, summarise
+
+    rng = np.random.default_rng(8)
+    truths = [{"a": float(a), "b": float(b)} for a, b in rng.uniform(0.1, 0.9, (60, 2))]
+    good = summarise(run_sbc(truths, _toy_fit(), 99, 5), 99)
+    assert (good["p_uniform"] >= 0.01).all(), good
+    assert good["coverage_90"].between(0.75, 0.99).all(), good
+    bad = summarise(run_sbc(truths, _toy_fit(over_narrow=0.4), 99, 5), 99)
+    assert ((bad["p_uniform"] < 0.01) | (bad["coverage_90"] < 0.75)).all(), bad

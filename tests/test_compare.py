@@ -30,8 +30,11 @@ def comparison(tmp_path_factory):
 
 def test_writes_tables_and_chart(comparison):
     for f in ("comparison.csv", "cost_effectiveness.csv", "deadweight.csv", "runs.parquet", "ranking.png",
-              "ranking.pdf", "manifest.json"):
+              "ranking.pdf", "manifest.json", "variance_split.csv"):
         assert (comparison / f).is_file(), f
+    vs = pd.read_csv(comparison / "variance_split.csv")
+    assert len(vs) == 3 * len(TARGETS) and vs["parameter_share"].between(0, 1).all()
+    assert np.allclose(vs["parameter_share"] + vs["noise_share"], 1.0)
     t = pd.read_csv(comparison / "comparison.csv")
     assert list(t["scenario"]) == ["baseline", "mix_voucher_heavy", "no-new-policy"]
     for k in (*TARGETS, "all"):

@@ -53,6 +53,42 @@ def test_replacing_syncs_before_renaming_and_keeps_the_suffix(tmp_path, monkeypa
     assert synced and (tmp_path / "t.csv").read_text() == "a\n1\n"
 
 
+def test_charts_are_replaced_whole(tmp_path, monkeypatch):
+    """A chart redrawn into a folder that holds one (a --resume of a finished batch) and cut short by a full disk
+    leaves the old PNG and PDF as they were and no temporary file; drawn whole, both are replaced."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from innosim.experiments.report.house_style import save
+
+    save(plt.figure(), tmp_path, "c")
+    old = {n: (tmp_path / n).read_bytes() for n in ("c.png", "c.pdf")}
+    real = Figure.savefig
+
+    def cut_short(self, fname, *a, **k):  # half the PNG reaches the disk, then it is full
+        real(self, fname, *a, **k)
+        Path(fname).write_bytes(Path(fname).read_bytes()[:100])
+        raise OSError(errno.ENOSPC, "No space left on device", str(fname))
+
+    monkeypatch.setattr(Figure, "savefig", cut_short)
+    fig = plt.figure()
+    fig.gca().plot([0, 1], [1, 0])
+    with pytest.raises(OSError, match="No space"):
+        save(fig, tmp_path, "c")
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.pdf", "c.png"]  # no temporary file left
+    assert {n: (tmp_path / n).read_bytes() for n in old} == old
+    fig = plt.figure()
+    fig.gca().plot([0, 1], [1, 0])
+    assert save(fig, tmp_path, "c") == tmp_path / "c.png"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.pdf", "c.png"]
+    assert all((tmp_path / n).read_bytes() != old[n] for n in old)
+    assert (tmp_path / "c.png").read_bytes().startswith(b"\x89PNG") and (tmp_path / "c.pdf").read_bytes()[:4] == b"%PDF"
+
+
 def test_a_dead_process_temporary_file_is_removed_on_takeover(tmp_path):
     folder = tmp_path / "s"
     folder.mkdir()

@@ -8,6 +8,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -60,6 +61,69 @@ def test_ctrl_c_of_compare_has_no_worker_traceback(tmp_path):
     assert not out.exists()  # the claimed folder, its lock and staging are given up
 
 
+def _first_worker(parent: psutil.Process) -> bool:
+    """Whether a multiprocessing worker of ``parent`` has been started (it is then importing innosim)."""
+    for p in parent.children():
+        try:
+            if "spawn_main" in " ".join(p.cmdline()):
+                return True
+        except psutil.Error:
+            pass
+    return False
+
+
+@pytest.mark.parametrize("after", [0.0, 0.5])
+def test_ctrl_c_while_workers_start_has_no_worker_traceback(after, tmp_path):
+    """SIGINT to the group at fixed moments after the first local worker process appears — while the workers
+    import, before their initializer has run (the window of issue 17's flake): exit 130, the one line, no
+    traceback from the command or a worker, no process left, nothing written."""
+    out = tmp_path / "cmp"
+    proc = subprocess.Popen([sys.executable, "-m", "innosim.experiments.cli", "compare", BASELINE, "--replicates",
+                             "40", "--workers", "2", "--quiet", "--out", str(out)], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 120
+    while not _first_worker(parent) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    time.sleep(after)
+    assert proc.poll() is None, "finished before it could be interrupted"
+    kids = parent.children(recursive=True)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        alive = [p for p in psutil.wait_procs(kids, timeout=10)[1] if p.status() != psutil.STATUS_ZOMBIE]
+        for p in alive:
+            p.kill()
+    assert proc.returncode == 130 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "nothing was written" in err, err
+    assert not alive, f"outlived the command: {[p.pid for p in alive]}"
+    assert not out.exists()
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line(tmp_path):
+    """SIGINT while the command itself is still importing its modules: the one line, exit 130, no traceback."""
+    proc = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "innosim.experiments.cli", "run", BASELINE,
+                             "--replicates", "4", "--quiet", "--out", str(tmp_path / "o")], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = b""
+    os.set_blocking(proc.stderr.fileno(), False)
+    deadline = time.monotonic() + 60
+    while b"matplotlib" not in seen and time.monotonic() < deadline and proc.poll() is None:
+        seen += proc.stderr.buffer.read1(65536) or b""  # -X importtime: one line per module as it is imported
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGINT)
+    os.set_blocking(proc.stderr.fileno(), True)
+    rest = proc.stderr.buffer.read().decode()
+    proc.wait(timeout=60)
+    lines = (seen.decode(errors="replace") + rest).splitlines()
+    err = "\n".join(ln for ln in lines if not ln.startswith("import time:"))
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    # STARTING, or (on a fast machine, if matplotlib was imported before the signal came) the run's own line
+    assert len(err.strip().splitlines()) == 1 and "nothing was written" in err, err
+    assert not (tmp_path / "o").exists()
+
+
 def test_ctrl_c_of_calibrate_says_history_db_is_kept(tmp_path):
     out = tmp_path / "cal"
     rc, err = _ctrl_c(["calibrate", "--scenario", BASELINE, "--population-size", "10", "--generations", "8",
@@ -109,3 +173,63 @@ def test_ctrl_c_while_a_dask_local_cluster_starts(after, tmp_path):
     assert err.startswith("innosim: interrupted"), err
     assert not alive, f"outlived the command: {[p.pid for p in alive]}"
     assert not (out / "manifest.json").exists()
+
+
+def test_ctrl_c_while_spawning_is_held_until_the_workers_are_started():
+    """The process's other threads do not block SIGINT (numpy's and pyarrow's are started before any worker); one of
+    them takes the Ctrl-C. It must still not interrupt the main thread half-way through starting workers: it is
+    raised once ``spawning()`` ends, and the handler and mask are as before."""
+    from innosim.experiments.runs.executors import spawning
+
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait, daemon=True)  # SIGINT not blocked in it
+    other.start()
+    handler, mask = signal.getsignal(signal.SIGINT), signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    steps = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with spawning():
+                os.kill(os.getpid(), signal.SIGINT)
+                for _ in range(20):  # many chances for Python to run a handler
+                    time.sleep(0.01)
+                steps.append("all workers started")
+    finally:
+        idle.set()
+        other.join()
+    assert steps == ["all workers started"]
+    assert signal.getsignal(signal.SIGINT) is handler and signal.pthread_sigmask(signal.SIG_BLOCK, set()) == mask
+
+
+@pytest.mark.parametrize("argv", [["run", "s.yaml"], ["compare", "s.yaml"], ["response", "s.yaml"], ["brief", "r/"],
+                                  ["validate", "s.yaml"], ["explore", "--port", "9"], ["calibrate"],
+                                  ["sweep", "x.yaml"], ["sensitivity", "s.yaml"]])
+def test_every_command_says_what_ctrl_c_left(argv, tmp_path, monkeypatch):
+    """Each command's interrupt line says what is on disk, and what to run next where there is something to
+    continue (the end-to-end tests above cover run, compare, sweep and calibrate on real process groups)."""
+    from innosim.experiments.cli import build_parser
+    from innosim.experiments.runs.stopped import interrupted
+
+    monkeypatch.chdir(tmp_path)
+    line = interrupted(build_parser().parse_args(argv), argv, time.time())
+    assert line.startswith(("interrupted", "stopped")) and "\n" not in line, line
+    if argv[0] == "explore":
+        assert "results/" in line and line.endswith("innosim explore --port 9"), line
+    elif argv[0] in ("run", "compare", "response", "brief", "validate"):
+        assert "writes nothing" in line or "nothing was written" in line, line
+    else:  # nothing started yet in this empty folder: nothing to continue
+        assert "run it again" in line, line
+
+
+def test_spawning_leaves_an_ignored_ctrl_c_ignored():
+    """A command started with SIGINT ignored (a background job) keeps ignoring it while workers start."""
+    from innosim.experiments.runs.executors import spawning
+
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with spawning():
+            assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)

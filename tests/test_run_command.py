@@ -24,7 +24,8 @@ def run_dir(tmp_path_factory):
 
 def test_outputs_exist_and_summary_printed(run_dir):
     out, r = run_dir
-    for name in ("manifest.json", "timeseries.parquet", "annual.csv", "targets.csv", "ledger.csv"):
+    for name in ("manifest.json", "timeseries.parquet", "annual.csv", "targets.csv", "ledger.csv",
+                 "variance_split.csv"):
         assert (out / name).is_file(), name
     assert len(list(out.glob("fan_*.png"))) == 5
     assert "P(met)" in r.stdout and "tech_brokers" in r.stdout and str(out) in r.stdout

@@ -5,6 +5,7 @@ The command owns the executor: calibration (a library below experiments) receive
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from innosim.calibration.observation_model import table as obs_table
 from innosim.calibration.observation_model import used
 from innosim.calibration.posterior import SHIPPED, load_posterior
 from innosim.calibration.predictive import actual_coverage, calibration_years, fit_table, predictive_runs
+from innosim.calibration.rejuvenate import ladder
 from innosim.experiments.report.calibration_charts import fit_chart, generations_chart, marginals_chart
 from innosim.experiments.runs.ensemble import Task, indicator_frame
 from innosim.experiments.runs.executors import make_executor
@@ -34,11 +36,15 @@ SETTINGS = "calibration.json"  # the settings a calibration started with, checke
 class CalibrateRequest:
     """What ``innosim calibrate`` is asked to do. ``scheduler``: a Dask scheduler address instead of local
     ``workers``; ``params``: the parameters to calibrate (None: the default set); ``ship``: None (do not ship),
-    ``""`` (the checkout's calibration/posterior/) or a folder to copy the posterior into."""
+    ``""`` (the checkout's calibration/posterior/) or a folder to copy the posterior into; ``through``: fit only
+    figures whose period ends in that year or before; ``rejuvenate``: particles resampled from the last generation
+    and carried through ``stages`` stages of ABC-MCMC (each lowers epsilon to the particles' median distance and
+    moves every particle ``moves`` times; 0 particles: the weighted last generation is the posterior); ``scale``:
+    the moves' kernel relative to the population's transition kernel."""
 
     scenario: str = "scenarios/baseline.yaml"
-    population: int = 200
-    generations: int = 6
+    population: int = 500
+    generations: int = 1
     workers: int = 1
     scheduler: str | None = None
     out: str | None = None
@@ -48,6 +54,12 @@ class CalibrateRequest:
     predictive: int = 100
     ship: str | None = None
     lang: str = "en"
+    through: int | None = None
+    rejuvenate: int = 1200
+    moves: int = 2
+    scale: float = 1.0
+    stages: int = 5
+    final_moves: int = 8
 
 
 def ship_folder(ship: str | None) -> Path | None:
@@ -76,7 +88,9 @@ def calibrate(req: CalibrateRequest) -> Path:
         raise InputError("--params", "", f"unknown parameter or group {e.args[0]!r}") from None
     ship_to = ship_folder(req.ship)
     settings = {"population_size": req.population, "calibrated_parameters": names, "seed": req.seed,
-                "scenario_chain_sha256": source.chain_sha256}
+                "scenario_chain_sha256": source.chain_sha256, "through": req.through,
+                "rejuvenate": req.rejuvenate, "moves": req.moves, "scale": req.scale, "stages": req.stages,
+                "final_moves": req.final_moves}
     if req.resume:
         if req.out is None or not (Path(req.out) / A.DB_NAME).is_file():
             raise InputError(req.out or "--out", "--resume",
@@ -108,7 +122,8 @@ def check_resume(folder: Path, settings: dict, scenario_sha256: str) -> None:
             raise InputError(folder, "--scenario", "differs from the scenario this calibration was started with; "
                              "resuming would mix results — start a new folder")
     options = {"population_size": "--population-size", "calibrated_parameters": "--params", "seed": "--seed",
-               "scenario_chain_sha256": "--scenario"}
+               "scenario_chain_sha256": "--scenario", "through": "--through", "rejuvenate": "--rejuvenate",
+               "moves": "--moves", "scale": "--scale", "stages": "--stages", "final_moves": "--final-moves"}
     for key, value in settings.items():
         if key in old and old[key] != value:
             shown = value if key != "scenario_chain_sha256" else "(its files changed)"
@@ -124,33 +139,41 @@ def _calibrate_into(req: CalibrateRequest, folder: Path, settings: dict, source,
         write_json(folder / SETTINGS, settings)
     A.progress_logging()
     backend = "dask" if req.scheduler else "processes"
+    obs = A.through(used(), req.through)
     with make_executor(backend, req.workers, req.scheduler) as ex:
-        abc, observed = A.build_abc(scenario, names, req.population, req.seed, ex.map)
+        abc, observed = A.build_abc(scenario, names, req.population, req.seed, ex.map, obs=obs)
         history = A.run_abc(abc, observed, folder / A.DB_NAME, req.generations, req.resume, req.seed)
-        post = A.posterior_frame(history)
-        # Replaced whole (runs/files.py): a --resume of a finished calibration writes these into a complete folder.
-        write_parquet(post, folder / "posterior.parquet")
         gens = A.generations_frame(history)
         write_csv(gens, folder / "generations.csv")
+        post, mcmc = posterior_of(req, history, scenario, names, obs, folder, ex.map)
+        # Replaced whole (runs/files.py): a --resume of a finished calibration writes these into a complete folder.
+        write_parquet(post, folder / "posterior.parquet")
         write_csv(obs_table(), folder / "observation_model.csv")
         print(f"calibrate: posterior-predictive check, {req.predictive} runs", file=sys.stderr)
         posterior = load_posterior(folder / "posterior.parquet")
         runs = predictive_runs(scenario, posterior, req.predictive, req.seed, ex.map)
     ts = pd.concat([indicator_frame(r.quarterly, Task(r.replicate, {}, idx)) for idx, r in runs], ignore_index=True)
     c = source.city
-    fit = fit_table(ts, used(), c.enterprises.rd_total_yi + c.universities.rd_total_yi)
+    # Every used figure, the held-out ones (after --through) included and marked fitted = False.
+    fit = fit_table(ts, used(), c.enterprises.rd_total_yi + c.universities.rd_total_yi, {o.key for o in obs})
     write_csv(fit, folder / "fit.csv")
     years = calibration_years(plan.start_year)
     share, misses = actual_coverage(fit, years)
     charts = [fit_chart(ts, folder, lang=req.lang),
-              marginals_chart(post, folder, lang=req.lang), generations_chart(gens, folder, lang=req.lang)]
+              marginals_chart(post[[*names, "weight"]], folder, lang=req.lang),
+              generations_chart(gens, folder, lang=req.lang)]
     span = f"{years[0]}_{years[-1]}"
     write_manifest(folder, build_manifest("innosim calibrate", started, req.seed, plan, {
         "scenario_file": req.scenario, "scenario_sha256": file_hash(req.scenario),
         "population_size": req.population, "generations": int(history.max_t + 1),
-        "calibrated_parameters": names, "nuisance_parameters": "all other declared parameters, drawn from priors",
-        "observations_used": [o.key for o in used()], "final_epsilon": float(gens["epsilon"].iloc[-1]),
-        "final_ess": float(gens["ess"].iloc[-1]), "total_simulations": int(gens["samples"].sum()),
+        "calibrated_parameters": names, "fixed_parameters": A.default_fixed(names),
+        "prior_parameters": "every other declared parameter: drawn from its prior in each simulation and recorded "
+                            "with the particle (posterior.parquet holds whole vectors)",
+        "through": req.through, "observations_used": [o.key for o in obs],
+        "final_epsilon": mcmc.get("final_epsilon_after_moves", float(gens["epsilon"].iloc[-1])),
+        "smc_final_epsilon": float(gens["epsilon"].iloc[-1]), "smc_final_ess": float(gens["ess"].iloc[-1]),
+        "final_ess": mcmc["posterior_ess"], "smc_simulations": int(gens["samples"].sum()),
+        "total_simulations": int(gens["samples"].sum()) + mcmc.get("rejuvenation_moves_total", 0), **mcmc,
         f"actual_{span}_within_90": share, "actual_outside_90": misses["indicator"].tolist(),
         "predictive_runs": req.predictive, "workers": req.workers, "scheduler": req.scheduler,
         "lang": req.lang, "charts": [p.name for p in charts],
@@ -161,3 +184,49 @@ def _calibrate_into(req: CalibrateRequest, folder: Path, settings: dict, source,
             copy_file(folder / name, ship_to / name)  # every run reads the shipped posterior: never half of one
         print(f"calibrate: shipped the posterior to {ship_to}/ ({', '.join(SHIPPED_FILES)})", file=sys.stderr)
     return folder
+
+
+def posterior_of(req: CalibrateRequest, history, scenario, names: list[str], obs, folder: Path,
+                 map_) -> tuple[pd.DataFrame, dict]:
+    """The posterior file's frame and what the manifest says about it: with ``req.rejuvenate`` particles, the
+    ABC-MCMC-rejuvenated last generation (equal weights; rounds kept in ``rejuvenation/``, resumable), else the
+    weighted last generation."""
+    pop = A.population_frame(history)
+    params = [c for c in pop.columns if c not in ("weight", "distance", "replicate")]
+    if not req.rejuvenate:
+        ess = float(1.0 / (pop["weight"] ** 2).sum())
+        return pop[params + ["weight"]], {"posterior": "last ABC-SMC generation, importance weights",
+                                          "posterior_ess": ess}
+    start = {"generation": int(history.max_t), "epsilon": A.final_epsilon(history)}
+    rounds_dir = folder / "rejuvenation"
+    meta = rounds_dir / "start.json"
+    if meta.is_file() and json.loads(meta.read_text(encoding="utf-8")) != start:
+        raise InputError(rounds_dir, "--resume", "rejuvenation rounds were made from another generation; remove "
+                         "the folder rejuvenation/ to redo them")
+    rounds_dir.mkdir(exist_ok=True)
+    write_json(meta, start)
+    make = functools.partial(A.build_mover, scenario, names, obs=obs, scale=req.scale)
+    print(f"calibrate: ABC-MCMC: {req.rejuvenate} particles, {req.stages} stages × {req.moves} moves "
+          f"+ {req.final_moves} final moves",
+          file=sys.stderr)
+
+    def say(line: str) -> None:
+        print(f"calibrate: {line}", file=sys.stderr, flush=True)
+
+    state, rounds = ladder(pop, make, req.rejuvenate, req.stages, req.moves, rounds_dir, req.seed, map_, say,
+                           req.final_moves)
+    write_csv(rounds, folder / "rejuvenation.csv")
+    post = state[params].copy()
+    post["weight"] = 1.0 / len(post)
+    last = rounds.iloc[-1] if len(rounds) else None
+    return post, {"posterior": f"ABC-SMC with MCMC moves: {req.rejuvenate} particles resampled from the last "
+                  f"generation, {req.stages} stages (epsilon lowered to the median distance) of {req.moves} "
+                  f"Metropolis moves each, then {req.final_moves} more at the last epsilon (equal weights)",
+                  "rejuvenation_particles": req.rejuvenate, "rejuvenation_stages": req.stages,
+                  "rejuvenation_moves": req.moves, "rejuvenation_final_moves": req.final_moves,
+                  "rejuvenation_scale": req.scale,
+                  "final_epsilon_after_moves": float(rounds["epsilon"].iloc[-1]),
+                  "rejuvenation_acceptance": [float(a) for a in rounds["acceptance"]],
+                  "rejuvenation_moves_total": int(req.rejuvenate * (req.moves * req.stages + req.final_moves)),
+                  "posterior_distinct": int(last["distinct"]) if last is not None else None,
+                  "posterior_ess": float(last["ess"]) if last is not None else None}

@@ -1,10 +1,12 @@
 """``innosim compare``: several scenarios (instrument mixes) on paired posterior draws and random streams, plus
 the no-new-policy counterfactual when asked, reduced to ``comparison.csv`` and a chart ranking the mixes.
 
-Replicate k of every scenario (and of the counterfactual) uses posterior draw slot k and the streams of
-replicate k, so differences between scenarios are paired run by run. The counterfactual is the first scenario
-with every instrument budget set to zero from the city plan's first year (``policy.budget_scale: 0``): the
-history before the plan is the same and only 拨改投 exit proceeds, which the fund recycles, are spent after it.
+Replicate k of every scenario (and of the counterfactual) uses posterior draw slot k // 2 and the streams of
+replicate k, so differences between scenarios are paired run by run; replicates 2j and 2j+1 share a parameter
+vector, so ``variance_split.csv`` separates parameter uncertainty from stochastic noise. The counterfactual is
+the first scenario with every instrument budget set to zero from the city plan's first year
+(``policy.budget_scale: 0``): the history before the plan is the same and only 拨改投 exit proceeds, which the
+fund recycles, are spent after it.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from pathlib import Path
 import pandas as pd
 
 from innosim.calibration.posterior import choose_posterior
-from innosim.experiments.compare.tables import comparison_table, cost_effectiveness, deadweight_table
+from innosim.experiments.compare.tables import comparison_table, cost_effectiveness, deadweight_table, variance_split
 from innosim.experiments.compare.worker import CompareContext, plan_span, run_pair
 from innosim.experiments.report.compare_charts import mix_ranking
 from innosim.experiments.runs.executors import make_executor
 from innosim.experiments.runs.folders import build_manifest, claim_out_dir, now, write_manifest
 from innosim.experiments.runs.runner import StoreRunner
 from innosim.experiments.runs.store import RunStore
+from innosim.experiments.runs.variance import METHOD as VARIANCE_METHOD
 from innosim.model.city import Plan, load_city
 from innosim.model.errors import InputError
 from innosim.model.policy import without_new_money
@@ -112,6 +115,9 @@ def run_compare(req: CompareRequest) -> Path:
                 deadweight_table(runs, names, req.seed).to_csv(stage / "deadweight.csv", index=False,
                                                                float_format="%.6g")
                 files += ["cost_effectiveness.csv", "deadweight.csv"]
+            variance_split(runs, names, cf is not None, plan, req.seed).to_csv(
+                stage / "variance_split.csv", index=False, float_format="%.6g")
+            files.append("variance_split.csv")
             runs.to_parquet(stage / "runs.parquet", index=False)
             shutil.rmtree(stage / "store")
             # Ranked by targets met: nothing to rank by when the plan states no target (comparison.csv holds the
@@ -132,8 +138,9 @@ def run_compare(req: CompareRequest) -> Path:
                 "posterior: one weighted draw per replicate, shared by every scenario",
                 "posterior_file": str(post.path) if post else None,
                 "posterior_sha256": post.sha256 if post else None,
-                "pairing": "replicate k of every scenario uses posterior draw slot k and the random streams of "
-                           "replicate k",
+                "pairing": "replicate k of every scenario uses posterior draw slot k // 2 (a whole parameter "
+                           "vector; replicates 2j and 2j+1 share it) and the random streams of replicate k",
+                "variance_split": {"file": "variance_split.csv", "method": VARIANCE_METHOD},
                 "lang": req.lang,
                 "files": sorted([*files, "runs.parquet", *charts,
                                  "manifest.json"]),

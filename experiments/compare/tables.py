@@ -13,6 +13,7 @@ import pandas as pd
 
 from innosim.experiments.compare.worker import ACT, plan_span
 from innosim.experiments.runs.intervals import mean_interval, ratio_of_means, wilson
+from innosim.experiments.runs.variance import split_table
 from innosim.model.calendar import FIRST_YEAR, LAST_YEAR
 from innosim.model.city import Plan
 from innosim.model.instruments.registry import REGISTRY
@@ -128,3 +129,15 @@ def deadweight_table(runs: pd.DataFrame, names: list[str], seed: int) -> pd.Data
                          "paid_to_firms_yi": paid.mean(), "deadweight_yi": dead.mean(),
                          "deadweight_share": share, "share_low": lo, "share_high": hi})
     return pd.DataFrame(rows)
+
+
+def variance_split(runs: pd.DataFrame, names: list[str], with_cf: bool, plan: Plan, seed: int) -> pd.DataFrame:
+    """``scenario, indicator, total_var, parameter_share, noise_share, …`` for each target indicator in the
+    target year (``experiments/runs/variance.py``); ``runs`` in run order."""
+    final = plan.target_year
+    parts = []
+    for pre, name in _prefixes(names, with_cf):
+        t = split_table({k: runs[f"{pre}{k}_{final}"].to_numpy() for k in plan.headline}, seed)
+        t.insert(0, "scenario", name)
+        parts.append(t)
+    return pd.concat(parts, ignore_index=True)

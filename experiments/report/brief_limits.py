@@ -24,13 +24,25 @@ def limits(sources: list[Source], lang: str, plan: PlanView) -> list[str]:
         ess, pop = post.get("final_ess"), post.get("population_size")
         nobs = len(post.get("observations_used", []))
         ess_s = f"{ess:.0f}" if isinstance(ess, int | float) else "?"
-        out.append(
-            f"参数来自校准后验分布（{post_path}）：{len(cal)}个参数按{observed}年的{nobs}项公开数据校准，有效样本量仅为"
-            f"{ess_s}/{pop}，参数不确定性可能被低估；其余{nuis}个行为参数按文献区间随机抽取。" if zh else
-            f"Parameters come from the calibrated posterior ({post_path}): {len(cal)} parameters fitted to {nobs} "
-            f"published figures for {observed}, with an effective sample of only {ess_s} of {pop} particles, so "
-            f"parameter uncertainty may be understated; the other {nuis} behavioural parameters are drawn from "
-            "their literature ranges.")
+        if "posterior_ess" in post:  # whole vectors after ABC-MCMC moves (calibration/README.md)
+            ess, n = post.get("posterior_ess"), post.get("rejuvenation_particles") or pop
+            ess_s = f"{ess:.0f}" if isinstance(ess, int | float) else "?"
+            out.append(
+                f"参数来自校准后验分布（{post_path}）：{len(cal)}个参数按{observed}年的{nobs}项公开数据联合校准，"
+                f"后验为{n}组完整参数向量（有效样本量{ess_s}），其余参数为先验抽样并随粒子记录，正向模拟整组抽取。"
+                if zh else
+                f"Parameters come from the calibrated posterior ({post_path}): {len(cal)} parameters fitted jointly "
+                f"to {nobs} published figures for {observed}; the posterior holds {n} whole parameter vectors "
+                f"(effective sample {ess_s}), the other parameters drawn from their priors and recorded with each "
+                "particle, and forward runs draw whole vectors.")
+        else:
+            out.append(
+                f"参数来自校准后验分布（{post_path}）：{len(cal)}个参数按{observed}年的{nobs}项公开数据校准，有效样本量仅为"
+                f"{ess_s}/{pop}，参数不确定性可能被低估；其余{nuis}个行为参数按文献区间随机抽取。" if zh else
+                f"Parameters come from the calibrated posterior ({post_path}): {len(cal)} parameters fitted to {nobs} "
+                f"published figures for {observed}, with an effective sample of only {ess_s} of {pop} particles, so "
+                f"parameter uncertainty may be understated; the other {nuis} behavioural parameters are drawn from "
+                "their literature ranges.")
         if fitted.get("title") not in (None, plan.title):
             out.append("该后验分布按另一城市的公开数据校准，此处沿用其行为参数，本市存量取自城市档案；本市数据的检验见 "
                        "calibration/README.md。" if zh else

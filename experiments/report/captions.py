@@ -76,7 +76,9 @@ def probabilities(probs: pd.DataFrame, lang: str) -> Caption:
     top_all = allp.loc[allp["p"].idxmax()]
     sb = _n(nums, i18n.percent(best["p"]), best["file"], best["column"], best["row"])
     sw = _n(nums, i18n.percent(worst["p"]), worst["file"], worst["column"], worst["row"])
-    sa = _n(nums, i18n.percent(top_all["p"]), top_all["file"], top_all["column"], top_all["row"])
+    # A zero is said in words ("no run meets all five"), so it is quoted only when it is a number.
+    sa = (_n(nums, i18n.percent(top_all["p"]), top_all["file"], top_all["column"], top_all["row"])
+          if top_all["p"] > 0 else "")
     if lang == "zh":
         tail = ("没有任何一次运行同时达成五项目标" if top_all["p"] == 0 else f"五项目标同时达成的概率最高为{sa}")
         text = (f"最有可能达成的是{i18n.indicator(best['indicator'], lang)}目标（{best['scenario']}情景下{sb}），"
@@ -105,7 +107,7 @@ def budget_curve(curve: pd.DataFrame, lang: str, file: str, *, plan_targets: Map
     sp0 = _n(nums, i18n.percent(first["p_met"]), file, "p_met", f"target={k}, point={int(first['point'])}")
     sp1 = _n(nums, i18n.percent(last["p_met"]), file, "p_met", f"target={k}, point={int(last['point'])}")
     allmax = curve[curve["target"] == "all"]["p_met"].max()
-    sa = _n(nums, i18n.percent(allmax), file, "p_met", "target=all, largest")
+    sa = _n(nums, i18n.percent(allmax), file, "p_met", "target=all, largest") if allmax > 0 else ""
     name = i18n.indicator(k, lang)
     if lang == "zh":
         tail = ("在任何投入水平下都没有一次运行同时达成五项目标" if allmax == 0 else

@@ -20,6 +20,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
+from innosim.experiments.runs.files import replacing
 from innosim.model.errors import InputError
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
@@ -107,12 +108,16 @@ def apply(lang: str) -> str:
 
 def save(fig: plt.Figure, folder: Path, stem: str, pdf: bool = True) -> Path:
     """Write ``stem.png`` (300 dpi) and, when ``pdf``, ``stem.pdf`` (vector) into ``folder``; closes the figure and
-    returns the PNG path."""
+    returns the PNG path. Each file is replaced whole (``runs.files.replacing``): charts are drawn into batch
+    folders that may already be complete (a ``--resume``), and a kill while drawing must leave the old chart or
+    the new one, never one cut short."""
     png = folder / f"{stem}.png"
     try:
-        fig.savefig(png, dpi=DPI)
+        with replacing(png) as tmp:
+            fig.savefig(tmp, dpi=DPI, format="png")
         if pdf:
-            fig.savefig(folder / f"{stem}.pdf")
+            with replacing(folder / f"{stem}.pdf") as tmp:
+                fig.savefig(tmp, format="pdf")
     finally:
         plt.close(fig)
     return png

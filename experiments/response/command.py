@@ -188,7 +188,7 @@ def run_response(req: ResponseRequest) -> Path:
                 "posterior_file": str(post.path) if post else None,
                 "posterior_sha256": post.sha256 if post else None,
                 "parameters": prior_medians() if post is None else None,
-                "pairing": "replicate k of every point uses posterior draw slot k and the random streams of "
+                "pairing": "replicate k of every point uses posterior draw slot k // 2 and the random streams of "
                            "replicate k; level 1 is the scenario itself, one point shared by every family",
                 "lang": req.lang,
                 "files": sorted(p.name for p in stage.iterdir()) + ["manifest.json"],

@@ -2,7 +2,7 @@
 
 Point 0 is the scenario itself (level 1, shared by every family); every other point is the scenario with one
 family's budget multiplied from the policy's first year on. Run ``k`` of every point uses posterior draw slot
-``k`` and the random streams of replicate ``k`` (common random numbers, as in ``compare``), so run ``k`` of point 0
+``k // 2`` and the random streams of replicate ``k`` (common random numbers, as in ``compare``), so run ``k`` of point 0
 equals replicate ``k`` of ``innosim run`` on the scenario with the same seed, and differences between points are
 paired run by run.
 """

@@ -17,6 +17,8 @@ from innosim.experiments.runs.ensemble import ReplicateWriter, Task, ordered_ens
 from innosim.experiments.runs.executors import make_executor
 from innosim.experiments.runs.folders import build_manifest, claim_out_dir, now, write_manifest
 from innosim.experiments.runs.targets import all_label, summary_table, target_table
+from innosim.experiments.runs.variance import METHOD as VARIANCE_METHOD
+from innosim.experiments.runs.variance import split_table
 from innosim.model.city import Plan
 from innosim.model.parameters import prior_medians
 from innosim.model.policy import budgets_yuan
@@ -54,10 +56,11 @@ def parameter_sets(params: str, seed: int, replicates: int, progress: Callable[[
         info = {"parameter_source": "prior medians", "posterior_file": None, "posterior_sha256": None,
                 "parameters": prior_medians()}
     else:
-        info = {"parameter_source": "posterior: one weighted draw per replicate (the draw index is the 'draw' "
-                "column); parameters it does not hold drawn from their priors",
+        info = {"parameter_source": "posterior: one weighted draw of a whole parameter vector per pair of "
+                "replicates (2j and 2j+1 share it; the draw index is the 'draw' column)",
                 "posterior_file": str(post.path), "posterior_sha256": post.sha256,
-                "posterior_parameters": post.names, "draws": [t.draw for t in tasks]}
+                "posterior_parameters": post.names, "drawn_from_priors": post.missing,
+                "draws": [t.draw for t in tasks]}
     return tasks, info
 
 
@@ -89,6 +92,9 @@ def run_scenario(req: RunRequest) -> Path:
         targets.to_csv(stage / "targets.csv", index=False, float_format="%.6f")
         observed = load_observed(Path(source.city.observed))
         observed.to_csv(stage / "observed.csv", index=False)  # the published figures the charts show
+        last = annual[annual["year"] == plan.target_year].sort_values("replicate")
+        spread = split_table({k: last[k].to_numpy() for k in plan.headline}, req.seed)
+        spread.to_csv(stage / "variance_split.csv", index=False, float_format="%.6g")
         charts = fan_charts(annual, stage, scenario.name, lang=req.lang, targets=plan.targets,
                             indicators=plan.headline, observed=observed)
         write_manifest(stage, build_manifest("innosim run", started, req.seed, plan, {
@@ -99,6 +105,9 @@ def run_scenario(req: RunRequest) -> Path:
             "replicates": req.replicates,
             "workers": req.workers,
             **param_info,
+            "variance_split": {"file": "variance_split.csv", "method": VARIANCE_METHOD,
+                               "parameter_share": dict(zip(spread["indicator"], spread["parameter_share"],
+                                                           strict=True))},
             "assumptions": scenario.assumptions,
             "lang": req.lang,
             "files": sorted(p.name for p in stage.iterdir()) + ["manifest.json"],

@@ -1,7 +1,8 @@
 """Files replaced whole: written under a temporary name beside the final one, synced to disk, then renamed onto
 it (``os.replace``). A reader — or a folder left behind by a kill, a full disk or a power loss — sees the old
 file or the new one, never part of one. Used for every file written into a results folder that may already be
-complete (manifests, and the tables a ``--resume`` of a finished batch writes again).
+complete (manifests, the tables a ``--resume`` of a finished batch writes again, and every chart:
+``report.house_style.save``).
 """
 
 from __future__ import annotations

@@ -6,8 +6,34 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
+import threading
 from argparse import Namespace
 from pathlib import Path
+
+STARTING = "interrupted while starting; nothing was written — run the same command again"
+
+
+class CtrlC:
+    """In the main thread: SIGINT raises ``KeyboardInterrupt`` as Python's own handler does, and is remembered — a
+    C extension interrupted while it loads (numpy, while the command starts) turns the ``KeyboardInterrupt`` into
+    an ``ImportError``, which is then known to be a Ctrl-C. A SIGINT that is ignored stays ignored."""
+
+    def __init__(self) -> None:
+        self.seen, self.prev = False, None
+
+    def _raise(self, signum, frame) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> CtrlC:
+        if threading.current_thread() is threading.main_thread() and callable(signal.getsignal(signal.SIGINT)):
+            self.prev = signal.signal(signal.SIGINT, self._raise)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.prev is not None:
+            signal.signal(signal.SIGINT, self.prev)
 
 
 def recent_folder(base: Path, marker: str, since: float, key: str | None = None, value: str | None = None
@@ -74,6 +100,9 @@ def interrupted(a: Namespace, argv: list[str], since: float) -> str:
                "command again to start over"
     if a.command == "validate":
         return "interrupted; validate writes nothing"
+    if a.command == "explore":  # Ctrl-C is how the page is stopped
+        return f"stopped; the results folders the page wrote are in {a.out}/ (each complete with its manifest) — " \
+               f"start it again with: {shlex.join(['innosim', *argv])}"
     folder = folder_of(a, since)
     if a.command == "calibrate":
         if folder is None or not (folder / "history.db").is_file():

@@ -2,14 +2,15 @@
 
 Run ``k`` uses posterior draw slot ``k // replicates_per_draw`` and the random streams of replicate ``k`` at every
 point, so points are compared on common random numbers; with one replicate per draw, run ``k`` of a point equals
-replicate ``k`` of ``innosim run`` on that point's scenario with the same seed.
+replicate ``k`` of ``innosim run`` on that point's scenario with the same seed (runs 2j and 2j+1 share draw slot
+j, as replicates of ``innosim run`` do).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from innosim.calibration.posterior import Posterior, replicate_parameters
+from innosim.calibration.posterior import Posterior, draw_parameters, replicate_parameters
 from innosim.experiments.runs.ensemble import Task, run_replicate, to_annual
 from innosim.model.policy import plain_sum
 from innosim.model.scenario import Scenario
@@ -29,7 +30,10 @@ class SweepContext:
 
 def run_parameters(ctx: SweepContext, point: int, run: int) -> tuple[int, dict[str, float]]:
     """(posterior draw index, effective parameter set) of one run: the draw, with the point's fixed values on top."""
-    idx, params = replicate_parameters(ctx.posterior, ctx.seed, run // ctx.replicates_per_draw)
+    if ctx.replicates_per_draw == 1:
+        idx, params = replicate_parameters(ctx.posterior, ctx.seed, run)
+    else:
+        idx, params = draw_parameters(ctx.posterior, ctx.seed, run // ctx.replicates_per_draw)
     return idx, {**params, **ctx.scenarios[point].assumptions}
 
 

@@ -1,7 +1,7 @@
 """(c) A grant lottery: the tech-SME project support and key-technology grant calls of one year pick a random half
 of the eligible firms. Extra own R&D per grant yuan is the winners' R&D over the following 8 quarters minus the
 losers', minus the grant itself, per grant yuan — it comes from the firms' R&D spending under financing constraints
-(``agents.enterprise_rules.spend_rd``), not from a drawn effect.
+(``agents.enterprise_rules.spend_rd_and_grow``), not from a drawn effect.
 
 Outcome per firm: R&D (yuan) in the call's quarter and the 7 after it, minus twice its R&D of the year before the
 call (a pre-period the lottery cannot affect; it removes the size differences between firms from the comparison

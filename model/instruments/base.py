@@ -105,11 +105,26 @@ def fund_rd(w: World, idx: np.ndarray, paid: np.ndarray, grants: bool = True) ->
         np.add.at(f.grants_cum, idx, paid)
 
 
+def payable(budget_left: float, min_ask: float) -> int | None:
+    """How many requests of at least ``min_ask`` yuan a budget can reach: the ledger pays nobody after the first
+    request that does not fit, so no one beyond this many places in the order is paid (None: no bound)."""
+    return int(budget_left // min_ask) + 1 if min_ask > 0 else None
+
+
+def best_first(idx: np.ndarray, score: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """``idx`` by descending score (stable); only the best ``limit`` when given (see ``payable``)."""
+    if limit is not None and 0 < limit < idx.size:
+        keep = np.argpartition(-score, limit - 1)[:limit]
+        idx, score = idx[keep], score[keep]
+    return idx[np.argsort(-score, kind="stable")]
+
+
 def merit_order(w: World, idx: np.ndarray, rng: np.random.Generator, noise: float,
-                prior_bonus: float, extra: np.ndarray | float = 0.0) -> np.ndarray:
-    """Selection by a noisy merit score with a bonus for earlier grantees (the Matthew effect)."""
+                prior_bonus: float, extra: np.ndarray | float = 0.0, limit: int | None = None) -> np.ndarray:
+    """Selection by a noisy merit score with a bonus for earlier grantees (the Matthew effect); the best ``limit``
+    only when given (``best_first``)."""
     f = w.firms
     k = np.log1p(f.knowledge[idx] / WAN)
     merit = (k - k.mean()) / (k.std() + 1e-9) + 0.5 * f.quality[idx]
     score = merit + noise * rng.standard_normal(idx.size) + prior_bonus * (f.grants_cum[idx] > 0) + extra
-    return idx[np.argsort(-score, kind="stable")]
+    return best_first(idx, score, limit)

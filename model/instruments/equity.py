@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from innosim.agents.world import World
-from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options, fund_rd
+from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options, best_first, fund_rd, payable
 from innosim.model.units import WAN
 
 
@@ -62,7 +62,7 @@ class Equity(Instrument):
         f = w.firms
         signal = f.quality[idx] + self.opt.screen_noise * call.rng.standard_normal(idx.size)
         signal += 0.2 * f.hte[idx] + 0.2 * f.incubated[idx] + 0.2 * f.vc_backed[idx]
-        return idx[np.argsort(-signal, kind="stable")]
+        return best_first(idx, signal, payable(call.budget_left, self.opt.min_ticket_wan * WAN))
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
         ticket = self.opt.ticket_share_of_revenue * w.firms.revenue[idx]

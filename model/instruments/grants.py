@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import Field
 
 from innosim.agents.world import World
-from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options, fund_rd, merit_order
+from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options, fund_rd, merit_order, payable
 from innosim.model.units import WAN
 
 
@@ -42,7 +42,10 @@ class KeyTechGrants(Instrument):
     def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask)
         marine = self.opt.marine_bonus * w.firms.marine[idx]
-        return merit_order(w, idx, call.rng, self.opt.selection_noise, self.opt.prior_grant_bonus, marine)
+        o = self.opt
+        least = min(o.cap_demo_wan, o.cap_project_wan, o.project_share_of_rd * o.min_rd_wan) * WAN
+        return merit_order(w, idx, call.rng, o.selection_noise, o.prior_grant_bonus, marine,
+                           payable(call.budget_left, least))
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
         f = w.firms
@@ -84,7 +87,8 @@ class SMEProjectSupport(Instrument):
         return f.alive & f.tech_sme & ~f.large & (f.rd_last_year >= self.opt.min_rd_wan * WAN)
 
     def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
-        return merit_order(w, np.flatnonzero(mask), call.rng, self.opt.selection_noise, self.opt.prior_grant_bonus)
+        return merit_order(w, np.flatnonzero(mask), call.rng, self.opt.selection_noise, self.opt.prior_grant_bonus,
+                           limit=payable(call.budget_left, self.opt.min_request_wan * WAN))
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
         ask = self.opt.project_share_of_rd * w.firms.rd_last_year[idx]
