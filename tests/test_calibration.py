@@ -374,3 +374,19 @@ def test_simulation_based_calibration_passes_and_can_fail():
     assert good["coverage_90"].between(0.75, 0.99).all(), good
     bad = summarise(run_sbc(truths, _toy_fit(over_narrow=0.4), 99, 5), 99)
     assert ((bad["p_uniform"] < 0.01) | (bad["coverage_90"] < 0.75)).all(), bad
+
+
+def test_resume_may_extend_the_final_moves_only(tmp_path):
+    """More --final-moves on --resume extend a finished ladder (its rounds are seeded per round and particle);
+    fewer, or any other changed setting, are refused with one line naming the option."""
+    import json
+
+    from innosim.experiments.calibrate.command import SETTINGS, check_resume
+    from innosim.model.errors import InputError
+
+    settings = {"population_size": 50, "seed": 1, "rejuvenate": 40, "moves": 2, "stages": 2, "final_moves": 8}
+    (tmp_path / SETTINGS).write_text(json.dumps(settings), encoding="utf-8")
+    check_resume(tmp_path, {**settings, "final_moves": 20}, "")
+    for key, value in (("final_moves", 4), ("moves", 3), ("rejuvenate", 80)):
+        with pytest.raises(InputError, match="--final-moves|--moves|--rejuvenate"):
+            check_resume(tmp_path, {**settings, key: value}, "")

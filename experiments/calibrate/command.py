@@ -125,7 +125,10 @@ def check_resume(folder: Path, settings: dict, scenario_sha256: str) -> None:
                "scenario_chain_sha256": "--scenario", "through": "--through", "rejuvenate": "--rejuvenate",
                "moves": "--moves", "scale": "--scale", "stages": "--stages", "final_moves": "--final-moves"}
     for key, value in settings.items():
-        if key in old and old[key] != value:
+        # More final moves extend a finished ladder: its rounds are seeded per round and particle, so the first ones
+        # are those of a run started with the larger number.
+        extends = key == "final_moves" and isinstance(old.get(key), int) and isinstance(value, int) and value > old[key]
+        if key in old and old[key] != value and not extends:
             shown = value if key != "scenario_chain_sha256" else "(its files changed)"
             was = old[key] if key != "scenario_chain_sha256" else "another"
             raise InputError(folder, options[key], f"{shown} differs from this folder's {was}; --resume continues "
@@ -135,7 +138,7 @@ def check_resume(folder: Path, settings: dict, scenario_sha256: str) -> None:
 def _calibrate_into(req: CalibrateRequest, folder: Path, settings: dict, source, names: list[str],
                     ship_to: Path | None, started: str) -> Path:
     scenario, plan = source.scenario, source.city.plan
-    if not req.resume:
+    if not req.resume or (folder / SETTINGS).is_file():  # a resume may extend the final moves (``check_resume``)
         write_json(folder / SETTINGS, settings)
     A.progress_logging()
     backend = "dask" if req.scheduler else "processes"
