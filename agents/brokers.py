@@ -1,7 +1,7 @@
 """Technology brokers (技术经纪人): a stock that grows with training, demand from contract volume and
 retention, and shrinks with attrition. Not a trend: every change comes from one of these flows. Brokers make
-*brokered* deals — university results and firms' technology needs — up to a capacity per broker (``k_b``; Qingdao's
-52 teams brokered 459 matches in a year); they do not scale the firm-to-firm market."""
+*brokered* deals — university results and firms' technology needs — up to a capacity per broker (``k_b``; the
+calibration city's 52 teams brokered 459 matches in a year); they do not scale the firm-to-firm market."""
 
 from __future__ import annotations
 

@@ -21,8 +21,8 @@ from innosim.model.units import WAN
 
 LAB_RD_SHARE = 0.05  # share of a host's yearly R&D that goes into each of its labs (assumption)
 READY_YEARS = 2  # years a municipal lab runs before it is a credible provincial candidate (assumption)
-RIVAL_FACTOR = 2.0  # the rest of the province fields twice the city's initial candidate strength (Qingdao won
-# 5 of 16 provincial key labs in 2020 and 19 of 44 in 2025: a third to two fifths)
+RIVAL_FACTOR = 2.0  # the rest of the province fields twice the city's initial candidate strength (the calibration
+# city won 5 of 16 provincial key labs in 2020 and 19 of 44 in 2025: a third to two fifths)
 UNIV_PROPOSALS_PER_THRESHOLD = 0.25  # municipal-lab proposals a year per host threshold of university R&D
 LAB_COST_SIGMA = 1.0  # log-sd of set-up costs across hosts
 FIRM, UNIV = 0, 1

@@ -1,4 +1,4 @@
-"""Time one full baseline run at Qingdao scale against Mesa's own empty loop, in the same process.
+"""Time one full baseline run at the baseline city's scale against Mesa's own empty loop, in the same process.
 
 Model: building the city (every agent and instrument) plus all 32 quarters. Mesa: 32 calls of
 ``model.agents.shuffle_do("step")`` over already-created agents whose ``step`` does nothing, as many agents as

@@ -1,6 +1,6 @@
 """How each published figure enters the ABC distance (documented in calibration/README.md).
 
-Every row of ``calibration/data/qingdao_observed.csv`` becomes an ``Observation``: either used, with the model
+Every row of the city's observed file (``calibration/data/``) becomes an ``Observation``: either used, with the model
 statistic it is compared with (same indicator, same period: a year-end stock, a mid-year stock, a full-year or
 first-half flow, a running total within the year), a mode and a scale; or not used, with the reason.
 

@@ -1,4 +1,5 @@
-"""The published Qingdao figures (``calibration/data/qingdao_observed.csv``) with their kind and source.
+"""A city's published figures (the file its profile names under ``observed``, in ``calibration/data/``) with their
+kind and source. Without a path: the file of the default scenario's city (``scenarios/baseline.yaml``).
 
 Kinds: ``actual``; ``partial`` (part of a year or a running total: a lower bound); ``target`` (not an
 observation); ``implied_base`` (half a 2028 doubling target: soft). Values stated as 突破 / 超 are lower bounds.
@@ -9,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-
-DATA = Path(__file__).parent / "data" / "qingdao_observed.csv"
 
 # model indicator -> indicator name in the observed file
 OBSERVED_NAME = {
@@ -25,9 +24,16 @@ OBSERVED_NAME = {
 }
 
 
-def load_observed(path: Path = DATA) -> pd.DataFrame:
+def default_observed() -> Path:
+    """The observed file of the default scenario's city profile."""
+    from innosim.model.scenario_files import SHIPPED_SCENARIOS, load_scenario_file
+
+    return Path(load_scenario_file(SHIPPED_SCENARIOS / "baseline.yaml").city.observed)
+
+
+def load_observed(path: Path | None = None) -> pd.DataFrame:
     """All rows of the observed file; ``year`` stays text because some rows span years (2021-2024)."""
-    return pd.read_csv(path, dtype={"year": str})
+    return pd.read_csv(default_observed() if path is None else path, dtype={"year": str})
 
 
 def points_for(indicator: str, years: range = range(2020, 2024), frame: pd.DataFrame | None = None) -> pd.DataFrame:

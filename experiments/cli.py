@@ -239,7 +239,7 @@ def _cmd_compare(a: argparse.Namespace) -> int:
     print(format_comparison(_read_csv(folder / "comparison.csv"), _plan_of(folder)))
     extra = "cost_effectiveness.csv, deadweight.csv, " if a.counterfactual else ""
     print(f"\nresults: {folder}/ (comparison.csv, {extra}runs.parquet, manifest.json)")
-    print(f"chart:   {folder / 'ranking.png'}")
+    print(*(f"chart:   {p}" for p in folder.glob("ranking.png")), sep="\n")  # none when the plan sets no target
     if not a.counterfactual:
         print("note: cost per extra unit and deadweight need --counterfactual", file=sys.stderr)
     return 0

@@ -98,21 +98,47 @@ class Platforms(Strict):
 
 
 class Plan(Strict):
-    """The city's S&T action plan: the years it funds and the values its indicators must exceed in ``target_year``."""
+    """The city's S&T plan: the years it funds, the headline indicators its outputs chart, and the value each
+    indicator must exceed in ``target_year`` where the plan states one.
+
+    ``indicators`` (default: the keys of ``targets``) are charted and tabled; ``targets`` holds only what the plan
+    states (it may be empty); ``no_target`` names every headline indicator the plan sets no target for, and why —
+    those are shown as trajectories without a target line and are never judged."""
 
     title: str = Field(min_length=1)
+    title_zh: str | None = Field(None, min_length=1, description="the plan's title in Chinese (default: title)")
     start_year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR, description="first year of the plan's budgets")
     target_year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
-    targets: dict[str, float] = Field(min_length=1, description="indicator -> value to exceed (亿元 for money)")
+    indicators: list[str] = Field(default_factory=list, description="headline indicators (default: targets)")
+    targets: dict[str, float] = Field(description="indicator -> value to exceed (亿元 for money); may be empty")
+    no_target: dict[str, str] = Field(default_factory=dict, description="indicator -> why the plan sets none")
 
     @model_validator(mode="after")
     def _consistent(self) -> Plan:
         if self.target_year < self.start_year:
             raise ValueError(f"target_year {self.target_year} is before start_year {self.start_year}")
-        for name in self.targets:
+        for name in (*self.targets, *self.indicators, *self.no_target):
             if name not in STOCKS and name not in FLOWS:
-                raise ValueError(f"unknown indicator {excerpt(name)} in targets; allowed: {', '.join(STOCKS + FLOWS)}")
+                raise ValueError(f"unknown indicator {excerpt(name)} in the plan; allowed: "
+                                 f"{', '.join(STOCKS + FLOWS)}")
+        shown = self.headline
+        if not shown:
+            raise ValueError("the plan names no indicator: give targets or indicators")
+        for name in self.targets:
+            if name not in shown:
+                raise ValueError(f"target {excerpt(name)} is not one of the plan's indicators")
+            if name in self.no_target:
+                raise ValueError(f"{excerpt(name)} has a target and is also listed under no_target")
+        for name in shown:
+            if name not in self.targets and name not in self.no_target:
+                raise ValueError(f"indicator {excerpt(name)} has no target: state it, or say under no_target "
+                                 "that the plan sets none")
         return self
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """The indicators charted and tabled: ``indicators``, or the keys of ``targets`` when none are listed."""
+        return tuple(self.indicators) if self.indicators else tuple(self.targets)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -120,10 +146,24 @@ class Plan(Strict):
         return tuple(range(self.start_year, self.target_year + 1))
 
 
+class Names(Strict):
+    """The city's name in charts and briefings."""
+
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+
 class CityProfile(Strict):
+    """A city as data. ``observed`` is the file of its published figures (a path relative to the profile, made
+    absolute when loaded); ``instruments`` is its menu: each instrument the city runs, with that city's caps
+    (option -> the largest value the documents allow, in the option's unit)."""
+
     name: str
+    names: Names
     initial_year: int = Field(ge=2000, le=2030)
     plan: Plan
+    observed: str = Field(min_length=1)
+    instruments: dict[str, dict[str, float]] = Field(min_length=1)
     enterprises: Enterprises
     universities: Universities
     incubators: Incubators
@@ -137,6 +177,13 @@ class CityProfile(Strict):
         missing = [p for p in _numeric_paths(self) if p not in self.sources]
         if missing:
             raise ValueError(f"no source given for {', '.join(missing)} (add them under 'sources')")
+        unsourced = [k for k in self.instruments if f"instruments.{k}" not in self.sources]
+        if unsourced:
+            raise ValueError(f"no source given for the caps of {', '.join(unsourced)} (add instruments.<key> "
+                             "under 'sources')")
+        if self.initial_year != FIRST_YEAR - 1:
+            raise ValueError(f"initial_year must be {FIRST_YEAR - 1}: the simulation calendar starts in {FIRST_YEAR} "
+                             "(model/calendar.py) from the state at the end of the year before")
         if self.incubators.national > self.incubators.count:
             raise ValueError("incubators.national exceeds incubators.count")
         return self
@@ -158,9 +205,10 @@ def _numeric_paths(profile: CityProfile) -> list[str]:
 def _load_cached(path: str, mtime: float) -> CityProfile:
     data = read_yaml(Path(path))
     try:
-        return CityProfile(**data)
+        profile = CityProfile(**data)
     except ValidationError as e:
         raise format_pydantic(path, e) from None
+    return _with_observed_path(Path(path), profile)
 
 
 def load_city(path: str | Path) -> CityProfile:
@@ -169,3 +217,11 @@ def load_city(path: str | Path) -> CityProfile:
     if not p.is_file():
         raise InputError(p, "", "city profile not found")
     return _load_cached(str(p.resolve()), p.stat().st_mtime)
+
+
+def _with_observed_path(path: Path, profile: CityProfile) -> CityProfile:
+    """``profile`` with ``observed`` made absolute (relative to the profile's folder); the file must exist."""
+    obs = (path.parent / profile.observed).resolve()
+    if not obs.is_file():
+        raise InputError(path, "observed", f"file not found: {excerpt(profile.observed)}")
+    return profile.model_copy(update={"observed": str(obs)})

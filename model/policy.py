@@ -31,9 +31,10 @@ def start_year(scenario: Scenario) -> int:
     return scenario.policy.from_year
 
 
-def family_members(family: str) -> list[str]:
-    """Instrument keys of one family, in registry order."""
-    return [k for k in REGISTRY if REGISTRY[k].family == family]
+def family_members(family: str, scenario: Scenario | None = None) -> list[str]:
+    """Instrument keys of one family, in registry order (only those on the scenario's city menu, if given)."""
+    menu = None if scenario is None else scenario.menu
+    return [k for k in REGISTRY if REGISTRY[k].family == family and (menu is None or k in menu)]
 
 
 def budgets_yuan(scenario: Scenario) -> dict[str, dict[int, float]]:
@@ -52,7 +53,9 @@ def budgets_yuan(scenario: Scenario) -> dict[str, dict[int, float]]:
                 out[k][y] = raw[k][y] * pol.budget_scale
             continue
         for fam in FAMILIES:
-            members = family_members(fam)
+            members = family_members(fam, scenario)
+            if not members:
+                continue
             fam_raw = plain_sum(raw[k][y] for k in members)
             fam_total = total * pol.mix.get(fam, 0.0)
             for k in members:

@@ -102,6 +102,9 @@ class Scenario(Strict):
     instruments: dict[str, InstrumentSpec] = Field(default_factory=dict)
     policy: Policy = Field(default_factory=Policy)
     assumptions: dict[str, float] = Field(default_factory=dict)
+    # Filled in when the scenario is loaded (model.scenario_files): the instruments the city runs. Not part of
+    # the scenario's own data (excluded from dumps); None = every registered instrument.
+    menu: list[str] | None = Field(None, exclude=True)
 
     @field_validator("name")
     @classmethod
@@ -133,8 +136,3 @@ class Scenario(Strict):
             if not p.contains(value):
                 raise ValueError(f"{name} = {value} lies outside its declared range [{p.low}, {p.high}]")
         return v
-
-    def options(self, key: str):
-        """Validated options object of instrument ``key`` (defaults when not given)."""
-        spec = self.instruments.get(key)
-        return REGISTRY[key].Options(**(spec.options if spec else {}))

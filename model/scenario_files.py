@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from innosim.model.city import CityProfile, load_city
 from innosim.model.errors import InputError, excerpt, format_pydantic
-from innosim.model.scenario import Policy, Scenario
+from innosim.model.instruments.menu import check_menu, check_profile_menu
+from innosim.model.scenario import Scenario
 from innosim.model.yaml_files import read_yaml
 
 
@@ -127,22 +128,39 @@ def _setter(chain: list[tuple[Path, dict]], field: str) -> Path:
 
 
 def with_plan_start(scenario: Scenario, city: CityProfile) -> Scenario:
-    """``scenario`` with ``policy.from_year`` set to the city plan's first year where the file leaves it out."""
-    if scenario.policy.from_year is not None:
-        return scenario
-    policy: Policy = scenario.policy.model_copy(update={"from_year": city.plan.start_year})
-    return scenario.model_copy(update={"policy": policy})
+    """``scenario`` with what its city fills in: ``policy.from_year`` (the city plan's first year) where the file
+    leaves it out, and ``menu`` (the instruments the city runs)."""
+    update: dict = {"menu": list(city.instruments)}
+    if scenario.policy.from_year is None:
+        update["policy"] = scenario.policy.model_copy(update={"from_year": city.plan.start_year})
+    return scenario.model_copy(update=update)
+
+
+def _menu_error(path: str | Path, e: ValueError) -> InputError:
+    """A menu check's ``"field: problem"`` message as an ``InputError`` on ``path``."""
+    field, _, problem = str(e).partition(": ")
+    return InputError(path, field, problem)
 
 
 def validate_scenario(data: dict, path: str | Path) -> Scenario:
-    """A merged scenario mapping validated into a ``Scenario`` (city profile read and plan defaults applied)."""
+    """A merged scenario mapping validated into a ``Scenario`` (city profile read, its instrument menu checked
+    and plan defaults applied)."""
     if "city" not in data:
-        raise InputError(path, "city", "missing: name the city profile file, e.g. cities/qingdao.yaml")
+        raise InputError(path, "city", "missing: name the city profile file (scenarios/cities/*.yaml)")
     try:
         scen = Scenario(**data)
     except ValidationError as e:
         raise format_pydantic(path, e) from None
-    return with_plan_start(scen, load_city(scen.city))
+    city = load_city(scen.city)
+    try:
+        check_profile_menu(city)
+    except ValueError as e:
+        raise _menu_error(scen.city, e) from None
+    try:
+        check_menu(scen, city)
+    except ValueError as e:
+        raise _menu_error(path, e) from None
+    return with_plan_start(scen, city)
 
 
 def load_scenario_file(path: str | Path) -> ScenarioFile:

@@ -38,6 +38,7 @@ from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, year_of
 from innosim.model.city import CityProfile, load_city
 from innosim.model.indicators import empty_flows
 from innosim.model.instruments.delivery import Listener, deliver
+from innosim.model.instruments.menu import options_for
 from innosim.model.instruments.registry import REGISTRY
 from innosim.model.ledger import Ledger
 from innosim.model.parameters import resolve
@@ -83,7 +84,7 @@ class InnosimModel(mesa.Model):
                                           self.universities.n, self.universities.rd_year, self.firms,
                                           pl.host_rd_threshold_wan, pl.municipal_threshold_wan,
                                           self.streams.get("platforms.setup"))
-        self.instruments = {k: cls(scenario.options(k)) for k, cls in REGISTRY.items()}
+        self.instruments = {k: cls(options_for(scenario, c, k)) for k, cls in REGISTRY.items()}
         self.ledger = Ledger(budgets_yuan(scenario))
         self.hte_round = status.HTERound()
         self.recorder = Recorder(list(REGISTRY))

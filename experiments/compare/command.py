@@ -120,8 +120,11 @@ def run_compare(req: CompareRequest) -> Path:
             files.append("variance_split.csv")
             runs.to_parquet(stage / "runs.parquet", index=False)
             shutil.rmtree(stage / "store")
-            chart = mix_ranking(table, stage, req.lang, stem="ranking", targets=plan.targets,
-                                target_year=plan.target_year)
+            # Ranked by targets met: nothing to rank by when the plan states no target (comparison.csv holds the
+            # target-year medians and bands of the headline indicators either way).
+            chart = (mix_ranking(table, stage, req.lang, stem="ranking", targets=plan.targets,
+                                 target_year=plan.target_year) if plan.targets else None)
+            charts = [] if chart is None else [chart.name, chart.with_suffix(".pdf").name]
             write_manifest(stage, build_manifest("innosim compare", started, req.seed, plan, {
                 "status": "complete",
                 "scenario_files": paths, "scenario_chain_sha256": [load_scenario_file(p).chain_sha256 for p in paths],
@@ -139,7 +142,7 @@ def run_compare(req: CompareRequest) -> Path:
                            "vector; replicates 2j and 2j+1 share it) and the random streams of replicate k",
                 "variance_split": {"file": "variance_split.csv", "method": VARIANCE_METHOD},
                 "lang": req.lang,
-                "files": sorted([*files, "runs.parquet", chart.name, chart.with_suffix(".pdf").name,
+                "files": sorted([*files, "runs.parquet", *charts,
                                  "manifest.json"]),
                 "seconds": round(time.monotonic() - t0, 1),
             }))
@@ -149,6 +152,10 @@ def run_compare(req: CompareRequest) -> Path:
 def format_comparison(table: pd.DataFrame, plan: Plan) -> str:
     """Terminal summary: probability of each target per scenario and the expected number met."""
     budget = f"budget_{plan_span(plan)}_yi"
+    if not plan.targets:  # no target to judge: target-year medians of the headline indicators
+        cols = ["scenario", budget] + [f"{k}_{plan.target_year}_median" for k in plan.headline]
+        view = table[cols].round(1)
+        return view.rename(columns=lambda c: c.removesuffix(f"_{plan.target_year}_median")).to_string(index=False)
     cols = ["scenario", budget] + [f"p_{k}" for k in plan.targets] + ["p_all", "targets_met_mean"]
     view = table[cols].copy()
     for c in cols[2:-1]:

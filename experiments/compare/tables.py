@@ -46,11 +46,11 @@ def _row(runs: pd.DataFrame, pre: str, plan: Plan) -> dict:
         met_all &= met
         lo, hi = wilson(int(met.sum()), n)
         row.update({f"p_{k}": met.mean(), f"p_{k}_low": lo, f"p_{k}_high": hi})
-    lo, hi = wilson(int(met_all.sum()), n)
-    row.update({"p_all": met_all.mean(), "p_all_low": lo, "p_all_high": hi})
+    lo, hi = wilson(int(met_all.sum()), n) if plan.targets else (np.nan, np.nan)
+    row.update({"p_all": met_all.mean() if plan.targets else np.nan, "p_all_low": lo, "p_all_high": hi})
     m, lo, hi = mean_interval(runs[f"{pre}targets_met"].to_numpy())
     row.update({"targets_met_mean": m, "targets_met_low": lo, "targets_met_high": hi})
-    for k in plan.targets:
+    for k in plan.headline:
         v = runs[f"{pre}{k}_{final}"].to_numpy()
         row.update({f"{k}_{final}_median": float(np.median(v)),
                     f"{k}_{final}_p05": float(np.quantile(v, 0.05)),
@@ -137,7 +137,7 @@ def variance_split(runs: pd.DataFrame, names: list[str], with_cf: bool, plan: Pl
     final = plan.target_year
     parts = []
     for pre, name in _prefixes(names, with_cf):
-        t = split_table({k: runs[f"{pre}{k}_{final}"].to_numpy() for k in plan.targets}, seed)
+        t = split_table({k: runs[f"{pre}{k}_{final}"].to_numpy() for k in plan.headline}, seed)
         t.insert(0, "scenario", name)
         parts.append(t)
     return pd.concat(parts, ignore_index=True)

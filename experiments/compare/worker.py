@@ -134,7 +134,7 @@ def outcomes(t: Trace, plan: Plan) -> dict[str, float]:
     final, span, years = plan.target_year, plan_span(plan), plan.years
     last = int(np.flatnonzero(a["year"] == final)[0])
     in_plan = np.isin(a["year"], years)
-    out = {f"{k}_{final}": float(a[k][last]) for k in plan.targets}
+    out = {f"{k}_{final}": float(a[k][last]) for k in plan.headline}
     out[f"rd_{span}"] = float(a["rd_expenditure"][in_plan].sum())
     out[f"turnover_{span}"] = float(a["tech_contract_turnover"][in_plan].sum())
     out["targets_met"] = float(sum(a[k][last] > v for k, v in plan.targets.items()))

@@ -13,20 +13,23 @@ matplotlib.use("Agg")  # the page draws off screen, in worker threads
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from innosim.calibration.observed import load_observed  # noqa: E402
 from innosim.experiments.explore.engine import Outcome  # noqa: E402
 from innosim.experiments.explore.words import w  # noqa: E402
 from innosim.experiments.report import i18n  # noqa: E402
 from innosim.experiments.report.house_style import BLUE, GREY, save, style  # noqa: E402
 from innosim.experiments.report.run_charts import fan  # noqa: E402
+from innosim.model.city import load_city  # noqa: E402
 
 
 def fan_pngs(out: Outcome, lang: str, label: str) -> dict[str, bytes]:
     """PNG bytes of the fan chart of each target indicator (median, 50%/90% bands, observed points, target)."""
-    kw = {"lang": lang, "targets": out.plan.targets, "pdf": False}
+    observed = load_observed(Path(load_city(out.scenario.city).observed))  # the scenario's own city
+    kw = {"lang": lang, "targets": out.plan.targets, "pdf": False, "observed": observed}
     if "target_year" in inspect.signature(fan).parameters:
         kw["target_year"] = out.plan.target_year
     with tempfile.TemporaryDirectory(prefix="innosim-explore-") as tmp:
-        return {k: fan(out.annual, k, label, Path(tmp), f"fan_{k}", **kw).read_bytes() for k in out.plan.targets}
+        return {k: fan(out.annual, k, label, Path(tmp), f"fan_{k}", **kw).read_bytes() for k in out.plan.headline}
 
 
 def spending_png(spend: pd.DataFrame, lang: str) -> bytes:

@@ -93,12 +93,16 @@ def cards(out: Outcome) -> pd.DataFrame:
     last_a = out.annual[out.annual["year"] == year].set_index("replicate").sort_index()
     last_b = out.base_annual[out.base_annual["year"] == year].set_index("replicate").sort_index()
     rows = []
-    for k in (*plan.targets, "all"):
-        d = paired_difference(met_a[k].to_numpy(), met_b[k].to_numpy())
-        row = {"indicator": k, "target": plan.targets.get(k, np.nan), "p_met": tt.loc[k, "p_met"],
-               "ci_low": tt.loc[k, "ci_low"], "ci_high": tt.loc[k, "ci_high"], "n": int(tt.loc[k, "n"]),
-               "dp": d.diff, "dp_low": d.low, "dp_high": d.high}
-        if k in plan.targets:
+    for k in (*plan.headline, *(("all",) if plan.targets else ())):
+        if k in tt.index:
+            d = paired_difference(met_a[k].to_numpy(), met_b[k].to_numpy())
+            row = {"indicator": k, "target": plan.targets.get(k, np.nan), "p_met": tt.loc[k, "p_met"],
+                   "ci_low": tt.loc[k, "ci_low"], "ci_high": tt.loc[k, "ci_high"], "n": int(tt.loc[k, "n"]),
+                   "dp": d.diff, "dp_low": d.low, "dp_high": d.high}
+        else:  # the plan states no target for it: its projection and change only
+            row = {"indicator": k, "target": np.nan, "p_met": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                   "n": len(last_a), "dp": np.nan, "dp_low": np.nan, "dp_high": np.nan}
+        if k != "all":
             v = last_a[k].to_numpy(float)
             diff = v - last_b[k].to_numpy(float)
             m, lo, hi = mean_interval(diff)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from innosim.calibration.observed import load_observed
 from innosim.experiments.explore.engine import Outcome
 from innosim.experiments.explore.settings import scenario_yaml
 from innosim.experiments.report.run_charts import fan_charts
@@ -37,7 +38,10 @@ def write_results(out: Outcome, lang: str, base: str | Path = "results", workers
         annual.to_csv(stage / "annual.csv", index=False, float_format="%.6f")
         target_table(annual, plan.targets, plan.target_year).to_csv(stage / "targets.csv", index=False,
                                                                      float_format="%.6f")
-        charts = fan_charts(annual, stage, out.scenario.name, lang=lang, targets=plan.targets)
+        observed = load_observed(Path(source.city.observed))
+        observed.to_csv(stage / "observed.csv", index=False)  # the published figures the charts show
+        charts = fan_charts(annual, stage, out.scenario.name, lang=lang, targets=plan.targets,
+                            indicators=plan.headline, observed=observed)
         final = claim.final
         write_manifest(stage, build_manifest(COMMAND, started, out.seed, plan, {
             **source.manifest(),

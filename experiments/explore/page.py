@@ -76,25 +76,29 @@ def Card(row: dict, lang: str, year: int):
     k = row["indicator"]
     name = i18n.indicator(k, lang) if k != "all" else w("all", lang)
     with solara.Card(name, classes=["innosim-card"], style={"margin": "4px"}):
+        judged = row["p_met"] == row["p_met"]  # NaN: the plan states no target for it
         solara.HTML(tag="div", unsafe_innerHTML=(
             f"<span class='innosim-num' data-k='{k}-p'>{i18n.percent(row['p_met'])}</span> "
             f"<span class='innosim-small'>{w('p_met', lang)} [{i18n.percent(row['ci_low'])}, "
-            f"{i18n.percent(row['ci_high'])}]</span>"))
+            f"{i18n.percent(row['ci_high'])}]</span>" if judged else
+            f"<span class='innosim-small' data-k='{k}-p'>{w('no_target', lang)}</span>"))
         if k != "all":
             unit = i18n.UNIT_SHORT[lang].get(k, "")
             solara.HTML(tag="div", unsafe_innerHTML=(
                 f"<div>{w('median', lang, year=year)}: <b data-k='{k}-median'>"
                 f"{fmt_money_or_count(k, row['median'])}</b> {unit}</div>"
                 f"<div class='innosim-small'>{w('band', lang)} [{fmt_money_or_count(k, row['p05'])} – "
-                f"{fmt_money_or_count(k, row['p95'])}] · {w('target', lang, v=format(row['target'], ',.0f'))}</div>"))
+                f"{fmt_money_or_count(k, row['p95'])}]"
+                + (f" · {w('target', lang, v=format(row['target'], ',.0f'))}" if judged else "") + "</div>"))
         cls = "innosim-up" if row["dp"] > 0 else ("innosim-down" if row["dp"] < 0 else "")
         extra = ""
         if k != "all":
             extra = (f"; {i18n.t('median', lang)} {row['dmed']:+,.0f} "
                      f"[{row['dmean_low']:+,.0f}, {row['dmean_high']:+,.0f}]")
         solara.HTML(tag="div", unsafe_innerHTML=(
-            f"<div class='innosim-small'>{w('change', lang)}: <span class='{cls}'>{signed_pp(row['dp'])}</span> "
-            f"[{signed_pp(row['dp_low'])}, {signed_pp(row['dp_high'])}]{extra}</div>"))
+            f"<div class='innosim-small'>{w('change', lang)}: " + (
+                f"<span class='{cls}'>{signed_pp(row['dp'])}</span> [{signed_pp(row['dp_low'])}, "
+                f"{signed_pp(row['dp_high'])}]{extra}" if judged else extra.removeprefix("; ")) + "</div>"))
 
 
 @solara.component
@@ -296,7 +300,7 @@ def Page():
     if pics:
         solara.Markdown(f"### {w('fans', lang)}")
         with solara.GridFixed(columns=2):
-            for k in plan.targets:
+            for k in plan.headline:
                 solara.Image(pics["fans"][k], width="100%")
         solara.Markdown(f"### {w('spending', lang)}")
         solara.Image(pics["spend"], width="80%")

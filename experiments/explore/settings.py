@@ -33,9 +33,14 @@ def assumption_parameters(names: tuple[str, ...] = ASSUMPTIONS) -> list[Paramete
 
 
 def shipped_scenarios() -> dict[str, Path]:
-    """Scenario name -> file of every shipped scenario (``scenarios/*.yaml``), baseline first."""
+    """Scenario name -> file of every shipped scenario, baseline first: ``scenarios/*.yaml`` by their stem, then
+    each other city's scenarios (``scenarios/<city>/*.yaml``) as ``<city>/<stem>``."""
     files = sorted(SHIPPED_SCENARIOS.glob("*.yaml"), key=lambda p: (p.stem != "baseline", p.stem))
-    return {p.stem: p for p in files}
+    out = {p.stem: p for p in files}
+    for folder in sorted(d for d in SHIPPED_SCENARIOS.iterdir() if d.is_dir() and d.name not in ("cities", "sweeps")):
+        for p in sorted(folder.glob("*.yaml"), key=lambda p: (p.stem != "baseline", p.stem)):
+            out[f"{folder.name}/{p.stem}"] = p
+    return out
 
 
 def cities() -> dict[str, Path]:
@@ -91,7 +96,8 @@ class Setting:
 
 def apply(base: Loaded, setting: Setting) -> Scenario:
     """The scenario a setting describes: each family's budget from the plan's first year scaled to the set mean
-    (a family the scenario leaves empty gets the set amount split evenly over its instruments), assumptions set.
+    (a family the scenario leaves empty gets the set amount split evenly over its instruments on the city's menu;
+    a family the city runs no instrument of stays empty), assumptions set.
     Returns ``base.scenario`` itself when nothing differs (so the pair shares its runs)."""
     scen = base.scenario
     now = family_budgets(scen, base.city.plan.years)
@@ -106,7 +112,7 @@ def apply(base: Loaded, setting: Setting) -> Scenario:
         if empty:
             instruments = dict(out.instruments)
             for f in empty:
-                members = family_members(f)
+                members = family_members(f, scen)  # only instruments on the city's menu can be funded
                 for k in members:
                     opts = instruments[k].options if k in instruments else {}
                     instruments[k] = InstrumentSpec(budget=instrument_budget_from_start(

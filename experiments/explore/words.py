@@ -22,6 +22,7 @@ WORDS: dict[str, dict[str, str]] = {
     "cancelled": {"zh": "已取消", "en": "Cancelled"},
     "failed": {"zh": "运行失败：{error}", "en": "Run failed: {error}"},
     "p_met": {"zh": "达标概率", "en": "P(met)"},
+    "no_target": {"zh": "规划未设定目标", "en": "no target in the plan"},
     "median": {"zh": "{year}年中位数", "en": "{year} median"},
     "band": {"zh": "90%区间", "en": "90% band"},
     "change": {"zh": "相对原情景", "en": "vs unchanged"},

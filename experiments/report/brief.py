@@ -53,7 +53,8 @@ def briefing_plan(sources: list[Source]) -> PlanView:
 
 def doc_title(plan: PlanView, lang: str) -> str:
     """The briefing's title, naming the plan and its target year."""
-    return i18n.t("doc_title_plan", lang, title=plan.title, year=plan.target_year)
+    key = "doc_title_plan" if plan.targets else "doc_title_none"
+    return i18n.t(key, lang, title=plan.title_in(lang), year=plan.target_year)
 
 
 def make_brief(req: BriefRequest) -> Path:
@@ -94,19 +95,19 @@ def _build(sources: list[Source], lang: str, stage: Path) -> None:
         own = plan if s.kind == "calibration" else s.plan  # a calibration is judged against no target
         targets, year = own.targets, own.target_year
         if s.kind == "run":
-            for k in targets:
+            for k in own.headline:
                 stem = f"{tag}_fan_{k}"
                 png = run_charts.fan(s.tables["annual.csv"], k, cap.scenario_label(s.name, lang), stage, stem,
-                                     lang=lang, targets=targets)
+                                     lang=lang, targets=targets, observed=s.observed())
                 add(stem, png, cap.fan(s.tables["annual.csv"], s.tables["targets.csv"], k, lang,
                                        s.path("annual.csv"), s.path("targets.csv"), plan_targets=targets, year=year))
-        elif s.kind == "compare":
+        elif s.kind == "compare" and targets:  # ranked by targets met: nothing to rank without targets
             t = s.tables["comparison.csv"].copy()
             t["scenario"] = [cap.scenario_label(x, lang) for x in t["scenario"]]
             add(f"{tag}_mix_ranking", compare_charts.mix_ranking(t, stage, lang, stem=f"{tag}_mix_ranking",
                                                                  targets=targets, target_year=year),
                 cap.mix_ranking(s.tables["comparison.csv"], lang, s.path("comparison.csv")))
-        elif s.kind == "sweep":
+        elif s.kind == "sweep" and targets:
             curve = budget_curve_frame(s)
             if curve is not None:
                 stem = f"{tag}_budget_curve"
@@ -115,15 +116,16 @@ def _build(sources: list[Source], lang: str, stage: Path) -> None:
         elif s.kind == "sensitivity":
             method = s.manifest.get("method", "morris")
             stem = f"{tag}_sensitivity"
+            shown = dict.fromkeys(own.headline, 0.0)  # the indicators charted (with or without a target)
             add(stem, sensitivity_charts.top_factors(s.tables["indices.csv"], method, s.name, stage, stem, lang=lang,
-                                                  targets=targets, target_year=year),
-                cap.sensitivity(s.tables["indices.csv"], method, lang, s.path("indices.csv"), plan_targets=targets,
+                                                  targets=shown, target_year=year),
+                cap.sensitivity(s.tables["indices.csv"], method, lang, s.path("indices.csv"), plan_targets=shown,
                                 year=year))
         elif s.kind == "calibration":
             stem = f"{tag}_calibration_fit"
             add(stem, calibration_charts.fit_ratio_chart(s.tables["fit.csv"], stage, stem, lang=lang),
                 cap.calibration(s.tables["fit.csv"], lang, s.path("fit.csv")))
-    prob_title = i18n.t("prob_title", lang, year=plan.target_year)
+    prob_title = i18n.t("prob_title" if plan.targets else "proj_title", lang, year=plan.target_year)
     tables = [(prob_title, table)] if not table.empty else []
     costs = cost_rows(sources, lang)
     if not costs.empty:

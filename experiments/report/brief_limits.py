@@ -16,6 +16,9 @@ def limits(sources: list[Source], lang: str, plan: PlanView) -> list[str]:
     out = []
     post, post_path = posterior_manifest(sources)
     if post:
+        # The figures the posterior was fitted to are those of its own city's plan years before the plan starts.
+        fitted = post.get("plan") if isinstance(post.get("plan"), dict) else {}
+        observed = f"{first}–{int(fitted.get('start_year', start)) - 1}"
         cal = post.get("calibrated_parameters", [])
         nuis = len(PARAMETERS) - len(cal)
         ess, pop = post.get("final_ess"), post.get("population_size")
@@ -40,6 +43,12 @@ def limits(sources: list[Source], lang: str, plan: PlanView) -> list[str]:
                 f"published figures for {observed}, with an effective sample of only {ess_s} of {pop} particles, so "
                 f"parameter uncertainty may be understated; the other {nuis} behavioural parameters are drawn from "
                 "their literature ranges.")
+        if fitted.get("title") not in (None, plan.title):
+            out.append("该后验分布按另一城市的公开数据校准，此处沿用其行为参数，本市存量取自城市档案；本市数据的检验见 "
+                       "calibration/README.md。" if zh else
+                       "That posterior was fitted to another city's figures and is transferred here: behaviour as "
+                       "estimated there, this city's stocks from its own profile; the check against this city's "
+                       "figures is in calibration/README.md.")
     elif any(s.manifest.get("parameter_source") == "prior medians" for s in sources):
         out.append("部分结果使用先验中位数参数（未校准）。" if zh else
                    "Some results use prior-median parameters (not calibrated).")

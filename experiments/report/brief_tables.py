@@ -44,6 +44,11 @@ def _unique(name: str, taken: set[str], source: Source) -> str:
     return out
 
 
+def _shown(plan: PlanView) -> tuple[str, ...]:
+    """The rows of a plan in the key numbers: each headline indicator, then ``all`` when the plan states targets."""
+    return (*plan.headline, *(("all",) if plan.targets else ()))
+
+
 def target_rows(sources: list[Source], lang: str, plan: PlanView) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(display table of key numbers, long probability frame for the bars with file/column/row of each p).
     Each source's targets come from its own plan; ``plan`` (the briefing's) names the target year."""
@@ -56,7 +61,12 @@ def target_rows(sources: list[Source], lang: str, plan: PlanView) -> tuple[pd.Da
             annual, tt = s.tables["annual.csv"], s.tables["targets.csv"].set_index("indicator")
             sc = _unique(cap.scenario_label(s.name, lang), taken, s)
             last = annual[annual["year"] == s.plan.target_year]
-            for k in i18n.outcomes(targets):
+            for k in _shown(s.plan):
+                if k not in tt.index:  # the plan states no target for it: its projection only
+                    v = last[k].to_numpy()
+                    rows.append((sc, k, targets, _band(np.median(v), np.quantile(v, 0.05), np.quantile(v, 0.95), k),
+                                 "—"))
+                    continue
                 r = tt.loc[k]
                 probs.append({"scenario": sc, "indicator": k, "p": r["p_met"], "low": r["ci_low"],
                               "high": r["ci_high"], "file": s.path("targets.csv"), "column": "p_met",
@@ -70,7 +80,12 @@ def target_rows(sources: list[Source], lang: str, plan: PlanView) -> tuple[pd.Da
         elif s.kind == "compare":
             for rec in s.tables["comparison.csv"].to_dict("records"):
                 sc = _unique(cap.scenario_label(rec["scenario"], lang), taken, s)
-                for k in i18n.outcomes(targets):
+                for k in _shown(s.plan):
+                    y = s.plan.target_year
+                    if k != "all" and k not in targets:  # no target: its projection only
+                        rows.append((sc, k, targets, _band(rec[f"{k}_{y}_median"], rec[f"{k}_{y}_p05"],
+                                                           rec[f"{k}_{y}_p95"], k), "—"))
+                        continue
                     probs.append({"scenario": sc, "indicator": k, "p": rec[f"p_{k}"], "low": rec[f"p_{k}_low"],
                                   "high": rec[f"p_{k}_high"], "file": s.path("comparison.csv"), "column": f"p_{k}",
                                   "row": f"scenario={rec['scenario']}"})
@@ -81,8 +96,8 @@ def target_rows(sources: list[Source], lang: str, plan: PlanView) -> tuple[pd.Da
     year = plan.target_year
     table = pd.DataFrame([{
         i18n.t("col_scenario", lang): sc,
-        i18n.t("col_indicator", lang): i18n.indicator(k, lang) + (f" ({i18n.UNIT_SHORT[lang][k]})" if k in targets
-                                                                   else ""),
+        i18n.t("col_indicator", lang): i18n.indicator(k, lang) + (f" ({i18n.UNIT_SHORT[lang][k]})"
+                                                                   if k in i18n.UNIT_SHORT[lang] else ""),
         i18n.t("col_target", lang, year=year): f"> {targets[k]:,.0f}" if k in targets else "—",
         i18n.t("col_median", lang, year=year): band, i18n.t("col_p", lang): p} for sc, k, targets, band, p in rows])
     return table, pd.DataFrame(probs)

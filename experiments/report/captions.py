@@ -36,17 +36,24 @@ def fan(annual: pd.DataFrame, targets: pd.DataFrame, indicator: str, lang: str, 
     nums: list[dict] = []
     v = annual.loc[annual["year"] == year, indicator].to_numpy()
     med, lo, hi = np.median(v), np.quantile(v, 0.05), np.quantile(v, 0.95)
-    row = targets.set_index("indicator").loc[indicator]
     fmt = lambda x: money_or_count(indicator, x)  # noqa: E731
     unit = i18n.UNIT_SHORT[lang][indicator]
     s_med = _n(nums, fmt(med), annual_file, f"{indicator} ({year}, median over replicates)", f"year={year}")
     s_lo = _n(nums, fmt(lo), annual_file, f"{indicator} ({year}, 5th percentile)", f"year={year}")
     s_hi = _n(nums, fmt(hi), annual_file, f"{indicator} ({year}, 95th percentile)", f"year={year}")
+    name = i18n.indicator(indicator, lang)
+    if indicator not in plan_targets:  # the plan states no target: the projection alone
+        if lang == "zh":
+            text = f"{name}{year}年中位预测为{s_med}{unit}（90%区间{s_lo}–{s_hi}{unit}）；规划未设定该指标目标。"
+        else:
+            text = (f"{name}: the {year} median projection is {s_med} {unit} (90% band {s_lo}–{s_hi}); the plan sets "
+                    "no target for it.")
+        return Caption(text, nums)
     s_t = _n(nums, f"{plan_targets[indicator]:,.0f}", targets_file, "target", f"indicator={indicator}")
+    row = targets.set_index("indicator").loc[indicator]
     s_p = _n(nums, i18n.percent(row["p_met"]), targets_file, "p_met", f"indicator={indicator}")
     s_pl = _n(nums, i18n.percent(row["ci_low"]), targets_file, "ci_low", f"indicator={indicator}")
     s_ph = _n(nums, i18n.percent(row["ci_high"]), targets_file, "ci_high", f"indicator={indicator}")
-    name = i18n.indicator(indicator, lang)
     below = med <= plan_targets[indicator]
     if lang == "zh":
         rel = "低于" if below else "高于"

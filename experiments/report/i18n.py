@@ -176,6 +176,10 @@ TEXT: dict[str, dict[str, str]] = {
     "lever": {"en": "budget for {fam}", "zh": "{fam}预算"},
     "doc_title_plan": {"en": "innosim briefing: can the {year} S&T targets of the {title} be met?",
                        "zh": "innosim 简报：{title}的{year}年科技创新目标能否实现？"},
+    "doc_title_none": {"en": "innosim briefing: where do the headline S&T indicators of the {title} head by {year}?",
+                       "zh": "innosim 简报：{title}主要科技创新指标至{year}年走势如何？"},
+    "proj_title": {"en": "Projection of each headline indicator in {year} (the plan states no target)",
+                   "zh": "{year}年各主要指标预测（规划未设定目标）"},
     "key_numbers": {"en": "Key numbers", "zh": "关键数据"},
     "charts": {"en": "Charts", "zh": "图表"},
     "limits": {"en": "Assumptions and limits", "zh": "假设与局限"},
@@ -236,8 +240,9 @@ def factor(name: str, lang: str) -> str:
 
 
 def outcomes(targets) -> tuple[str, ...]:
-    """The outcomes charted for a plan's ``targets``: each target indicator, then ``all`` (all of them met)."""
-    return (*targets, "all")
+    """The outcomes charted for a plan's ``targets``: each target indicator, then ``all`` (all of them met); none
+    when the plan states no target."""
+    return (*targets, "all") if targets else ()
 
 
 def percent(p: float) -> str:

@@ -1,5 +1,6 @@
-"""The city plan as the charts and the briefing see it: its title, first and target year, and the value each
-indicator must exceed in the target year. Every results folder carries it in its manifest (``plan``)."""
+"""The city plan as the charts and the briefing see it: its title, first and target year, the headline
+indicators it charts and the value each must exceed in the target year where the plan states one. Every results
+folder carries it in its manifest (``plan``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,17 @@ class PlanView:
     start_year: int
     target_year: int
     targets: Mapping[str, float] = field(default_factory=dict)
+    indicators: tuple[str, ...] = ()  # headline indicators; empty: the keys of ``targets``
+    title_zh: str | None = None
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """The indicators charted: ``indicators``, or the target indicators when none are listed."""
+        return self.indicators or tuple(self.targets)
+
+    def title_in(self, lang: str) -> str:
+        """The plan's title in ``lang`` (the Chinese title when there is one)."""
+        return self.title_zh if lang == "zh" and self.title_zh else self.title
 
 
 def from_manifest(manifest: Mapping) -> PlanView | None:
@@ -27,8 +39,10 @@ def from_manifest(manifest: Mapping) -> PlanView | None:
     block = manifest.get("plan") if isinstance(manifest, Mapping) else None
     if not (isinstance(block, Mapping) and {"title", "start_year", "target_year", "targets"} <= set(block)):
         return None
+    zh = block.get("title_zh")
     return PlanView(str(block["title"]), int(block["start_year"]), int(block["target_year"]),
-                    {str(k): float(v) for k, v in block["targets"].items()})
+                    {str(k): float(v) for k, v in block["targets"].items()},
+                    tuple(str(k) for k in block.get("indicators") or ()), str(zh) if zh else None)
 
 
 def required(plan: PlanView | None, folder: Path) -> PlanView:

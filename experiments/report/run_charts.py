@@ -1,5 +1,6 @@
-"""Fan charts of the target indicators, drawn from ``annual.csv`` only: median, 50% and 90% bands over
-replicates, the published figures by kind, and the plan's target line. ``innosim run`` writes one PNG per target
+"""Fan charts of the plan's headline indicators, drawn from the results folder only (``annual.csv`` and the
+city's published figures in ``observed.csv``): median, 50% and 90% bands over replicates, the published figures by
+kind, and the plan's target line where the plan states a target. ``innosim run`` writes one PNG per headline
 indicator (``fan_<indicator>.png``); the briefing draws the same chart (PNG + PDF)."""
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ def _years(years: pd.Series) -> str:
 
 
 def fan(annual: pd.DataFrame, indicator: str, scenario: str, folder: Path, stem: str, *, lang: str = "en",
-        targets: Mapping[str, float], pdf: bool = True) -> Path:
+        targets: Mapping[str, float], pdf: bool = True, observed: pd.DataFrame | None = None) -> Path:
     """Median, 50% and 90% bands of ``indicator`` over replicates by year (its unit: firms, 亿元 per year …), the
-    published figures from the first simulated year on, and the target line in the last year of ``annual``
-    (the plan's target year). Writes ``<stem>.png`` (+ ``.pdf`` when ``pdf``); returns the PNG path."""
+    published figures (``observed``, the city's file; None: none shown) from the first simulated year on, and the
+    target line — only if ``targets`` holds one for ``indicator`` — in the last year of ``annual``.
+    Writes ``<stem>.png`` (+ ``.pdf`` when ``pdf``); returns the PNG path."""
     q = annual.groupby("year")[indicator].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
     first, last = int(q.index.min()), int(q.index.max())
     with style(lang):
@@ -46,7 +48,8 @@ def fan(annual: pd.DataFrame, indicator: str, scenario: str, folder: Path, stem:
         ax.fill_between(q.index, q[0.05], q[0.95], color=BLUE, alpha=0.15, lw=0, label=i18n.t("band90", lang))
         ax.fill_between(q.index, q[0.25], q[0.75], color=BLUE, alpha=0.3, lw=0, label=i18n.t("band50", lang))
         ax.plot(q.index, q[0.5], color=BLUE, lw=2.5, label=i18n.t("median", lang))
-        obs = points_for(indicator, range(FIRST_YEAR, last + 1))
+        obs = (points_for(indicator, range(FIRST_YEAR, last + 1), frame=observed) if observed is not None
+               else pd.DataFrame(columns=["year", "value", "kind"]))
         act = obs[obs["kind"] == "actual"]
         if len(act):
             ax.plot(act["year"], act["value"], "o", color="black", ms=8, zorder=5,
@@ -79,6 +82,10 @@ def fan(annual: pd.DataFrame, indicator: str, scenario: str, folder: Path, stem:
 
 
 def fan_charts(annual: pd.DataFrame, out: Path, scenario_name: str, *, lang: str = "en",
-               targets: Mapping[str, float]) -> list[Path]:
-    """``fan_<indicator>.png`` (300 dpi) in ``out`` for each target indicator of the plan; returns their paths."""
-    return [fan(annual, k, scenario_name, out, f"fan_{k}", lang=lang, targets=targets, pdf=False) for k in targets]
+               targets: Mapping[str, float], indicators: tuple[str, ...] | None = None,
+               observed: pd.DataFrame | None = None) -> list[Path]:
+    """``fan_<indicator>.png`` (300 dpi) in ``out`` for each headline indicator of the plan (``indicators``;
+    default: the target indicators); returns their paths."""
+    shown = tuple(targets) if indicators is None else indicators
+    return [fan(annual, k, scenario_name, out, f"fan_{k}", lang=lang, targets=targets, pdf=False, observed=observed)
+            for k in shown]

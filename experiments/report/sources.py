@@ -23,11 +23,15 @@ NEEDS = {
     "sweep": {"probabilities.csv": ["point", "label", "is_base", "budget_yi_per_year", "target", "p_met", "ci_low",
                                     "ci_high", "n"]},
     "sensitivity": {"indices.csv": ["output", "parameter"]},
-    "compare": {"comparison.csv": ["scenario", "budget_2024_2028_yi", "targets_met_mean", "targets_met_low",
+    "compare": {"comparison.csv": ["scenario", "targets_met_mean", "targets_met_low",
                                    "targets_met_high", "p_all", "p_all_low", "p_all_high"]},
     "calibration": {"fit.csv": ["indicator", "year", "period", "kind", "observed", "sim_median", "sim_p05",
                                 "sim_p95", "within_90"]},
 }
+
+
+# Tables that are empty when the city's plan states no target (nothing to judge).
+EMPTY_OK = {"targets.csv", "probabilities.csv"}
 
 
 @dataclass
@@ -66,6 +70,11 @@ class Source:
     def path(self, file: str) -> str:
         return str(self.folder / file)
 
+    def observed(self) -> pd.DataFrame | None:
+        """The city's published figures a run folder carries (``observed.csv``), or None."""
+        p = self.folder / "observed.csv"
+        return pd.read_csv(p, dtype={"year": str}) if p.is_file() else None
+
 
 def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     if not path.is_file():
@@ -78,7 +87,7 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     if missing:
         raise InputError(path, missing[0], "column missing (the file was not written by this version of innosim "
                          "or was edited)")
-    if frame.empty:
+    if frame.empty and path.name not in EMPTY_OK:
         raise InputError(path, "", "holds no rows")
     return frame
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from innosim.calibration.observed import load_observed
 from innosim.calibration.posterior import choose_posterior, replicate_parameters
 from innosim.experiments.report.run_charts import fan_charts
 from innosim.experiments.runs.ensemble import ReplicateWriter, Task, ordered_ensemble
@@ -89,10 +90,13 @@ def run_scenario(req: RunRequest) -> Path:
         targets = target_table(annual, plan.targets, plan.target_year)
         annual.to_csv(stage / "annual.csv", index=False, float_format="%.6f")
         targets.to_csv(stage / "targets.csv", index=False, float_format="%.6f")
+        observed = load_observed(Path(source.city.observed))
+        observed.to_csv(stage / "observed.csv", index=False)  # the published figures the charts show
         last = annual[annual["year"] == plan.target_year].sort_values("replicate")
-        spread = split_table({k: last[k].to_numpy() for k in plan.targets}, req.seed)
+        spread = split_table({k: last[k].to_numpy() for k in plan.headline}, req.seed)
         spread.to_csv(stage / "variance_split.csv", index=False, float_format="%.6g")
-        charts = fan_charts(annual, stage, scenario.name, lang=req.lang, targets=plan.targets)
+        charts = fan_charts(annual, stage, scenario.name, lang=req.lang, targets=plan.targets,
+                            indicators=plan.headline, observed=observed)
         write_manifest(stage, build_manifest("innosim run", started, req.seed, plan, {
             **source.manifest(),
             "resolved_config": scenario.model_dump(mode="json"),
@@ -114,7 +118,7 @@ def run_scenario(req: RunRequest) -> Path:
 
 def format_summary(annual: pd.DataFrame, plan: Plan) -> str:
     """The short table printed at the end of a run."""
-    s = summary_table(annual, plan.targets, plan.target_year)
+    s = summary_table(annual, plan.targets, plan.target_year, plan.headline)
     lines = [f"{f'{plan.target_year} target':<24}{'target':>10}{'median':>10}{'90% band':>22}{'P(met)':>9}"
              f"{'95% CI':>16}"]
     for _, r in s.iterrows():
@@ -122,7 +126,11 @@ def format_summary(annual: pd.DataFrame, plan: Plan) -> str:
             band, med, tgt = "", "", all_label(len(plan.targets))
         else:
             band = f"[{r['p05']:,.0f} – {r['p95']:,.0f}]"
-            med, tgt = f"{r['median']:,.0f}", f"> {r['target']:,.0f}"
-        ci = f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
-        lines.append(f"{r['indicator']:<24}{tgt:>10}{med:>10}{band:>22}{r['p_met']:>9.2f}{ci:>16}")
+            med = f"{r['median']:,.0f}"
+            tgt = f"> {r['target']:,.0f}" if r["indicator"] in plan.targets else "none"
+        if r["indicator"] in plan.targets or r["indicator"] == "all":
+            p, ci = f"{r['p_met']:>9.2f}", f"[{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+        else:
+            p, ci = "", ""
+        lines.append(f"{r['indicator']:<24}{tgt:>10}{med:>10}{band:>22}{p:>9}{ci:>16}")
     return "\n".join(lines)

@@ -334,9 +334,12 @@ def now() -> str:
 
 
 def plan_block(plan: Plan) -> dict:
-    """The city plan a results folder was judged against: ``{title, start_year, target_year, targets}``."""
-    return {"title": plan.title, "start_year": plan.start_year, "target_year": plan.target_year,
-            "targets": dict(plan.targets)}
+    """The city plan a results folder was judged against: ``{title, title_zh, start_year, target_year, indicators,
+    targets, no_target}`` (``indicators``: the headline indicators charted; ``targets``: only those the plan
+    states)."""
+    return {"title": plan.title, "title_zh": plan.title_zh, "start_year": plan.start_year,
+            "target_year": plan.target_year, "indicators": list(plan.headline), "targets": dict(plan.targets),
+            "no_target": dict(plan.no_target)}
 
 
 def build_manifest(command: str, started: str, seed: int | None, plan: Plan, fields: dict) -> dict:

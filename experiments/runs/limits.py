@@ -18,7 +18,7 @@ from pathlib import Path
 
 from innosim.model.errors import InputError
 
-SECONDS_PER_RUN = 0.3  # one replicate at Qingdao scale on one core (benchmarks/)
+SECONDS_PER_RUN = 0.3  # one replicate at the baseline city's scale on one core (benchmarks/)
 MAX_SECONDS = 4 * 3600.0  # longer than an afternoon: more likely a typo than a plan
 MAX_BYTES = 1 << 30
 DISK_ERRNOS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",

@@ -14,15 +14,17 @@ Targets = Mapping[str, float]
 
 
 def outcomes(targets: Targets) -> tuple[str, ...]:
-    """The outcomes judged per run: each target, then ``all`` (every target met)."""
-    return (*targets, "all")
+    """The outcomes judged per run: each target, then ``all`` (every target met); none when the plan states no
+    target."""
+    return (*targets, "all") if targets else ()
 
 
 def met_matrix(annual: pd.DataFrame, targets: Targets, year: int) -> pd.DataFrame:
     """One row per replicate, one boolean column per target (value strictly above it) plus ``all``."""
     last = annual[annual["year"] == year].set_index("replicate").sort_index()
-    met = pd.DataFrame({k: last[k] > t for k, t in targets.items()})
-    met["all"] = met.all(axis=1)
+    met = pd.DataFrame({k: last[k] > t for k, t in targets.items()}, index=last.index)
+    if targets:
+        met["all"] = met.all(axis=1)
     return met
 
 
@@ -35,18 +37,24 @@ def target_table(annual: pd.DataFrame, targets: Targets, year: int) -> pd.DataFr
         lo, hi = wilson(k, n)
         rows.append({"indicator": col, "target": targets.get(col, np.nan), "p_met": k / n if n else np.nan,
                      "ci_low": lo, "ci_high": hi, "n": n})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["indicator", "target", "p_met", "ci_low", "ci_high", "n"])
 
 
-def summary_table(annual: pd.DataFrame, targets: Targets, year: int) -> pd.DataFrame:
-    """Median and 90% band of each target indicator in ``year``, with the probability of meeting it."""
+def summary_table(annual: pd.DataFrame, targets: Targets, year: int,
+                  indicators: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Median and 90% band in ``year`` of each headline indicator (``indicators``; default: the target
+    indicators), with the probability of meeting its target where there is one, then ``all``."""
     last = annual[annual["year"] == year]
     tt = target_table(annual, targets, year).set_index("indicator")
+    shown = tuple(targets) if indicators is None else indicators
     rows = []
-    for k in outcomes(targets):
-        row = {"indicator": k, "target": tt.loc[k, "target"], "p_met": tt.loc[k, "p_met"],
-               "ci_low": tt.loc[k, "ci_low"], "ci_high": tt.loc[k, "ci_high"]}
-        if k in targets:
+    for k in (*shown, *(("all",) if targets else ())):
+        judged = k in tt.index
+        row = {"indicator": k, "target": tt.loc[k, "target"] if judged else np.nan,
+               "p_met": tt.loc[k, "p_met"] if judged else np.nan,
+               "ci_low": tt.loc[k, "ci_low"] if judged else np.nan,
+               "ci_high": tt.loc[k, "ci_high"] if judged else np.nan}
+        if k != "all":
             v = last[k].to_numpy()
             row.update(median=float(np.median(v)), p05=float(np.quantile(v, 0.05)), p95=float(np.quantile(v, 0.95)))
         rows.append(row)

@@ -42,6 +42,7 @@ from innosim.experiments.sensitivity.engine import Method, analyse, design_bytes
 from innosim.experiments.sensitivity.outputs import SAContext, output_names, outputs_frame, run_design_row
 from innosim.experiments.sensitivity.space import Factor, all_factors, fixed_values, posterior_ranges, problem, select
 from innosim.model.errors import InputError
+from innosim.model.instruments.registry import FAMILIES, REGISTRY
 from innosim.model.scenario_files import ScenarioFile, file_hash, load_scenario_file
 
 RESULTS = Path("results") / "sensitivity"
@@ -142,7 +143,9 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
     base, plan = source.scenario, source.city.plan
     names = output_names(req.outputs, plan)
     post = choose_posterior(req.ranges, option="--ranges", required=True)
-    factors = select(req.params, all_factors(plan))
+    # Levers only for the families the city runs an instrument of (another lever would scale nothing).
+    runs = {REGISTRY[k].family for k in source.city.instruments}
+    factors = select(req.params, all_factors(plan, tuple(f for f in FAMILIES if f in runs)))
     if post is not None:
         factors = posterior_ranges(factors, post)
     fixed = fixed_values(post)
@@ -156,7 +159,7 @@ def run_sensitivity(req: SensitivityRequest) -> Path:
     design_u = sample(prob, req.method, n, req.seed, req.second_order, yes=req.yes)
     design = np.column_stack([f.to_natural(design_u[:, j]) for j, f in enumerate(factors)])
     ident = _identity(source, req, n, factors, fixed)
-    ctx = SAContext(base, tuple(factors), design, fixed, req.seed, tuple(plan.targets), plan.years)
+    ctx = SAContext(base, tuple(factors), design, fixed, req.seed, plan.headline, plan.years)
     claim = _folder(req.out, base.name, req.method, req.resume, ident)
     folder = claim.final
     try:

@@ -53,20 +53,21 @@ def run_design_row(ctx: SAContext, key: tuple[int, int]) -> dict:
 
 
 def output_names(spec: str, plan: Plan) -> list[str]:
-    """Outputs named by ``--outputs``: sets ``values`` (target-year value of each target indicator), ``met`` (each
-    target and all of them met: the replicate mean is a probability), ``yearly`` (values in every plan year), or
-    output names."""
-    targets, years = list(plan.targets), plan.years
-    allowed = ([f"value.{t}" for t in targets] + [f"met.{t}" for t in targets] + ["met.all"]
-               + [f"value.{t}.{y}" for t in targets for y in years])
+    """Outputs named by ``--outputs``: sets ``values`` (target-year value of each headline indicator), ``met``
+    (each target and all of them met: the replicate mean is a probability; none when the plan states no target),
+    ``yearly`` (values in every plan year), or output names."""
+    targets, shown, years = list(plan.targets), list(plan.headline), plan.years
+    met_all = ["met.all"] if targets else []
+    allowed = ([f"value.{t}" for t in shown] + [f"met.{t}" for t in targets] + met_all
+               + [f"value.{t}.{y}" for t in shown for y in years])
     chosen: list[str] = []
     for token in [t.strip() for t in spec.split(",") if t.strip()]:
         if token == "values":
-            chosen += [f"value.{t}" for t in targets]
+            chosen += [f"value.{t}" for t in shown]
         elif token == "met":
-            chosen += [f"met.{t}" for t in targets] + ["met.all"]
+            chosen += [f"met.{t}" for t in targets] + met_all
         elif token == "yearly":
-            chosen += [f"value.{t}.{y}" for t in targets for y in years]
+            chosen += [f"value.{t}.{y}" for t in shown for y in years]
         elif token in allowed:
             chosen.append(token)
         else:
@@ -82,13 +83,15 @@ def outputs_frame(runs: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     out = runs[["point", "run"]].rename(columns={"point": "row", "run": "replicate"}).copy()
     met = []
     last = plan.target_year
-    for t, target in plan.targets.items():
+    for t in plan.headline:
         out[f"value.{t}"] = runs[f"{t}_{last}"].to_numpy()
-        flag = runs[f"{t}_{last}"].to_numpy() > target
-        out[f"met.{t}"] = flag.astype(float)
-        met.append(flag)
-    out["met.all"] = np.all(met, axis=0).astype(float)
-    for t in plan.targets:
+        if t in plan.targets:
+            flag = runs[f"{t}_{last}"].to_numpy() > plan.targets[t]
+            out[f"met.{t}"] = flag.astype(float)
+            met.append(flag)
+    if plan.targets:
+        out["met.all"] = np.all(met, axis=0).astype(float)
+    for t in plan.headline:
         for y in plan.years:
             out[f"value.{t}.{y}"] = runs[f"{t}_{y}"].to_numpy()
     return out

@@ -46,12 +46,13 @@ class Factor:
         return np.exp(u) if self.log else u
 
 
-def all_factors(plan: Plan) -> list[Factor]:
-    """Every declared parameter (prior ranges) and every family lever (on the budget of ``plan``'s years)."""
+def all_factors(plan: Plan, families: tuple[str, ...] = FAMILIES) -> list[Factor]:
+    """Every declared parameter (prior ranges) and a lever for each of ``families`` (default: every family; a
+    command passes those its city runs) on the budget of ``plan``'s years."""
     out = [Factor(p.name, p.group, p.low, p.high, p.prior == "loguniform", p.unit) for p in PARAMETERS]
     years = f"{plan.start_year}-{plan.target_year}"
     out += [Factor(f"lever.{f}", LEVER_GROUP, LEVER_LOW, LEVER_HIGH, True, f"× {years} budget of family {f}")
-            for f in FAMILIES]
+            for f in FAMILIES if f in families]
     return out
 
 

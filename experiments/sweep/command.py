@@ -40,7 +40,14 @@ from innosim.experiments.runs.store import RunStore
 from innosim.experiments.runs.targets import all_label, outcomes
 from innosim.experiments.sweep.discovery import discover, inputs
 from innosim.experiments.sweep.spec import Sweep, load_sweep
-from innosim.experiments.sweep.tables import met_frame, paired_differences, point_frame, precise, probabilities
+from innosim.experiments.sweep.tables import (
+    indicator_bands,
+    met_frame,
+    paired_differences,
+    point_frame,
+    precise,
+    probabilities,
+)
 from innosim.experiments.sweep.worker import SweepContext, run_point
 from innosim.model.errors import InputError
 from innosim.model.scenario_files import file_hash
@@ -176,7 +183,7 @@ def run_sweep(req: SweepRequest) -> Path:
     post = choose_posterior(sweep.spec.params, relative_to=sweep.path.parent)
     ident = _identity(sweep, post)
     ctx = SweepContext(tuple(p.scenario for p in sweep.points), post, sweep.spec.seed, sweep.spec.replicates_per_draw,
-                       tuple(sweep.plan.targets))
+                       sweep.plan.headline)
     status: dict[int, str] = {}
     claim = _folder(sweep, req.out, req.resume, ident)
     folder = claim.final
@@ -225,12 +232,17 @@ def write_outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int,
     # Replaced whole (runs/files.py): a --resume of a finished sweep writes these again into a complete folder.
     write_csv(probs, folder / "probabilities.csv", float_format="%.6f")
     write_csv(paired_differences(sweep, met), folder / "paired_differences.csv", float_format="%.6f")
+    write_csv(indicator_bands(sweep, store, limits), folder / "indicators.csv", float_format="%.6f")
     axes = sweep.axis_fields
-    if budget_curve(probs, axes, folder, sweep.spec.name, lang=lang, targets=targets) is None:
+    if not targets:
+        notes.append("budget_curve.png and heatmap not drawn: the plan states no target (see indicators.csv)")
+    elif budget_curve(probs, axes, folder, sweep.spec.name, lang=lang, targets=targets) is None:
         notes.append("budget_curve.png not drawn: every point has the same annual budget")
     hm = sweep.spec.heatmap
     numeric = [a for a in axes if pd.to_numeric(probs[a], errors="coerce").notna().all()]
-    if hm is not None:
+    if not targets:
+        pass
+    elif hm is not None:
         heatmap(probs, hm.x, hm.y, axes, hm.target, folder, sweep.spec.name, lang=lang, targets=targets,
                 target_year=year)
     elif len(numeric) >= 2:
@@ -255,6 +267,14 @@ def _param_columns(store: RunStore) -> list[str]:
 
 def format_probabilities(folder: Path, targets: dict[str, float]) -> str:
     """The table printed at the end of a sweep: P(met) per point, one column per outcome (the plan's targets)."""
+    if not targets:  # no target to judge: the target-year median of each headline indicator per point
+        ind = pd.read_csv(folder / "indicators.csv")
+        wide = ind.pivot_table(index=["point", "label"], columns="indicator", values="median", sort=False)
+        width = max(12, max(len(str(lbl)) for lbl in wide.index.get_level_values(1)) + 2)
+        lines = [f"{'point (median)':<{width}}" + "".join(f"{SHORT.get(c, c[:9]):>12}" for c in wide.columns)]
+        for (_, label), r in wide.iterrows():
+            lines.append(f"{str(label):<{width}}" + "".join(f"{v:>12,.0f}" for v in r))
+        return "\n".join(lines)
     probs = pd.read_csv(folder / "probabilities.csv")
     wide = probs.pivot_table(index=["point", "label"], columns="target", values="p_met", sort=False)
     n = probs.groupby("point")["n"].first()

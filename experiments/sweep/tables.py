@@ -27,8 +27,29 @@ def met_frame(store: RunStore, plan: Plan, limits: dict[int, int] | None = None)
     out = df[["point", "run"]].copy()
     for t, target in targets.items():
         out[t] = df[f"{t}_{year}"].to_numpy() > target
-    out["all"] = out[list(targets)].all(axis=1)
+    if targets:
+        out["all"] = out[list(targets)].all(axis=1)
     return out.reset_index(drop=True)
+
+
+def indicator_bands(sweep: Sweep, store: RunStore, limits: dict[int, int] | None = None) -> pd.DataFrame:
+    """``indicators.csv``: point × headline indicator, its median and 90% band over runs in the target year
+    (money in 亿元) — what a sweep reports for indicators the plan sets no target for, and for every other."""
+    year = sweep.plan.target_year
+    shown = sweep.plan.headline
+    df = store.read([f"{k}_{year}" for k in shown])
+    if limits is not None:
+        df = df[df["run"].to_numpy() < df["point"].map(limits).fillna(0).to_numpy()]
+    rows = []
+    for p in sweep.points:
+        d = df[df["point"] == p.index]
+        for k in shown:
+            v = d[f"{k}_{year}"].to_numpy()
+            stats = (np.median(v), np.quantile(v, 0.05), np.quantile(v, 0.95)) if v.size else (np.nan,) * 3
+            rows.append({"point": p.index, "label": p.label, "indicator": k, "year": year,
+                         "target": sweep.plan.targets.get(k, np.nan), "median": stats[0], "p05": stats[1],
+                         "p95": stats[2], "n": int(v.size)})
+    return pd.DataFrame(rows)
 
 
 def point_frame(sweep: Sweep) -> pd.DataFrame:
@@ -53,7 +74,8 @@ def probabilities(sweep: Sweep, met: pd.DataFrame, level: float = 0.95) -> pd.Da
             lo, hi = wilson(k, n, level)
             rows.append({"point": p.index, "target": outcome, "p_met": k / n if n else np.nan,
                          "ci_low": lo, "ci_high": hi, "n": n, "half_width": (hi - lo) / 2})
-    return points.merge(pd.DataFrame(rows), on="point", how="right")
+    cols = ["point", "target", "p_met", "ci_low", "ci_high", "n", "half_width"]
+    return points.merge(pd.DataFrame(rows, columns=cols), on="point", how="right")
 
 
 def precise(met: pd.DataFrame, point: int, goal: float, level: float) -> bool:

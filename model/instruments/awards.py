@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from pydantic import Field
 
@@ -11,8 +13,9 @@ from innosim.model.units import WAN
 
 
 class HTEAwardOptions(Options):
-    first_wan: float = Field(10.0, ge=0, le=10.0, description="≤ 10万 first certification")
-    renewal_wan: float = Field(5.0, ge=0, le=5.0, description="≤ 5万 re-certification")
+    caps: ClassVar[tuple[str, ...]] = ("first_wan", "renewal_wan")
+    first_wan: float = Field(10.0, ge=0, description="≤ 10万 first certification")
+    renewal_wan: float = Field(5.0, ge=0, description="≤ 5万 re-certification")
 
 
 class HTEAward(Instrument):
@@ -44,7 +47,8 @@ class HTEAward(Instrument):
 
 
 class RDRewardOptions(Options):
-    cap_wan: float = Field(500.0, gt=0, le=500.0, description="≤ 500万 per firm")
+    caps: ClassVar[tuple[str, ...]] = ("cap_wan",)
+    cap_wan: float = Field(500.0, gt=0, description="≤ 500万 per firm")
     rate: float = Field(0.1, gt=0, le=0.5, description="reward per yuan of verified R&D increase")
     min_increase_wan: float = Field(50.0, ge=0)
 
@@ -83,9 +87,10 @@ class RDReward(Instrument):
 
 
 class PlatformAwardOptions(Options):
-    national_key_lab_wan: float = Field(1000.0, ge=0, le=1000.0, description="new national key lab ≤ 1,000万")
-    provincial_wan: float = Field(100.0, ge=0, le=100.0, description="provincial key lab ≤ 100万")
-    municipal_wan: float = Field(50.0, gt=0, le=50.0, description="municipal key lab / new R&D institute ≤ 50万")
+    caps: ClassVar[tuple[str, ...]] = ("national_key_lab_wan", "provincial_wan", "municipal_wan")
+    national_key_lab_wan: float = Field(1000.0, ge=0, description="new national key lab ≤ 1,000万")
+    provincial_wan: float = Field(100.0, ge=0, description="provincial key lab ≤ 100万")
+    municipal_wan: float = Field(50.0, gt=0, description="municipal key lab / new R&D institute ≤ 50万")
 
 
 class PlatformAwards(Instrument):

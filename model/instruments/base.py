@@ -20,9 +20,12 @@ from innosim.model.units import WAN
 
 
 class Options(BaseModel):
-    """Instrument options; caps default to the documents' figures (seed 004). Exact types, finite numbers."""
+    """Instrument options. Exact types, finite numbers. The options named in ``caps`` are the documents' caps:
+    their values come from the city profile's instrument menu (``model.instruments.menu``), which is also the
+    most a scenario may set; the defaults here only serve an instrument built without a city."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    caps: ClassVar[tuple[str, ...]] = ()
 
 
 @dataclass(frozen=True)

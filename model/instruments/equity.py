@@ -8,6 +8,8 @@ within ``convert_years``, or stays a grant). Stakes live in the firm columns (``
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from pydantic import Field, model_validator
 
@@ -17,7 +19,8 @@ from innosim.model.units import WAN
 
 
 class EquityOptions(Options):
-    cap_wan: float = Field(1000.0, gt=0, le=1000.0, description="≤ 1,000万 per project")
+    caps: ClassVar[tuple[str, ...]] = ("cap_wan",)
+    cap_wan: float = Field(1000.0, gt=0, description="≤ 1,000万 per project")
     min_ticket_wan: float = Field(100.0, gt=0)
     ticket_share_of_revenue: float = Field(0.5, gt=0, le=5)
     premoney_revenue_multiple: float = Field(4.0, gt=0, description="pre-money valuation / yearly revenue")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from pydantic import Field
 
@@ -12,7 +14,8 @@ from innosim.model.units import WAN
 
 
 class SeedRewardOptions(Options):
-    rate: float = Field(0.10, gt=0, le=0.10, description="10% of the amount invested at seed stage")
+    caps: ClassVar[tuple[str, ...]] = ("rate",)
+    rate: float = Field(0.10, gt=0, description="10% of the amount invested at seed stage")
     max_age_years: float = Field(3.0, gt=0, description="seed-stage / talent firm: at most this old")
 
 
@@ -49,7 +52,8 @@ class VCSeedReward(Instrument):
 
 
 class LoanOptions(Options):
-    cap_wan: float = Field(30.0, gt=0, le=30.0, description="≤ 30万 per firm")
+    caps: ClassVar[tuple[str, ...]] = ("cap_wan",)
+    cap_wan: float = Field(30.0, gt=0, description="≤ 30万 per firm")
     p_loan: float = Field(0.06, ge=0, le=1, description="quarterly probability a whitelisted firm borrows")
     loan_share_of_revenue: float = Field(0.3, gt=0, le=3)
     interest_rate: float = Field(0.045, gt=0, le=0.2)

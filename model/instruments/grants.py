@@ -3,6 +3,8 @@ proof-of-concept platforms. Caps from seed 004 (万 yuan); amounts in yuan."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from pydantic import Field
 
@@ -12,8 +14,9 @@ from innosim.model.units import WAN
 
 
 class KeyTechOptions(Options):
-    cap_project_wan: float = Field(500.0, gt=0, le=500.0, description="≤ 500万 per key-technology project")
-    cap_demo_wan: float = Field(1000.0, gt=0, le=1000.0, description="≤ 1,000万 per demonstration project")
+    caps: ClassVar[tuple[str, ...]] = ("cap_project_wan", "cap_demo_wan")
+    cap_project_wan: float = Field(500.0, gt=0, description="≤ 500万 per key-technology project")
+    cap_demo_wan: float = Field(1000.0, gt=0, description="≤ 1,000万 per demonstration project")
     demo_share: float = Field(0.1, ge=0, le=1, description="share of awards that are demonstration projects")
     project_share_of_rd: float = Field(0.5, gt=0, le=2, description="grant asked, as share of yearly R&D")
     min_rd_wan: float = Field(200.0, ge=0, description="yearly R&D to be a credible applicant")
@@ -55,7 +58,8 @@ class KeyTechGrants(Instrument):
 
 
 class SMEOptions(Options):
-    cap_wan: float = Field(100.0, gt=0, le=100.0, description="≤ 100万 per tech-SME project")
+    caps: ClassVar[tuple[str, ...]] = ("cap_wan",)
+    cap_wan: float = Field(100.0, gt=0, description="≤ 100万 per tech-SME project")
     min_rd_wan: float = Field(40.0, ge=0, description="yearly R&D to be a credible applicant (co-funds the project)")
     project_share_of_rd: float = Field(0.5, gt=0, le=2)
     min_request_wan: float = Field(10.0, ge=0)
@@ -95,7 +99,8 @@ class SMEProjectSupport(Instrument):
 
 
 class NSFOptions(Options):
-    cap_wan: float = Field(100.0, gt=0, le=100.0, description="≤ 100万 per grant")
+    caps: ClassVar[tuple[str, ...]] = ("cap_wan",)
+    cap_wan: float = Field(100.0, gt=0, description="≤ 100万 per grant")
     youth_share: float = Field(0.6, ge=0, le=1, description="150 youth of 250 grants in 2023 (seed 002)")
     youth_grant_wan: float = Field(15.0, gt=0, le=100.0)
     exploration_grant_wan: float = Field(50.0, gt=0, le=100.0)
@@ -133,8 +138,9 @@ class NSFFund(Instrument):
 
 
 class PilotOptions(Options):
-    cap_concept_wan: float = Field(2000.0, gt=0, le=2000.0, description="concept-verification ≤ 2,000万")
-    cap_pilot_wan: float = Field(200.0, gt=0, le=200.0, description="pilot service platform ≤ 200万")
+    caps: ClassVar[tuple[str, ...]] = ("cap_concept_wan", "cap_pilot_wan")
+    cap_concept_wan: float = Field(2000.0, gt=0, description="concept-verification ≤ 2,000万")
+    cap_pilot_wan: float = Field(200.0, gt=0, description="pilot service platform ≤ 200万")
     concept_share: float = Field(0.3, ge=0, le=1)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from pydantic import Field
 
@@ -11,7 +13,8 @@ from innosim.model.units import WAN
 
 
 class TransferOptions(Options):
-    cap_point_wan: float = Field(50.0, gt=0, le=50.0, description="≤ 50万 per service point")
+    caps: ClassVar[tuple[str, ...]] = ("cap_point_wan",)
+    cap_point_wan: float = Field(50.0, gt=0, description="≤ 50万 per service point")
     reward_rate: float = Field(0.002, gt=0, le=0.05, description="reward per yuan of last year's turnover")
     training_share: float = Field(0.4, ge=0, le=1, description="share of the budget for broker training")
     broker_cost_wan: float = Field(10.0, gt=0, description="yearly cost of one broker at a service point")

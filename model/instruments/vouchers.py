@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from pydantic import Field
 
@@ -12,8 +14,9 @@ from innosim.model.units import WAN
 
 
 class VoucherOptions(Options):
-    rate: float = Field(0.5, gt=0, le=0.5, description="city pays 50% of the actual fee")
-    cap_wan: float = Field(20.0, gt=0, le=20.0, description="≤ 20万 per firm per year")
+    caps: ClassVar[tuple[str, ...]] = ("rate", "cap_wan")
+    rate: float = Field(0.5, gt=0, description="city pays 50% of the actual fee")
+    cap_wan: float = Field(20.0, gt=0, description="≤ 20万 per firm per year")
 
 
 class Vouchers(Instrument):
