@@ -14,6 +14,12 @@ from innosim.model.city import Plan, load_city
 from innosim.model.parameters import prior_medians
 from innosim.model.scenario_files import load_scenario
 
+# A suite started as a background job of a non-interactive shell inherits SIGINT ignored; the commands the Ctrl-C
+# tests start would inherit that too (and innosim leaves an ignored SIGINT alone, as it must for background jobs).
+# Catching it here gives every test, and every process a test starts, the default disposition of an interactive run.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 

@@ -172,7 +172,7 @@ def test_identifiability_recovers_known_parameters(baseline, tmp_path):
     truth = {"theta_sell": 0.35, "p_register": 0.15, "h1_share": 0.3}
     obs, sim = _synthetic(baseline, truth, seed=123, replicates=5)
     fixed = {k: v for k, v in prior_medians().items() if k not in truth}
-    post = _calibrate(baseline, list(truth), fixed, obs, sim, tmp_path, workers=2, generations=5, population=60)
+    post = _calibrate(baseline, list(truth), fixed, obs, sim, tmp_path, workers=2, generations=6, population=60)
     from innosim.calibration.identifiability import weighted_quantile
 
     for name, value in truth.items():
