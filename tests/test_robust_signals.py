@@ -73,18 +73,14 @@ def _first_worker(parent: psutil.Process) -> bool:
 
 
 @pytest.mark.parametrize("after", [0.0, 0.5])
-def test_ctrl_c_while_workers_start_has_no_worker_traceback(after, tmp_path):
-    """SIGINT to the group at fixed moments after the first local worker process appears — while the workers
-    import, before their initializer has run (the window of issue 17's flake): exit 130, the one line, no
-    traceback from the command or a worker, no process left, nothing written."""
-    out = tmp_path / "cmp"
-    proc = subprocess.Popen([sys.executable, "-m", "innosim.experiments.cli", "compare", BASELINE, "--replicates",
-                             "40", "--workers", "2", "--quiet", "--out", str(out)], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+def _interrupt_when(proc, ready, after: float, poll: float):
+    """Ctrl-C to ``proc``'s process group ``after`` seconds once ``ready(parent)`` holds (at most 120 s); returns
+    its stderr and the child processes still alive 10 s after it ended (killed, so none outlive the test)."""
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 120
-    while not _first_worker(parent) and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.01)
+    while not ready(parent) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(poll)
     time.sleep(after)
     assert proc.poll() is None, "finished before it could be interrupted"
     kids = parent.children(recursive=True)
@@ -95,6 +91,17 @@ def test_ctrl_c_while_workers_start_has_no_worker_traceback(after, tmp_path):
         alive = [p for p in psutil.wait_procs(kids, timeout=10)[1] if p.status() != psutil.STATUS_ZOMBIE]
         for p in alive:
             p.kill()
+    return err, alive
+
+def test_ctrl_c_while_workers_start_has_no_worker_traceback(after, tmp_path):
+    """SIGINT to the group at fixed moments after the first local worker process appears — while the workers
+    import, before their initializer has run (the window of issue 17's flake): exit 130, the one line, no
+    traceback from the command or a worker, no process left, nothing written."""
+    out = tmp_path / "cmp"
+    proc = subprocess.Popen([sys.executable, "-m", "innosim.experiments.cli", "compare", BASELINE, "--replicates",
+                             "40", "--workers", "2", "--quiet", "--out", str(out)], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    err, alive = _interrupt_when(proc, _first_worker, after, 0.01)
     assert proc.returncode == 130 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "nothing was written" in err, err
     assert not alive, f"outlived the command: {[p.pid for p in alive]}"
@@ -154,20 +161,7 @@ def test_ctrl_c_while_a_dask_local_cluster_starts(after, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "innosim.experiments.cli", "sweep", str(spec), "--backend",
                              "dask", "--workers", "2", "--quiet", "--out", str(out)], cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    parent = psutil.Process(proc.pid)
-    deadline = time.monotonic() + 120
-    while not parent.children() and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)
-    time.sleep(after)
-    assert proc.poll() is None, "finished before it could be interrupted"
-    kids = parent.children(recursive=True)
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=120)
-    finally:
-        alive = [p for p in psutil.wait_procs(kids, timeout=10)[1] if p.status() != psutil.STATUS_ZOMBIE]
-        for p in alive:
-            p.kill()
+    err, alive = _interrupt_when(proc, lambda parent: parent.children(), after, 0.02)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert err.startswith("innosim: interrupted"), err
