@@ -72,8 +72,6 @@ def _first_worker(parent: psutil.Process) -> bool:
     return False
 
 
-@pytest.mark.parametrize("after", [0.0, 0.5])
-
 def _interrupt_when(proc, ready, after: float, poll: float):
     """Ctrl-C to ``proc``'s process group ``after`` seconds once ``ready(parent)`` holds (at most 120 s); returns
     its stderr and the child processes still alive 10 s after it ended (killed, so none outlive the test)."""
@@ -93,6 +91,8 @@ def _interrupt_when(proc, ready, after: float, poll: float):
             p.kill()
     return err, alive
 
+
+@pytest.mark.parametrize("after", [0.0, 0.5])
 def test_ctrl_c_while_workers_start_has_no_worker_traceback(after, tmp_path):
     """SIGINT to the group at fixed moments after the first local worker process appears — while the workers
     import, before their initializer has run (the window of issue 17's flake): exit 130, the one line, no
