@@ -38,7 +38,8 @@ def load() -> pd.DataFrame:
     return df
 
 
-def series(df: pd.DataFrame, place: str, source_ids: list[str], kinds=("actual", "derived", "lower_bound")) -> pd.Series:
+def series(df: pd.DataFrame, place: str, source_ids: list[str],
+           kinds=("actual", "derived", "lower_bound")) -> pd.Series:
     """Annual values of one place from the given sources (first source wins per year), positive only."""
     sub = df[(df["place"] == place) & (df["source_id"].isin(source_ids)) & (df["kind"].isin(kinds))]
     sub = sub.assign(order=sub["source_id"].map({s: i for i, s in enumerate(source_ids)}))
@@ -89,15 +90,15 @@ def pooled_stats(dev: dict[str, pd.Series], n_fixed_per_place: int = 1) -> dict:
     x, y = [], []
     for d in dev.values():
         d = d.sort_index()
-        for (y0, a), (y1, b) in zip(d.items(), list(d.items())[1:]):
+        for (y0, a), (y1, b) in zip(list(d.items())[:-1], list(d.items())[1:], strict=True):
             if y1 == y0 + 1:
                 x.append(a)
                 y.append(b)
     x, y = np.array(x), np.array(y)
     rho = float(np.sum(x * y) / np.sqrt(np.sum(x ** 2) * np.sum(y ** 2))) if len(x) > 2 else float("nan")
     # after a large jump: next year's deviation and the share of the jump kept after one year
-    up = [(a, b) for a, b in zip(x, y) if a > BIG_JUMP]
-    down = [(a, b) for a, b in zip(x, y) if a < -BIG_JUMP]
+    up = [(a, b) for a, b in zip(x, y, strict=True) if a > BIG_JUMP]
+    down = [(a, b) for a, b in zip(x, y, strict=True) if a < -BIG_JUMP]
     kept_up = float(np.median([(a + b) / a for a, b in up])) if up else float("nan")
     kept_down = float(np.median([(a + b) / a for a, b in down])) if down else float("nan")
     next_up = float(np.mean([b for _, b in up])) if up else float("nan")
@@ -134,7 +135,8 @@ def null_rho(dev: dict[str, pd.Series], model: str, reps: int = 1500) -> float:
     return float(np.mean(out))
 
 
-def local_level(dev: dict[str, pd.Series], rho_hat: float, sd_dof: float, reps: int = 600) -> tuple[float, float, float]:
+def local_level(dev: dict[str, pd.Series], rho_hat: float, sd_dof: float,
+                reps: int = 600) -> tuple[float, float, float]:
     """Split the deviations into a permanent (random-walk) and a transitory part.
 
     Model: log level = trend + w_t + e_t, w a random walk with innovations of SD s_u (level
@@ -157,7 +159,9 @@ def local_level(dev: dict[str, pd.Series], rho_hat: float, sd_dof: float, reps: 
                 g = u + np.diff(e)
                 g = g - g.mean()
                 a, b = g[:-1], g[1:]
-                num += float(np.sum(a * b)); dx += float(np.sum(a * a)); dy += float(np.sum(b * b))
+                num += float(np.sum(a * b))
+                dx += float(np.sum(a * a))
+                dy += float(np.sum(b * b))
             vals.append(num / math.sqrt(dx * dy))
         expected.append(float(np.mean(vals)))
     expected = np.array(expected)               # decreasing in q
@@ -251,10 +255,12 @@ def main() -> None:
     results["provinces"] = report("Provinces (Y1, 27)", g_prov)
     results["all"] = report("Cities + provinces (Y1 + Guangzhou)", {**g_city, **g_prov})
     results["all_fe"] = report("Cities + provinces (Y1 + Guangzhou)", {**g_city, **g_prov}, year_effects=True)
-    results["large"] = report(f"Large registries only (every Y1 value >= {MIN_LEVEL:.0f})", large({**g_city, **g_prov}, "Y1"))
-    results["large_fe"] = report(f"Large registries only (every Y1 value >= {MIN_LEVEL:.0f})", large({**g_city, **g_prov}, "Y1"), year_effects=True)
     big = large({**g_city, **g_prov}, "Y1")
-    results["large_no_cq"] = report("Large registries without Chongqing", {p: g for p, g in big.items() if p != "Chongqing"})
+    title = f"Large registries only (every Y1 value >= {MIN_LEVEL:.0f})"
+    results["large"] = report(title, big)
+    results["large_fe"] = report(title, big, year_effects=True)
+    results["large_no_cq"] = report("Large registries without Chongqing",
+                                    {p: g for p, g in big.items() if p != "Chongqing"})
     results["y2"] = report("Buyer-location basis (Y2), municipalities + provinces", {**g_city_y2, **g_prov_y2})
 
     # Where does Qingdao's 2023 sit?  Deviation of its 2023 log growth from its own 2021-2024 mean.
