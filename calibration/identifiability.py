@@ -9,6 +9,7 @@ supplies the ordered map the simulations run through.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 
 from innosim.calibration import abc as A
 from innosim.calibration.observation_model import used
+from innosim.calibration.rejuvenate import ladder
 from innosim.calibration.sampler import OrderedMap
 from innosim.model.parameters import BY_NAME, prior_medians
 from innosim.model.scenario import Scenario
@@ -41,12 +43,21 @@ def check(post: pd.DataFrame, truth: dict[str, float]) -> pd.DataFrame:
 
 
 def identifiability(scenario: Scenario, names: list[str], population: int, generations: int, seed: int,
-                    replicates: int, db: Path, map_: OrderedMap = map) -> pd.DataFrame:
-    """Calibrate ``names`` on synthetic data generated at their prior medians; the ``check`` table."""
+                    replicates: int, db: Path, map_: OrderedMap = map, rejuvenate: int = 0, stages: int = 1,
+                    moves: int = 2, final_moves: int = 0) -> pd.DataFrame:
+    """Calibrate ``names`` on synthetic data generated at their prior medians; the ``check`` table. With
+    ``rejuvenate`` particles the posterior is made as the shipped one is (the last generation moved by the ABC-MCMC
+    ladder of ``calibration.rejuvenate``, rounds kept beside ``db``), else it is the weighted last generation."""
     truth = {n: prior_medians()[n] for n in names}
     obs = used()
     runs = [A.simulate_statistics(scenario, {**prior_medians(), **truth}, seed, r, obs) for r in range(replicates)]
     synthetic = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
     abc, observed = A.build_abc(scenario, list(truth), population, seed, map_, obs=obs, observed=synthetic)
     history = A.run_abc(abc, observed, db, generations, False, seed)
-    return check(A.posterior_frame(history), truth)
+    if not rejuvenate:
+        return check(A.posterior_frame(history), truth)
+    make = functools.partial(A.build_mover, scenario, list(truth), obs=obs, observed=synthetic)
+    state, _ = ladder(A.population_frame(history), make, rejuvenate, stages, moves, db.parent / "rejuvenation", seed,
+                      map_, final_moves=final_moves)
+    state["weight"] = 1.0 / len(state)
+    return check(state, truth)
