@@ -367,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise
             print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
             return 2
+        finally:  # the status returned is the process's: no exit by SIGINT for a Ctrl-C caught above
+            stopped.forget_caught_interrupts()
 
 
 if __name__ == "__main__":

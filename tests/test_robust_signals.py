@@ -227,3 +227,23 @@ def test_spawning_leaves_an_ignored_ctrl_c_ignored():
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_caught_after_it_ended_exec_code_still_exits_130(tmp_path):
+    """A Ctrl-C that lands while code made by exec() of a string runs (dataclasses, namedtuple and pydantic build
+    their methods so while modules import) ends that code with KeyboardInterrupt; main() catches it, prints the line
+    and returns 130 — and ``python -m`` used to exit by SIGINT all the same (status -2, CPython's flag for an
+    uncaught Ctrl-C stayed set). Deterministic: the Ctrl-C is sent from inside exec'd code."""
+    (tmp_path / "ctrl_c_in_exec.py").write_text(
+        "import os, signal, sys\n"
+        "from innosim.experiments import cli\n"
+        "guard = cli._guard\n"
+        "def _guard(a):\n"
+        "    guard(a)\n"
+        "    exec('os.kill(os.getpid(), signal.SIGINT)\\nfor _ in range(100): pass')\n"
+        "cli._guard = _guard\n"
+        f"sys.exit(cli.main(['validate', {BASELINE!r}]))\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "ctrl_c_in_exec"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 130, (r.returncode, r.stderr)
+    assert r.stderr.strip() == "innosim: interrupted; validate writes nothing", r.stderr

@@ -36,6 +36,19 @@ class CtrlC:
             signal.signal(signal.SIGINT, self.prev)
 
 
+def forget_caught_interrupts() -> None:
+    """Make the command's own exit status the process's, even after a Ctrl-C that was caught.
+
+    CPython (3.8+, bpo-1054041) makes ``python -m ...`` exit *by* SIGINT (status -2 to the parent, after the one
+    line and status 130 were already chosen) if a ``KeyboardInterrupt`` ever ended code run by ``exec()`` or
+    ``eval()`` of a *string* — even if that ``KeyboardInterrupt`` was caught afterwards, as ``main()`` catches it.
+    Such code runs all the time while modules import: dataclasses, ``namedtuple`` and pydantic build their methods
+    that way, and a pending Ctrl-C is raised at the first instruction of the generated code. The flag behind it is
+    cleared at the start of every such string evaluation that ends normally, so one empty one clears it
+    (``tests/test_robust_signals.py::test_ctrl_c_caught_after_it_ended_exec_code_still_exits_130``)."""
+    exec("")
+
+
 def recent_folder(base: Path, marker: str, since: float, key: str | None = None, value: str | None = None
                   ) -> Path | None:
     """The folder under ``base`` whose ``marker`` file was written last, at or after ``since`` (a time.time());
