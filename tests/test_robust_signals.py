@@ -195,7 +195,7 @@ def test_ctrl_c_while_spawning_is_held_until_the_workers_are_started():
 
 
 @pytest.mark.parametrize("argv", [["run", "s.yaml"], ["compare", "s.yaml"], ["response", "s.yaml"], ["brief", "r/"],
-                                  ["validate", "s.yaml"], ["explore", "--port", "9"], ["calibrate"],
+                                  ["validate", "s.yaml"], ["explore", "--port", "9"], ["calibrate"], ["backtest"],
                                   ["sweep", "x.yaml"], ["sensitivity", "s.yaml"]])
 def test_every_command_says_what_ctrl_c_left(argv, tmp_path, monkeypatch):
     """Each command's interrupt line says what is on disk, and what to run next where there is something to
@@ -227,6 +227,61 @@ def test_spawning_leaves_an_ignored_ctrl_c_ignored():
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_of_backtest_says_what_its_calibration_keeps(tmp_path):
+    """A backtest's calibration is in <folder>/calibration: Ctrl-C names its history.db and the backtest command that
+    continues (not the generic "nothing was written")."""
+    out = tmp_path / "bt"
+    rc, err = _ctrl_c(["backtest", "--scenario", BASELINE, "--population-size", "10", "--generations", "8",
+                       "--workers", "2", "--out", str(out)], lambda: (out / "calibration" / "history.db").is_file(),
+                      tmp_path)
+    line = _last_line(err)
+    assert rc == 130 and f"{out}/calibration/ holds history.db" in line and "nothing" not in line, line
+    again = shlex.split(line.split("continue with: ")[1])
+    assert again[:2] == ["innosim", "backtest"] and again[-3:] == ["--out", str(out), "--resume"], line
+    assert not (out / "manifest.json").exists()
+
+
+def _backtest_line(tmp_path, argv: list[str]) -> str:
+    from innosim.experiments.cli import build_parser
+    from innosim.experiments.runs.stopped import interrupted
+
+    return interrupted(build_parser().parse_args(argv), argv, time.time() - 1)
+
+
+def test_backtest_interrupt_line_follows_its_calibration_folder(tmp_path, monkeypatch):
+    """Before the first generation: nothing to continue; with history.db: the generations kept; with a finished
+    calibration (stopped while scoring): that calibration kept. The default folder is found under results/."""
+    monkeypatch.chdir(tmp_path)
+    argv = ["backtest", "--through", "2021"]
+    assert "nothing was written" in _backtest_line(tmp_path, argv)
+    cal = tmp_path / "results" / "backtest-2" / "calibration"
+    cal.mkdir(parents=True)
+    (cal / "history.db").write_bytes(b"")
+    line = _backtest_line(tmp_path, argv)
+    assert line.startswith("interrupted; results/backtest-2/calibration/ holds history.db"), line
+    assert line.endswith("innosim backtest --through 2021 --out results/backtest-2 --resume"), line
+    (cal / "manifest.json").write_text("{}", encoding="utf-8")
+    line = _backtest_line(tmp_path, argv)
+    assert line.startswith("interrupted while scoring; results/backtest-2/calibration/ holds the finished"), line
+    assert line.endswith("--out results/backtest-2 --resume"), line
+
+
+def test_calibration_stopped_before_its_first_generation_leaves_no_folder(tmp_path, monkeypatch):
+    """Its line says "nothing to continue — run it again": so no folder holding only calibration.json is left, which
+    would make the same command (with the same --out) fail as "not empty"."""
+    from innosim.experiments.calibrate import command
+    from innosim.experiments.calibrate.command import CalibrateRequest, calibrate
+
+    def stopped_while_workers_start(req, folder, settings, *rest):
+        (folder / command.SETTINGS).write_text("{}", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "_calibrate_into", stopped_while_workers_start)
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(CalibrateRequest(BASELINE, 10, 1, 1, None, str(tmp_path / "cal")))
+    assert not (tmp_path / "cal").exists()
 
 
 def test_ctrl_c_caught_after_it_ended_exec_code_still_exits_130(tmp_path):

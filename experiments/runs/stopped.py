@@ -63,7 +63,7 @@ def recent_folder(base: Path, marker: str, since: float, key: str | None = None,
         except (OSError, ValueError):
             continue
         if best is None or t > best[0]:
-            best = (t, m.parent)
+            best = (t, m.parents[len(Path(marker).parts) - 1])  # the folder, also for a marker in a sub-folder
     return best[1] if best else None
 
 
@@ -90,6 +90,8 @@ def folder_of(a: Namespace, since: float) -> Path | None:
                              "scenario", str(Path(a.scenario)))
     if a.command == "calibrate":
         return recent_folder(Path("results"), "history.db", since)
+    if a.command == "backtest":  # its calibration is in <folder>/calibration
+        return recent_folder(Path("results"), "calibration/history.db", since)
     return None
 
 
@@ -122,6 +124,15 @@ def interrupted(a: Namespace, argv: list[str], since: float) -> str:
             return "interrupted before the first generation was stored; nothing to continue — run it again"
         return f"interrupted; {folder}/ holds history.db with the generations finished so far (no posterior or " \
                f"manifest yet) — continue with: {again(argv, folder)}"
+    if a.command == "backtest":
+        cal = None if folder is None else folder / "calibration"
+        if cal is None or not (cal / "history.db").is_file():
+            return "interrupted before the first generation was stored; nothing was written — run it again"
+        if (cal / "manifest.json").is_file():
+            return f"interrupted while scoring; {cal}/ holds the finished calibration (no backtest.csv or manifest " \
+                   f"yet) — continue with: {again(argv, folder)}"
+        return f"interrupted; {cal}/ holds history.db with the generations finished so far (no backtest.csv or " \
+               f"manifest yet) — continue with: {again(argv, folder)}"
     if folder is None or not (folder / "store").is_dir():
         return "interrupted before the results folder was started; nothing was written — run it again"
     import pyarrow.parquet as pq
@@ -135,10 +146,15 @@ def interrupted(a: Namespace, argv: list[str], since: float) -> str:
            f"{again(argv, folder)}"
 
 
+def _history(folder: Path) -> Path | None:
+    """The ``history.db`` of a calibration folder, or of a backtest folder's calibration, if there is one."""
+    return next((db for db in (folder / "history.db", folder / "calibration" / "history.db") if db.is_file()), None)
+
+
 def disk_error(a: Namespace, problem: tuple[str, Path | None], since: float) -> str:
     """One line for a failed write: which folder, and what to do."""
     reason, where = problem
-    folder = folder_of(a, since) if a.command in ("sweep", "sensitivity", "calibrate") else None
+    folder = folder_of(a, since) if a.command in ("sweep", "sensitivity", "calibrate", "backtest") else None
     if folder is not None:
         drop_half_manifest(folder)  # the manifest is written last: a cut one must not look complete
     place = where or folder or (Path(a.out) if getattr(a, "out", None) else Path("results"))
@@ -148,6 +164,6 @@ def disk_error(a: Namespace, problem: tuple[str, Path | None], since: float) -> 
     kept = ""
     if folder is not None and (folder / "store").is_dir():
         kept = f"; the finished runs stay in {folder}/store — add --out {folder} --resume once fixed"
-    elif folder is not None and (folder / "history.db").is_file():
-        kept = f"; {folder}/history.db keeps the finished generations — add --out {folder} --resume once fixed"
+    elif folder is not None and (db := _history(folder)) is not None:
+        kept = f"; {db} keeps the finished generations — add --out {folder} --resume once fixed"
     return f"{reason} while writing in {place}/ — {todo} or choose another --out{kept}"
