@@ -349,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
             _allow_paths(getattr(args, "allow_path", []))
             _guard(args)
+            stopped.check()  # a Ctrl-C that Python dropped while the modules above were imported
             commands = {"run": _cmd_run, "validate": _cmd_validate, "brief": _cmd_brief,
                         "sweep": _cmd_sweep, "sensitivity": _cmd_sensitivity, "compare": _cmd_compare,
                         "response": _cmd_response}

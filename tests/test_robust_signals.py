@@ -284,6 +284,38 @@ def test_calibration_stopped_before_its_first_generation_leaves_no_folder(tmp_pa
     assert not (tmp_path / "cal").exists()
 
 
+def test_a_ctrl_c_python_drops_in_a_weakref_callback_is_raised_at_the_next_check(capfd):
+    """A KeyboardInterrupt raised inside a weakref callback (the import system releases its module locks through
+    them) cannot propagate: Python prints "Exception ignored in ..." and goes on, and the Ctrl-C was lost. Under
+    ``CtrlC`` it is kept, nothing is printed, and ``check()`` (cli.py after start-up, the executors after every
+    task) raises it; the hook and handler are given back afterwards."""
+    import weakref
+
+    from innosim.experiments.runs.stopped import CtrlC, check
+
+    class Thing:
+        pass
+
+    def callback(_):
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):  # the handler runs in here
+            pass
+
+    handler, hook, steps = signal.getsignal(signal.SIGINT), sys.unraisablehook, []
+    with pytest.raises(KeyboardInterrupt):
+        with CtrlC() as ctrl_c:
+            thing = Thing()
+            ref = weakref.ref(thing, callback)
+            del thing
+            steps.append("went on after the callback")
+            check()
+            steps.append("after check")
+    assert ref() is None and ctrl_c.seen and steps == ["went on after the callback"]
+    assert "Exception ignored" not in capfd.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is handler and sys.unraisablehook is hook
+    check()  # nothing pending any more
+
+
 def test_ctrl_c_caught_after_it_ended_exec_code_still_exits_130(tmp_path):
     """A Ctrl-C that lands while code made by exec() of a string runs (dataclasses, namedtuple and pydantic build
     their methods so while modules import) ends that code with KeyboardInterrupt; main() catches it, prints the line
@@ -302,3 +334,48 @@ def test_ctrl_c_caught_after_it_ended_exec_code_still_exits_130(tmp_path):
                        timeout=120)
     assert r.returncode == 130, (r.returncode, r.stderr)
     assert r.stderr.strip() == "innosim: interrupted; validate writes nothing", r.stderr
+
+
+def test_a_ctrl_c_dropped_while_the_command_starts_stops_it(tmp_path):
+    """End to end: the Ctrl-C lands in a weakref callback just before the command begins (as it can while modules
+    import). It used to be lost: "Exception ignored in ..." and the run went on to write its results (exit 0). Now
+    the command stops with the one line and 130, and nothing is written."""
+    (tmp_path / "lost_ctrl_c.py").write_text(
+        "import os, signal, sys, weakref\n"
+        "from innosim.experiments import cli\n"
+        "guard = cli._guard\n"
+        "class Thing:\n"
+        "    pass\n"
+        "def callback(_):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    for _ in range(100):\n"
+        "        pass\n"
+        "def _guard(a):\n"
+        "    guard(a)\n"
+        "    thing = Thing()\n"
+        "    ref = weakref.ref(thing, callback)\n"
+        "    del thing\n"
+        "cli._guard = _guard\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n", encoding="utf-8")
+    out = tmp_path / "o"
+    r = subprocess.run([sys.executable, "-m", "lost_ctrl_c", "run", BASELINE, "--replicates", "2", "--quiet", "--out",
+                        str(out)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 130 and len(r.stderr.strip().splitlines()) == 1, (r.returncode, r.stderr)
+    assert "nothing was written" in r.stderr and not out.exists(), r.stderr
+
+
+def test_executors_raise_a_dropped_ctrl_c_before_the_next_task(monkeypatch):
+    """The executors' check point: a Ctrl-C kept by ``CtrlC`` is raised before another task is run or handed back."""
+    from innosim.experiments.runs import executors
+    from innosim.experiments.runs.executors import SerialExecutor
+    from innosim.experiments.runs.stopped import CtrlC
+
+    monkeypatch.setattr(executors, "_freeze_once", lambda: None)  # no gc.freeze() of the test process
+    ran = []
+    with CtrlC() as ctrl_c, SerialExecutor() as ex:
+        results = ex.imap(lambda ctx, item: ran.append(item) or item, None, [1, 2, 3])
+        assert next(results) == 1
+        ctrl_c.seen = ctrl_c.lost = True  # as the hook leaves it after a dropped Ctrl-C
+        with pytest.raises(KeyboardInterrupt):
+            next(results)
+    assert ran == [1] and not ctrl_c.lost

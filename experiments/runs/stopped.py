@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shlex
 import signal
+import sys
 import threading
 from argparse import Namespace
 from pathlib import Path
@@ -17,23 +18,53 @@ STARTING = "interrupted while starting; nothing was written — run the same com
 class CtrlC:
     """In the main thread: SIGINT raises ``KeyboardInterrupt`` as Python's own handler does, and is remembered — a
     C extension interrupted while it loads (numpy, while the command starts) turns the ``KeyboardInterrupt`` into
-    an ``ImportError``, which is then known to be a Ctrl-C. A SIGINT that is ignored stays ignored."""
+    an ``ImportError``, which is then known to be a Ctrl-C. A SIGINT that is ignored stays ignored.
+
+    A ``KeyboardInterrupt`` raised where Python cannot let it propagate — in a weakref callback (the import system
+    drops its module locks through them), a ``__del__`` or a garbage-collector callback — would only be printed as
+    "Exception ignored in ..." and the Ctrl-C lost: the command ran on to its end. Python hands such an exception
+    to ``sys.unraisablehook``; this one keeps it (``lost``) instead, and ``check()`` raises it again where it can
+    propagate: when the command has started (cli.py) and after every finished task (``runs.executors``). It cannot
+    be raised from the hook itself: any Python code run there runs the handler again inside the hook."""
 
     def __init__(self) -> None:
-        self.seen, self.prev = False, None
+        self.seen, self.lost, self.prev, self.hook = False, False, None, None
 
     def _raise(self, signum, frame) -> None:
         self.seen = True
         raise KeyboardInterrupt
 
+    def _unraisable(self, u) -> None:
+        if (self.seen and u.exc_type is not None and issubclass(u.exc_type, KeyboardInterrupt)
+                and threading.current_thread() is threading.main_thread()):
+            self.lost = True
+            return
+        self.hook(u)
+
     def __enter__(self) -> CtrlC:
         if threading.current_thread() is threading.main_thread() and callable(signal.getsignal(signal.SIGINT)):
             self.prev = signal.signal(signal.SIGINT, self._raise)
+            self.hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
+            _ACTIVE.append(self)
         return self
 
     def __exit__(self, *exc) -> None:
         if self.prev is not None:
             signal.signal(signal.SIGINT, self.prev)
+            sys.unraisablehook = self.hook
+            _ACTIVE.remove(self)
+
+
+_ACTIVE: list[CtrlC] = []
+
+
+def check() -> None:
+    """Raise the Ctrl-C that Python had to drop (``CtrlC``), now, in the main thread; nothing if there is none."""
+    if threading.current_thread() is threading.main_thread():
+        for c in _ACTIVE:
+            if c.lost:
+                c.lost = False
+                raise KeyboardInterrupt
 
 
 def forget_caught_interrupts() -> None:
