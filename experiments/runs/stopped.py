@@ -24,7 +24,7 @@ class CtrlC:
     drops its module locks through them), a ``__del__`` or a garbage-collector callback — would only be printed as
     "Exception ignored in ..." and the Ctrl-C lost: the command ran on to its end. Python hands such an exception
     to ``sys.unraisablehook``; this one keeps it (``lost``) instead, and ``check()`` raises it again where it can
-    propagate: when the command has started (cli.py) and after every finished task (``runs.executors``). It cannot
+    propagate: when the command has started (cli.py) and before each next task or result (``runs.executors``). It cannot
     be raised from the hook itself: any Python code run there runs the handler again inside the hook."""
 
     def __init__(self) -> None:
