@@ -353,7 +353,10 @@ def main(argv: list[str] | None = None) -> int:
             commands = {"run": _cmd_run, "validate": _cmd_validate, "brief": _cmd_brief,
                         "sweep": _cmd_sweep, "sensitivity": _cmd_sensitivity, "compare": _cmd_compare,
                         "response": _cmd_response}
-            return commands.get(args.command, getattr(args, "handler", None))(args)
+            status = commands.get(args.command, getattr(args, "handler", None))(args)
+            if ctrl_c.lost:  # dropped by Python after the command's last check point (its results published)
+                print("innosim: Ctrl-C came too late to stop the command; it finished normally", file=sys.stderr)
+            return status
         except InputError as e:
             print(f"innosim: error: {e}", file=sys.stderr)
             return 2

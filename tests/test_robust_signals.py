@@ -379,3 +379,19 @@ def test_executors_raise_a_dropped_ctrl_c_before_the_next_task(monkeypatch):
         with pytest.raises(KeyboardInterrupt):
             next(results)
     assert ran == [1] and not ctrl_c.lost
+
+
+def test_a_dropped_ctrl_c_stops_the_command_before_it_publishes(tmp_path):
+    """Results are written (tables, charts: many lazy imports) after the last task: a Ctrl-C Python dropped then is
+    raised when the staged files would be published, so the command stops and nothing is moved into place."""
+    from innosim.experiments.runs.folders import claim_out_dir
+    from innosim.experiments.runs.stopped import CtrlC
+
+    claim = claim_out_dir(str(tmp_path / "o"), "run")
+    (claim.staging() / "annual.csv").write_text("x\n", encoding="utf-8")
+    with CtrlC() as ctrl_c:
+        ctrl_c.seen = ctrl_c.lost = True  # as the hook leaves it after a dropped Ctrl-C
+        with pytest.raises(KeyboardInterrupt):
+            claim.publish()
+    claim.abandon()
+    assert not (tmp_path / "o").exists()
