@@ -349,10 +349,14 @@ def main(argv: list[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
             _allow_paths(getattr(args, "allow_path", []))
             _guard(args)
+            stopped.check()  # a Ctrl-C that Python dropped while the modules above were imported
             commands = {"run": _cmd_run, "validate": _cmd_validate, "brief": _cmd_brief,
                         "sweep": _cmd_sweep, "sensitivity": _cmd_sensitivity, "compare": _cmd_compare,
                         "response": _cmd_response}
-            return commands.get(args.command, getattr(args, "handler", None))(args)
+            status = commands.get(args.command, getattr(args, "handler", None))(args)
+            if ctrl_c.lost:  # dropped by Python after the command's last check point (its results published)
+                print("innosim: Ctrl-C came too late to stop the command; it finished normally", file=sys.stderr)
+            return status
         except InputError as e:
             print(f"innosim: error: {e}", file=sys.stderr)
             return 2
@@ -367,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise
             print(f"innosim: error: {stopped.disk_error(args, problem, since)}", file=sys.stderr)
             return 2
+        finally:  # the status returned is the process's: no exit by SIGINT for a Ctrl-C caught above
+            stopped.forget_caught_interrupts()
 
 
 if __name__ == "__main__":

@@ -195,7 +195,7 @@ def test_ctrl_c_while_spawning_is_held_until_the_workers_are_started():
 
 
 @pytest.mark.parametrize("argv", [["run", "s.yaml"], ["compare", "s.yaml"], ["response", "s.yaml"], ["brief", "r/"],
-                                  ["validate", "s.yaml"], ["explore", "--port", "9"], ["calibrate"],
+                                  ["validate", "s.yaml"], ["explore", "--port", "9"], ["calibrate"], ["backtest"],
                                   ["sweep", "x.yaml"], ["sensitivity", "s.yaml"]])
 def test_every_command_says_what_ctrl_c_left(argv, tmp_path, monkeypatch):
     """Each command's interrupt line says what is on disk, and what to run next where there is something to
@@ -227,3 +227,171 @@ def test_spawning_leaves_an_ignored_ctrl_c_ignored():
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_of_backtest_says_what_its_calibration_keeps(tmp_path):
+    """A backtest's calibration is in <folder>/calibration: Ctrl-C names its history.db and the backtest command that
+    continues (not the generic "nothing was written")."""
+    out = tmp_path / "bt"
+    rc, err = _ctrl_c(["backtest", "--scenario", BASELINE, "--population-size", "10", "--generations", "8",
+                       "--workers", "2", "--out", str(out)], lambda: (out / "calibration" / "history.db").is_file(),
+                      tmp_path)
+    line = _last_line(err)
+    assert rc == 130 and f"{out}/calibration/ holds history.db" in line and "nothing" not in line, line
+    again = shlex.split(line.split("continue with: ")[1])
+    assert again[:2] == ["innosim", "backtest"] and again[-3:] == ["--out", str(out), "--resume"], line
+    assert not (out / "manifest.json").exists()
+
+
+def _backtest_line(tmp_path, argv: list[str]) -> str:
+    from innosim.experiments.cli import build_parser
+    from innosim.experiments.runs.stopped import interrupted
+
+    return interrupted(build_parser().parse_args(argv), argv, time.time() - 1)
+
+
+def test_backtest_interrupt_line_follows_its_calibration_folder(tmp_path, monkeypatch):
+    """Before the first generation: nothing to continue; with history.db: the generations kept; with a finished
+    calibration (stopped while scoring): that calibration kept. The default folder is found under results/."""
+    monkeypatch.chdir(tmp_path)
+    argv = ["backtest", "--through", "2021"]
+    assert "nothing was written" in _backtest_line(tmp_path, argv)
+    cal = tmp_path / "results" / "backtest-2" / "calibration"
+    cal.mkdir(parents=True)
+    (cal / "history.db").write_bytes(b"")
+    line = _backtest_line(tmp_path, argv)
+    assert line.startswith("interrupted; results/backtest-2/calibration/ holds history.db"), line
+    assert line.endswith("innosim backtest --through 2021 --out results/backtest-2 --resume"), line
+    (cal / "manifest.json").write_text("{}", encoding="utf-8")
+    line = _backtest_line(tmp_path, argv)
+    assert line.startswith("interrupted while scoring; results/backtest-2/calibration/ holds the finished"), line
+    assert line.endswith("--out results/backtest-2 --resume"), line
+
+
+def test_calibration_stopped_before_its_first_generation_leaves_no_folder(tmp_path, monkeypatch):
+    """Its line says "nothing to continue — run it again": so no folder holding only calibration.json is left, which
+    would make the same command (with the same --out) fail as "not empty"."""
+    from innosim.experiments.calibrate import command
+    from innosim.experiments.calibrate.command import CalibrateRequest, calibrate
+
+    def stopped_while_workers_start(req, folder, settings, *rest):
+        (folder / command.SETTINGS).write_text("{}", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "_calibrate_into", stopped_while_workers_start)
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(CalibrateRequest(BASELINE, 10, 1, 1, None, str(tmp_path / "cal")))
+    assert not (tmp_path / "cal").exists()
+
+
+def test_a_ctrl_c_python_drops_in_a_weakref_callback_is_raised_at_the_next_check(capfd):
+    """A KeyboardInterrupt raised inside a weakref callback (the import system releases its module locks through
+    them) cannot propagate: Python prints "Exception ignored in ..." and goes on, and the Ctrl-C was lost. Under
+    ``CtrlC`` it is kept, nothing is printed, and ``check()`` (cli.py after start-up, the executors after every
+    task) raises it; the hook and handler are given back afterwards."""
+    import weakref
+
+    from innosim.experiments.runs.stopped import CtrlC, check
+
+    class Thing:
+        pass
+
+    def callback(_):
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):  # the handler runs in here
+            pass
+
+    handler, hook, steps = signal.getsignal(signal.SIGINT), sys.unraisablehook, []
+    with pytest.raises(KeyboardInterrupt):
+        with CtrlC() as ctrl_c:
+            thing = Thing()
+            ref = weakref.ref(thing, callback)
+            del thing
+            steps.append("went on after the callback")
+            check()
+            steps.append("after check")
+    assert ref() is None and ctrl_c.seen and steps == ["went on after the callback"]
+    assert "Exception ignored" not in capfd.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is handler and sys.unraisablehook is hook
+    check()  # nothing pending any more
+
+
+def test_ctrl_c_caught_after_it_ended_exec_code_still_exits_130(tmp_path):
+    """A Ctrl-C that lands while code made by exec() of a string runs (dataclasses, namedtuple and pydantic build
+    their methods so while modules import) ends that code with KeyboardInterrupt; main() catches it, prints the line
+    and returns 130 — and ``python -m`` used to exit by SIGINT all the same (status -2, CPython's flag for an
+    uncaught Ctrl-C stayed set). Deterministic: the Ctrl-C is sent from inside exec'd code."""
+    (tmp_path / "ctrl_c_in_exec.py").write_text(
+        "import os, signal, sys\n"
+        "from innosim.experiments import cli\n"
+        "guard = cli._guard\n"
+        "def _guard(a):\n"
+        "    guard(a)\n"
+        "    exec('os.kill(os.getpid(), signal.SIGINT)\\nfor _ in range(100): pass')\n"
+        "cli._guard = _guard\n"
+        f"sys.exit(cli.main(['validate', {BASELINE!r}]))\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "ctrl_c_in_exec"], cwd=tmp_path, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 130, (r.returncode, r.stderr)
+    assert r.stderr.strip() == "innosim: interrupted; validate writes nothing", r.stderr
+
+
+def test_a_ctrl_c_dropped_while_the_command_starts_stops_it(tmp_path):
+    """End to end: the Ctrl-C lands in a weakref callback just before the command begins (as it can while modules
+    import). It used to be lost: "Exception ignored in ..." and the run went on to write its results (exit 0). Now
+    the command stops with the one line and 130, and nothing is written."""
+    (tmp_path / "lost_ctrl_c.py").write_text(
+        "import os, signal, sys, weakref\n"
+        "from innosim.experiments import cli\n"
+        "guard = cli._guard\n"
+        "class Thing:\n"
+        "    pass\n"
+        "def callback(_):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    for _ in range(100):\n"
+        "        pass\n"
+        "def _guard(a):\n"
+        "    guard(a)\n"
+        "    thing = Thing()\n"
+        "    ref = weakref.ref(thing, callback)\n"
+        "    del thing\n"
+        "cli._guard = _guard\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n", encoding="utf-8")
+    out = tmp_path / "o"
+    r = subprocess.run([sys.executable, "-m", "lost_ctrl_c", "run", BASELINE, "--replicates", "2", "--quiet", "--out",
+                        str(out)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 130 and len(r.stderr.strip().splitlines()) == 1, (r.returncode, r.stderr)
+    assert "nothing was written" in r.stderr and not out.exists(), r.stderr
+
+
+def test_executors_raise_a_dropped_ctrl_c_before_the_next_task(monkeypatch):
+    """The executors' check point: a Ctrl-C kept by ``CtrlC`` is raised before another task is run or handed back."""
+    from innosim.experiments.runs import executors
+    from innosim.experiments.runs.executors import SerialExecutor
+    from innosim.experiments.runs.stopped import CtrlC
+
+    monkeypatch.setattr(executors, "_freeze_once", lambda: None)  # no gc.freeze() of the test process
+    ran = []
+    with CtrlC() as ctrl_c, SerialExecutor() as ex:
+        results = ex.imap(lambda ctx, item: ran.append(item) or item, None, [1, 2, 3])
+        assert next(results) == 1
+        ctrl_c.seen = ctrl_c.lost = True  # as the hook leaves it after a dropped Ctrl-C
+        with pytest.raises(KeyboardInterrupt):
+            next(results)
+    assert ran == [1] and not ctrl_c.lost
+
+
+def test_a_dropped_ctrl_c_stops_the_command_before_it_publishes(tmp_path):
+    """Results are written (tables, charts: many lazy imports) after the last task: a Ctrl-C Python dropped then is
+    raised when the staged files would be published, so the command stops and nothing is moved into place."""
+    from innosim.experiments.runs.folders import claim_out_dir
+    from innosim.experiments.runs.stopped import CtrlC
+
+    claim = claim_out_dir(str(tmp_path / "o"), "run")
+    (claim.staging() / "annual.csv").write_text("x\n", encoding="utf-8")
+    with CtrlC() as ctrl_c:
+        ctrl_c.seen = ctrl_c.lost = True  # as the hook leaves it after a dropped Ctrl-C
+        with pytest.raises(KeyboardInterrupt):
+            claim.publish()
+    claim.abandon()
+    assert not (tmp_path / "o").exists()

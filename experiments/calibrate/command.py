@@ -102,6 +102,8 @@ def calibrate(req: CalibrateRequest) -> Path:
     try:
         folder = _calibrate_into(req, claim.final, settings, source, names, ship_to, started)
     except BaseException:
+        if claim.created and not (claim.final / A.DB_NAME).is_file():  # stopped before the first generation:
+            (claim.final / SETTINGS).unlink(missing_ok=True)  # nothing to continue, so no folder is left either
         claim.abandon()  # a folder it created is removed if still empty; a started history.db is kept
         raise
     claim.release()

@@ -20,7 +20,9 @@ and the parent alone handles it (no worker tracebacks; running tasks finish, buf
 workers (or a Dask LocalCluster) start, Ctrl-C is held (``spawning``): blocked in the thread that starts them, so
 they inherit the block, and only recorded by the main thread's handler, so the parent never stops half-way
 through starting one; it is delivered once they are up. A cluster interrupted so is closed quietly before the
-command exits 130.
+command exits 130. A Ctrl-C that Python had to drop (it came while a weakref callback or ``__del__`` ran, where an
+exception cannot propagate) is raised again before the next task is submitted or its result handed back
+(``stopped.check``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from contextlib import AbstractContextManager, contextmanager
 from multiprocessing import resource_tracker
 from typing import Any
 
+from innosim.experiments.runs.stopped import check as check_ctrl_c
 from innosim.model.errors import InputError
 
 TaskFn = Callable[[Any, Any], Any]
@@ -166,9 +169,11 @@ class Executor(AbstractContextManager):
 
     def imap(self, fn: TaskFn, ctx, items: Iterable) -> Iterator:
         for item in items:
+            check_ctrl_c()
             yield _task(fn, ctx, item)
 
     def map(self, fn: Callable, items: Iterable) -> list:
+        check_ctrl_c()
         return [_plain(fn, item) for item in items]
 
     def close(self) -> None:
@@ -217,6 +222,7 @@ class ProcessExecutor(Executor):
                 if not pending:
                     return
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                check_ctrl_c()
                 for fut in done:
                     yield fut.result()
         finally:
@@ -228,6 +234,7 @@ class ProcessExecutor(Executor):
             self._plain = _started(ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
                                                        initializer=guard_worker, initargs=(os.getpid(),)),
                                    self.workers)
+        check_ctrl_c()
         return list(self._plain.map(functools.partial(_plain, fn), items, chunksize=4))
 
     def close(self) -> None:
@@ -287,6 +294,7 @@ class DaskExecutor(Executor):
         queue = as_completed(first)
         try:
             for fut in queue:
+                check_ctrl_c()
                 out = fut.result()
                 fut.release()
                 for item in _take(it, 1):
@@ -296,6 +304,7 @@ class DaskExecutor(Executor):
             queue.clear()
 
     def map(self, fn: Callable, items: Iterable) -> list:
+        check_ctrl_c()
         return self.client.gather(self.client.map(functools.partial(_plain, fn), list(items), pure=False))
 
     def close(self) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from innosim.experiments.runs.files import PARTIAL, write_json
+from innosim.experiments.runs.stopped import check as check_ctrl_c
 from innosim.model.city import Plan
 from innosim.model.errors import InputError
 
@@ -164,8 +165,10 @@ class Claim:
         return self.stage
 
     def publish(self) -> Path:
-        """Move the staged files into the claimed folder (``manifest.json`` last) and release it."""
+        """Move the staged files into the claimed folder (``manifest.json`` last) and release it. A Ctrl-C that Python
+        had to drop while they were written (``stopped.CtrlC``) stops the command here, before anything is moved."""
         assert self.stage is not None
+        check_ctrl_c()
         names = sorted(p.name for p in self.stage.iterdir())
         names.sort(key=lambda n: n == "manifest.json")
         try:

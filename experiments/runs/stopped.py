@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shlex
 import signal
+import sys
 import threading
 from argparse import Namespace
 from pathlib import Path
@@ -17,23 +18,66 @@ STARTING = "interrupted while starting; nothing was written — run the same com
 class CtrlC:
     """In the main thread: SIGINT raises ``KeyboardInterrupt`` as Python's own handler does, and is remembered — a
     C extension interrupted while it loads (numpy, while the command starts) turns the ``KeyboardInterrupt`` into
-    an ``ImportError``, which is then known to be a Ctrl-C. A SIGINT that is ignored stays ignored."""
+    an ``ImportError``, which is then known to be a Ctrl-C. A SIGINT that is ignored stays ignored.
+
+    A ``KeyboardInterrupt`` raised where Python cannot let it propagate — in a weakref callback (the import system
+    drops its module locks through them), a ``__del__`` or a garbage-collector callback — would only be printed as
+    "Exception ignored in ..." and the Ctrl-C lost: the command ran on to its end. Python hands such an exception
+    to ``sys.unraisablehook``; this one keeps it (``lost``) instead, and ``check()`` raises it again where it can
+    propagate: when the command has started (cli.py) and before each next task or result (``runs.executors``). It cannot
+    be raised from the hook itself: any Python code run there runs the handler again inside the hook."""
 
     def __init__(self) -> None:
-        self.seen, self.prev = False, None
+        self.seen, self.lost, self.prev, self.hook = False, False, None, None
 
     def _raise(self, signum, frame) -> None:
         self.seen = True
         raise KeyboardInterrupt
 
+    def _unraisable(self, u) -> None:
+        if (self.seen and u.exc_type is not None and issubclass(u.exc_type, KeyboardInterrupt)
+                and threading.current_thread() is threading.main_thread()):
+            self.lost = True
+            return
+        self.hook(u)
+
     def __enter__(self) -> CtrlC:
         if threading.current_thread() is threading.main_thread() and callable(signal.getsignal(signal.SIGINT)):
             self.prev = signal.signal(signal.SIGINT, self._raise)
+            self.hook, sys.unraisablehook = sys.unraisablehook, self._unraisable
+            _ACTIVE.append(self)
         return self
 
     def __exit__(self, *exc) -> None:
         if self.prev is not None:
             signal.signal(signal.SIGINT, self.prev)
+            sys.unraisablehook = self.hook
+            _ACTIVE.remove(self)
+
+
+_ACTIVE: list[CtrlC] = []
+
+
+def check() -> None:
+    """Raise the Ctrl-C that Python had to drop (``CtrlC``), now, in the main thread; nothing if there is none."""
+    if threading.current_thread() is threading.main_thread():
+        for c in _ACTIVE:
+            if c.lost:
+                c.lost = False
+                raise KeyboardInterrupt
+
+
+def forget_caught_interrupts() -> None:
+    """Make the command's own exit status the process's, even after a Ctrl-C that was caught.
+
+    CPython (3.8+, bpo-1054041) makes ``python -m ...`` exit *by* SIGINT (status -2 to the parent, after the one
+    line and status 130 were already chosen) if a ``KeyboardInterrupt`` ever ended code run by ``exec()`` or
+    ``eval()`` of a *string* — even if that ``KeyboardInterrupt`` was caught afterwards, as ``main()`` catches it.
+    Such code runs all the time while modules import: dataclasses, ``namedtuple`` and pydantic build their methods
+    that way, and a pending Ctrl-C is raised at the first instruction of the generated code. The flag behind it is
+    cleared at the start of every such string evaluation that ends normally, so one empty one clears it
+    (``tests/test_robust_signals.py::test_ctrl_c_caught_after_it_ended_exec_code_still_exits_130``)."""
+    exec("")
 
 
 def recent_folder(base: Path, marker: str, since: float, key: str | None = None, value: str | None = None
@@ -50,7 +94,7 @@ def recent_folder(base: Path, marker: str, since: float, key: str | None = None,
         except (OSError, ValueError):
             continue
         if best is None or t > best[0]:
-            best = (t, m.parent)
+            best = (t, m.parents[len(Path(marker).parts) - 1])  # the folder, also for a marker in a sub-folder
     return best[1] if best else None
 
 
@@ -77,6 +121,8 @@ def folder_of(a: Namespace, since: float) -> Path | None:
                              "scenario", str(Path(a.scenario)))
     if a.command == "calibrate":
         return recent_folder(Path("results"), "history.db", since)
+    if a.command == "backtest":  # its calibration is in <folder>/calibration
+        return recent_folder(Path("results"), "calibration/history.db", since)
     return None
 
 
@@ -109,6 +155,15 @@ def interrupted(a: Namespace, argv: list[str], since: float) -> str:
             return "interrupted before the first generation was stored; nothing to continue — run it again"
         return f"interrupted; {folder}/ holds history.db with the generations finished so far (no posterior or " \
                f"manifest yet) — continue with: {again(argv, folder)}"
+    if a.command == "backtest":
+        cal = None if folder is None else folder / "calibration"
+        if cal is None or not (cal / "history.db").is_file():
+            return "interrupted before the first generation was stored; nothing was written — run it again"
+        if (cal / "manifest.json").is_file():
+            return f"interrupted while scoring; {cal}/ holds the finished calibration (no backtest.csv or manifest " \
+                   f"yet) — continue with: {again(argv, folder)}"
+        return f"interrupted; {cal}/ holds history.db with the generations finished so far (no backtest.csv or " \
+               f"manifest yet) — continue with: {again(argv, folder)}"
     if folder is None or not (folder / "store").is_dir():
         return "interrupted before the results folder was started; nothing was written — run it again"
     import pyarrow.parquet as pq
@@ -122,10 +177,15 @@ def interrupted(a: Namespace, argv: list[str], since: float) -> str:
            f"{again(argv, folder)}"
 
 
+def _history(folder: Path) -> Path | None:
+    """The ``history.db`` of a calibration folder, or of a backtest folder's calibration, if there is one."""
+    return next((db for db in (folder / "history.db", folder / "calibration" / "history.db") if db.is_file()), None)
+
+
 def disk_error(a: Namespace, problem: tuple[str, Path | None], since: float) -> str:
     """One line for a failed write: which folder, and what to do."""
     reason, where = problem
-    folder = folder_of(a, since) if a.command in ("sweep", "sensitivity", "calibrate") else None
+    folder = folder_of(a, since) if a.command in ("sweep", "sensitivity", "calibrate", "backtest") else None
     if folder is not None:
         drop_half_manifest(folder)  # the manifest is written last: a cut one must not look complete
     place = where or folder or (Path(a.out) if getattr(a, "out", None) else Path("results"))
@@ -135,6 +195,6 @@ def disk_error(a: Namespace, problem: tuple[str, Path | None], since: float) -> 
     kept = ""
     if folder is not None and (folder / "store").is_dir():
         kept = f"; the finished runs stay in {folder}/store — add --out {folder} --resume once fixed"
-    elif folder is not None and (folder / "history.db").is_file():
-        kept = f"; {folder}/history.db keeps the finished generations — add --out {folder} --resume once fixed"
+    elif folder is not None and (db := _history(folder)) is not None:
+        kept = f"; {db} keeps the finished generations — add --out {folder} --resume once fixed"
     return f"{reason} while writing in {place}/ — {todo} or choose another --out{kept}"
