@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from innosim.model.rng import slot_uniform
+from innosim.model.rng import slot_bits, slot_uniform
 
 
 @njit(cache=True, nogil=True)
@@ -106,18 +106,6 @@ def register_candidates(key, attend_new, alive, tech, revenue, rd_last_year, hte
 
 
 @njit(cache=True, nogil=True)
-def vc_candidates(q, alive, tech, birth_q, vc_backed, max_age_years):
-    """Rows VCs screen this quarter: alive tech firms no older than ``max_age_years`` without a round yet."""
-    out = np.empty(alive.size, dtype=np.int64)
-    k = 0
-    for i in range(alive.size):
-        if alive[i] and tech[i] and not vc_backed[i] and (q - birth_q[i]) / 4.0 <= max_age_years:
-            out[k] = i
-            k += 1
-    return out[:k]
-
-
-@njit(cache=True, nogil=True)
 def register_rivals(q, alive, tech_sme, tech_sme_last, hte, large, voucher_need_q, svc_ratio, svc_fee, rd_last_year,
                     revenue, v_rate, v_cap, sme_share, sme_min_rd, sme_min_ask, sme_cap, loan_coef, loan_cap):
     """Claims (yuan) that registered firms put on the programmes requiring registration, for their funded
@@ -143,3 +131,95 @@ def register_rivals(q, alive, tech_sme, tech_sme_last, hte, large, voucher_need_
             sme += min(max(sme_share * rd_last_year[i], sme_min_ask), sme_cap)
     return vouchers, sme, loans
 
+
+
+@njit(cache=True, nogil=True)
+def _heap_push(heap, size, x):
+    """Keep the ``heap.size`` largest values seen in a min-heap; ``size`` values are in it; returns the new size."""
+    if size < heap.size:
+        i = size
+        heap[i] = x
+        while i > 0:
+            p = (i - 1) // 2
+            if heap[p] <= heap[i]:
+                break
+            heap[p], heap[i] = heap[i], heap[p]
+            i = p
+        return size + 1
+    if x <= heap[0]:
+        return size
+    heap[0] = x
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and heap[c + 1] < heap[c]:
+            c += 1
+        if heap[i] <= heap[c]:
+            break
+        heap[i], heap[c] = heap[c], heap[i]
+        i = c
+    return size
+
+
+@njit(cache=True, nogil=True)
+def vc_screen(q, alive, tech, birth_q, vc_backed, quality, hte, incubated, tie_uni, max_age_years, young_years,
+              key, noise, k, key_y, noise_y, k_y, z_lo, z_hi):
+    """Which VC candidates (alive tech rows no older than ``max_age_years`` without a round yet) may be among the
+    ``k`` best signals, and which young ones (age ≤ ``young_years``) among the ``k_y`` best noisy signals once the
+    ``k`` are taken — without an inverse normal per candidate (``agents.investors.InvestorSector.step`` scores
+    only the rows kept here).
+
+    The signal of row i is quality + noise·ndtri(u) + 0.3·hte + 0.2·incubated + 0.2·[tie], u its slot draw under
+    ``key`` (young: quality + noise_y·ndtri(u_y), under ``key_y``). u lies in bucket j = ⌊u·B⌋ of B = z_lo.size
+    (a power of 2), where z_lo[j] ≤ ndtri(u) ≤ z_hi[j]; the signal evaluated in the same floating-point order
+    with those bounds gives lo_i ≤ signal_i ≤ hi_i (rounding is monotone). Once ``k`` rows have lo ≥ t, no row
+    with hi < t can be among the ``k`` best, so keeping the rows with hi ≥ the k-th largest lo keeps all of the
+    ``k`` best. Young rows are screened against the (k + k_y)-th largest lo (at most k of those rows are taken
+    by the first screen). Returns (ids, his, ids_y, his_y, t, t_y): rows that may qualify, ascending, with their
+    upper bounds, and the thresholds (−inf when there are fewer candidates than places); the caller keeps the
+    rows with hi ≥ t (rows dropped here had hi below a threshold that only rises)."""
+    shift = np.uint64(64 - int(np.log2(z_lo.size)))  # bucket ⌊u·B⌋ = the top log2(B) bits of the slot's draw
+    heap = np.empty(k)
+    heap_y = np.empty(k + k_y)
+    size = 0
+    size_y = 0
+    ids = np.empty(alive.size, dtype=np.int64)
+    his = np.empty(alive.size)
+    ids_y = np.empty(alive.size if k_y > 0 else 0, dtype=np.int64)
+    his_y = np.empty(alive.size if k_y > 0 else 0)
+    n = 0
+    n_y = 0
+    for i in range(alive.size):
+        if not (alive[i] and tech[i] and not vc_backed[i]):
+            continue
+        age = (q - birth_q[i]) / 4.0
+        if age > max_age_years:
+            continue
+        if k > 0:
+            j = slot_bits(key, i) >> shift
+            bonus_h = 0.3 if hte[i] else 0.0
+            bonus_i = 0.2 if incubated[i] else 0.0
+            bonus_t = 0.2 if tie_uni[i] >= 0 else 0.0
+            lo = quality[i] + noise * z_lo[j] + bonus_h + bonus_i + bonus_t
+            hi = quality[i] + noise * z_hi[j] + bonus_h + bonus_i + bonus_t
+            if size < k or hi >= heap[0]:
+                ids[n] = i
+                his[n] = hi
+                n += 1
+            if size < k or lo > heap[0]:  # the test inline: a call per row costs more than the row
+                size = _heap_push(heap, size, lo)
+        if k_y > 0 and age <= young_years:
+            j = slot_bits(key_y, i) >> shift
+            lo = quality[i] + noise_y * z_lo[j]
+            hi = quality[i] + noise_y * z_hi[j]
+            if size_y < heap_y.size or hi >= heap_y[0]:
+                ids_y[n_y] = i
+                his_y[n_y] = hi
+                n_y += 1
+            if size_y < heap_y.size or lo > heap_y[0]:
+                size_y = _heap_push(heap_y, size_y, lo)
+    t = heap[0] if k > 0 and size == k else -np.inf
+    t_y = heap_y[0] if k_y > 0 and size_y == heap_y.size else -np.inf
+    return ids[:n], his[:n], ids_y[:n_y], his_y[:n_y], t, t_y

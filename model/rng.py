@@ -60,14 +60,19 @@ _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 
 
 @njit(cache=True, nogil=True)
-def slot_uniform(key, i):
-    """Uniform in [0, 1) of firm slot ``i`` under a 64-bit stream key: the SplitMix64 output at counter ``i``
-    (counter-based: any subset of slots can be drawn, and slot ``i`` gets the same number whichever others are)."""
+def slot_bits(key, i):
+    """The 64 random bits of firm slot ``i`` under a 64-bit stream key: the SplitMix64 output at counter ``i``
+    (counter-based: any subset of slots can be drawn, and slot ``i`` gets the same bits whichever others are)."""
     x = key + np.uint64(i + 1) * np.uint64(0x9E3779B97F4A7C15)
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    x = x ^ (x >> np.uint64(31))
-    return np.float64(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def slot_uniform(key, i):
+    """Uniform in [0, 1) of firm slot ``i`` under a 64-bit stream key: the top 53 of its ``slot_bits``."""
+    return np.float64(slot_bits(key, i) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @njit(cache=True, nogil=True)

@@ -124,11 +124,52 @@ def test_register_candidates_and_rivals_match_the_numpy_rule(cols):
     assert v_ref > 0 and s_ref > 0 and l_ref > 0
 
 
-def test_vc_candidates_match_the_numpy_rule(cols):
-    c, q = cols, 10
+@pytest.mark.parametrize("k, k_y", [(25, 0), (25, 4), (0, 6), (3, 40), (20_000, 3)])
+def test_vc_screen_chooses_what_scoring_every_candidate_chooses(cols, k, k_y):
+    """The bound screen keeps every candidate that can be among the k best (and the k_y best young ones once
+    those are taken): scoring only the rows it keeps chooses the same firms, in the same order, as scoring all
+    candidates (the numpy rule)."""
+    from scipy.special import ndtri
+
+    from innosim.agents.investors import _Z_HI, _Z_LO, _top_k
+
+    c, q, key, key_y, noise, noise_y = cols, 10, np.uint64(0x1234_5678_9ABC), np.uint64(99), 0.7, 1.15
     age = (q - c["birth_q"]) / 4.0
-    ref = np.flatnonzero(c["alive"] & c["tech"] & (age <= 8.0) & ~c["vc_backed"])
-    np.testing.assert_array_equal(K.vc_candidates(q, c["alive"], c["tech"], c["birth_q"], c["vc_backed"], 8.0), ref)
+
+    def signal(ids):
+        return (c["quality"][ids] + noise * ndtri(slot_uniforms(key, ids)) + 0.3 * c["hte"][ids]
+                + 0.2 * c["incubated"][ids] + 0.2 * (c["tie_uni_"][ids] >= 0))
+
+    c = {**c, "tie_uni_": np.where(c["tech_sme"], 3, -1).astype(np.int16)}
+    cand = np.flatnonzero(c["alive"] & c["tech"] & (age <= 8.0) & ~c["vc_backed"])
+    ref = _top_k(cand, signal(cand), k)
+    young = cand[age[cand] <= 3.0]
+    young = young[~np.isin(young, ref)]
+    ref_y = _top_k(young, c["quality"][young] + noise_y * ndtri(slot_uniforms(key_y, young)), k_y)
+
+    ids, hi, ids_y, hi_y, t, t_y = K.vc_screen(q, c["alive"], c["tech"], c["birth_q"], c["vc_backed"], c["quality"],
+                                               c["hte"], c["incubated"], c["tie_uni_"], 8.0, 3.0, key, noise, k,
+                                               key_y, noise_y, k_y, _Z_LO, _Z_HI)
+    kept = ids[hi >= t]
+    assert np.isin(kept, cand).all() and (kept.size < 200 or k >= cand.size)  # few are scored
+    chosen = _top_k(kept, signal(kept), k)
+    np.testing.assert_array_equal(chosen, ref)
+    kept_y = ids_y[hi_y >= t_y]
+    kept_y = kept_y[~np.isin(kept_y, chosen)]
+    np.testing.assert_array_equal(
+        _top_k(kept_y, c["quality"][kept_y] + noise_y * ndtri(slot_uniforms(key_y, kept_y)), k_y), ref_y)
+
+
+def test_normal_quantile_bounds_hold():
+    """Every u in bucket ⌊u·4096⌋ has ndtri(u) within that bucket's bounds (checked at the buckets' ends)."""
+    from scipy.special import ndtri
+
+    from innosim.agents.investors import _Z_HI, _Z_LO
+
+    ends = np.arange(4096) / 4096.0
+    last = np.nextafter(ends + 1 / 4096.0, 0.0)  # the largest u of each bucket
+    assert (_Z_LO <= ndtri(ends)).all() and (ndtri(last) <= _Z_HI).all()
+    assert np.isinf(_Z_LO[0]) and np.isinf(_Z_HI[-1]) and np.isfinite(_Z_LO[1:]).all()
 
 
 def test_slot_uniforms_are_uniform_and_per_slot():
