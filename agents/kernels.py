@@ -31,7 +31,7 @@ def rd_and_growth(alive, nu, revenue, rd_boost, public_pipe, private_pipe, fin_t
         public_pipe[i] -= pub
         priv = pipe_spend * private_pipe[i]
         private_pipe[i] -= priv
-        tight = fin_tight[i] and private_pipe[i] <= 0.0
+        tight = fin_tight[i] & (private_pipe[i] <= 0.0)
         alpha = alpha_c if tight else alpha_u
         sat = 1.0
         if public_year[i] > 0.0:  # rare: most firms hold no public money
@@ -74,8 +74,8 @@ def log_hazard(q, birth_q, tech, rd_last_year, revenue, incubated, loan_until_q,
     for i in range(out.size):
         out[i] = _log_hazard_row(
             log_by_age[min(max(int((q - birth_q[i]) / 4.0), 0), top)], quality[i], growth_last[i],
-            tech[i] and rd_last_year[i] >= min_intensity * revenue[i], incubated[i], loan_until_q[i] >= q,
-            vc_backed[i] and q - vc_q[i] < vc_protect, large[i] or listed[i], log_m_tech, log_m_inc, log_h_loan,
+            tech[i] & (rd_last_year[i] >= min_intensity * revenue[i]), incubated[i], loan_until_q[i] >= q,
+            vc_backed[i] & (q - vc_q[i] < vc_protect), large[i] | listed[i], log_m_tech, log_m_inc, log_h_loan,
             log_h_vc, q_exit, g_exit, log_large)
 
 
@@ -124,8 +124,8 @@ def hazard_exits(q, key, alive, birth_q, tech, rd_last_year, revenue, incubated,
             continue
         x = _log_hazard_row(
             log_by_age[min(max(int((q - birth_q[i]) / 4.0), 0), top)], quality[i], growth_last[i],
-            tech[i] and rd_last_year[i] >= min_intensity * revenue[i], incubated[i], loan_until_q[i] >= q,
-            vc_backed[i] and q - vc_q[i] < vc_protect, large[i] or listed[i], log_m_tech, log_m_inc, log_h_loan,
+            tech[i] & (rd_last_year[i] >= min_intensity * revenue[i]), incubated[i], loan_until_q[i] >= q,
+            vc_backed[i] & (q - vc_q[i] < vc_protect), large[i] | listed[i], log_m_tech, log_m_inc, log_h_loan,
             log_h_vc, q_exit, g_exit, log_large)
         j = min(max(int(np.floor(min(max(x, -51.0), 11.0) * 8.0)) + 400, 0), exp_lo.size - 1)
         if exp_hi[j] < t:
