@@ -13,7 +13,7 @@ import numpy as np
 
 from innosim.agents.decisions import constrained_share
 from innosim.agents.enterprises import LARGE_REVENUE, EnterpriseTable, traits
-from innosim.agents.kernels import log_hazard, quarterly_exits, rd_and_growth
+from innosim.agents.kernels import EXP_HI, EXP_LO, hazard_exits, log_hazard, rd_and_growth
 from innosim.agents.world import World
 from innosim.model.signals import funded_share
 from innosim.model.units import WAN
@@ -69,6 +69,15 @@ def draw_growth(m: World, rng: np.random.Generator) -> None:
     f.growth_year[:] = -scale * np.sign(u) * np.log1p(-2.0 * np.abs(u))
 
 
+def _hazard_args(m: World, q: int) -> tuple:
+    """The firm columns and parameter logs of the hazard (``annual_hazard``), as the kernels take them."""
+    f, p = m.firms, m.params
+    return (f.birth_q, f.tech, f.rd_last_year, f.revenue, f.incubated, f.loan_until_q, f.vc_backed, f.vc_q,
+            f.quality, f.growth_last, f.large, f.listed, LOG_HAZARD_BY_AGE, np.log(p["m_tech"]), np.log(p["m_inc"]),
+            np.log(p["h_loan"]), np.log(p["h_vc"]), p["q_exit"], p["g_exit"], TECH_MIN_INTENSITY, VC_PROTECT_Q,
+            np.log(LARGE_HAZARD))
+
+
 def annual_hazard(m: World, q: int) -> np.ndarray:
     """Yearly exit probability of every firm row in quarter ``q``: the age profile (``HAZARD_BY_AGE``) times status
     multipliers — R&D-doing tech firms ``m_tech`` (the multiplier belongs to firms that do R&D, not to the register
@@ -76,20 +85,19 @@ def annual_hazard(m: World, q: int) -> np.ndarray:
     subsidised loan running ``h_loan``, a VC round in the last ``VC_PROTECT_Q`` quarters ``h_vc``, large or listed
     ``LARGE_HAZARD`` — lower for better firms and higher after a revenue fall (cash runs short). Quality ~ N(0, 1):
     the factor exp(−a z − a²/2) keeps the population's mean hazard on the age profile."""
-    f, p = m.firms, m.params
-    out = np.empty(f.n)
-    log_hazard(q, f.birth_q, f.tech, f.rd_last_year, f.revenue, f.incubated, f.loan_until_q, f.vc_backed, f.vc_q,
-               f.quality, f.growth_last, f.large, f.listed, LOG_HAZARD_BY_AGE, np.log(p["m_tech"]),
-               np.log(p["m_inc"]), np.log(p["h_loan"]), np.log(p["h_vc"]), p["q_exit"], p["g_exit"],
-               TECH_MIN_INTENSITY, VC_PROTECT_Q, np.log(LARGE_HAZARD), out)
+    out = np.empty(m.firms.n)
+    log_hazard(q, *_hazard_args(m, q), out)
     return np.exp(out, out=out)
 
 
 def exits(m: World, q: int, key: np.uint64) -> np.ndarray:
-    """Exit by hazard (a slot draw under ``key`` per living firm); returns the ids of firms that exit this
-    quarter."""
+    """Exit by hazard (``annual_hazard``; a slot draw under ``key`` per living firm, exit when it falls below the
+    quarterly share of the yearly hazard); returns the ids of firms that exit this quarter. One pass
+    (``agents.kernels.hazard_exits``); the rare rows it cannot call are decided with numpy's exp."""
     f = m.firms
-    dead = quarterly_exits(f.alive, key, annual_hazard(m, q))
+    dead, close, x, t = hazard_exits(q, key, f.alive, *_hazard_args(m, q), EXP_LO, EXP_HI)
+    if close.size:
+        dead = np.sort(np.concatenate((dead, close[np.exp(x) > t])))
     f.alive[dead] = False
     f.hte[dead] = False
     f.tech_sme[dead] = False

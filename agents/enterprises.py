@@ -139,10 +139,18 @@ def traits(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
 
 
 def _top(mask: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` rows of ``mask`` with the highest ``score``, best first, ties in row order: the first ``k`` of a
+    stable sort of all of them by descending score, without sorting them all."""
     idx = np.flatnonzero(mask)
     if k >= idx.size:
         return idx
-    return idx[np.argsort(-score[idx], kind="stable")[:k]]
+    s = -score[idx]
+    kth = np.partition(s, k - 1)[k - 1] if k > 0 else -np.inf
+    if np.isnan(kth):
+        return idx[np.argsort(s, kind="stable")[:k]]
+    better = np.flatnonzero(s < kth)
+    keep = np.sort(np.concatenate((better, np.flatnonzero(s == kth)[: k - better.size])))
+    return idx[keep[np.argsort(s[keep], kind="stable")]]
 
 
 def _initial_statuses(t: EnterpriseTable, profile: CityProfile, rng: np.random.Generator) -> None:

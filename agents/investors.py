@@ -8,7 +8,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from innosim.agents.enterprise_rules import annual_hazard
-from innosim.agents.kernels import vc_candidates
+from innosim.agents.kernels import vc_screen
 from innosim.agents.world import World
 from innosim.model.calendar import year_of
 from innosim.model.rng import slot_uniforms
@@ -21,6 +21,11 @@ DEAL_SIGMA = 1.0
 VC_RD_SHARE = 0.4  # share of raised money spent on R&D
 SIGNAL_NOISE = 0.7
 VC_MAX_AGE_Y = 8.0
+SEED_MAX_AGE_Y = 3.0  # a seed-stage firm is at most this old (years)
+# Bounds of the standard normal quantile over 4,096 equal buckets of u (vc_screen): ndtri of the bucket's ends,
+# widened by 1e-9 against rounding; the outer buckets are unbounded.
+_Z_LO = ndtri(np.arange(4096) / 4096.0) - 1e-9
+_Z_HI = ndtri(np.arange(1, 4097) / 4096.0) + 1e-9
 
 
 SEED_RATE_REF = 0.10  # e_seed is the deal uplift at a sure 10% reward (Denes et al. 2023's credits are 25-35%)
@@ -142,21 +147,26 @@ class InvestorSector:
         n = f.n
         base = int(rng.poisson(p["vc_deals"] / 4.0))
         extra = int(rng.poisson(p["e_seed"] * p["vc_deals"] / 4.0 * expected_seed_rate(m, q) / SEED_RATE_REF))
-        cand = vc_candidates(q, f.alive, f.tech, f.birth_q, f.vc_backed, VC_MAX_AGE_Y)
+        young_noise = SIGNAL_NOISE + 3.0 * abs(p["q_shift"])
+        ids, hi, ids_y, hi_y, t, t_y = vc_screen(
+            q, f.alive, f.tech, f.birth_q, f.vc_backed, f.quality, f.hte, f.incubated, f.tie_uni, VC_MAX_AGE_Y,
+            SEED_MAX_AGE_Y, keys[0], SIGNAL_NOISE, base, keys[1], young_noise, extra, _Z_LO, _Z_HI)
+        # Only candidates that can be among the best are scored (vc_screen); the choice equals scoring them all.
+        cand = ids[hi >= t]
         signal = (f.quality[cand] + SIGNAL_NOISE * ndtri(slot_uniforms(keys[0], cand)) + 0.3 * f.hte[cand]
                   + 0.2 * f.incubated[cand] + 0.2 * (f.tie_uni[cand] >= 0))
         chosen = _top_k(cand, signal, base)
         if extra:
             # Reward-driven seed deals: young firms, screened with a noisier signal (lower average quality).
-            young = cand[(q - f.birth_q[cand]) / 4.0 <= 3.0]
+            young = ids_y[hi_y >= t_y]
             young = young[~np.isin(young, chosen)]
-            noisy = f.quality[young] + (SIGNAL_NOISE + 3.0 * abs(p["q_shift"])) * ndtri(slot_uniforms(keys[1], young))
+            noisy = f.quality[young] + young_noise * ndtri(slot_uniforms(keys[1], young))
             chosen = np.concatenate((chosen, _top_k(young, noisy, extra)))
         self.deals_this_quarter = chosen
         self.deal_amount = np.zeros(n)
         if chosen.size == 0:
             return
-        median = np.where((q - f.birth_q[chosen]) / 4.0 <= 3.0, SEED_MEDIAN_WAN, DEAL_MEDIAN_WAN) * WAN
+        median = np.where((q - f.birth_q[chosen]) / 4.0 <= SEED_MAX_AGE_Y, SEED_MEDIAN_WAN, DEAL_MEDIAN_WAN) * WAN
         amount = median * np.exp(DEAL_SIGMA * ndtri(slot_uniforms(keys[2], chosen)))
         self.deal_amount[chosen] = amount
         f.vc_backed[chosen] = True

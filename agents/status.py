@@ -14,7 +14,7 @@ import numpy as np
 
 from innosim.agents.decisions import gap_unit_cost, notch_value, registers, relabel_share, voucher_gain
 from innosim.agents.enterprises import EnterpriseTable, hte_threshold
-from innosim.agents.kernels import register_candidates, register_rivals
+from innosim.agents.kernels import register_scan
 from innosim.agents.world import World
 from innosim.model.calendar import FIRST_YEAR
 from innosim.model.signals import funded_share
@@ -41,17 +41,16 @@ def margins(f: EnterpriseTable, median: float, idx: np.ndarray) -> np.ndarray:
     return median + MARGIN_SD * f.z_margin[idx]
 
 
-def registration_value(m: World, q: int, year: int, cand: np.ndarray) -> np.ndarray:
+def registration_value(m: World, q: int, year: int, cand: np.ndarray,
+                       claims: tuple[float, float, float]) -> np.ndarray:
     """Expected yuan that registering is worth this year to firms ``cand`` (ids): the super-deduction gain, plus
-    each programme that requires registration at its expected funded share."""
+    each programme that requires registration at its expected funded share, given the ``claims`` (yuan) that
+    registered firms put on the vouchers, tech-SME projects and loan subsidies (``agents.kernels.register_scan``)."""
     f, p, s = m.firms, m.params, m.signals
     rd = f.rd_last_year[cand]
     tax = np.where(f.hte[cand], CIT_HTE, CIT_STANDARD) * (margins(f, p["margin"], cand) > 0)
     value = super_deduction_gain(year) * NON_MANUFACTURING_SHARE * rd * tax + p["reg_out_wan"] * WAN
-    v_claims, sme_claims, loan_claims = register_rivals(
-        q, f.alive, f.tech_sme, f.tech_sme_last, f.hte, f.large, f.voucher_need_q, f.svc_ratio, f.svc_fee,
-        f.rd_last_year, f.revenue, s.voucher_rate, s.voucher_cap, s.sme_share_of_rd, s.sme_min_rd, SME_MIN_ASK,
-        s.sme_cap, LOAN_SIZE_OF_REVENUE * LOAN_RATE * LOAN_SUBSIDISED, s.loan_subsidy)
+    v_claims, sme_claims, loan_claims = claims
     if s.voucher_budget > 0:
         # A firm whose service need is still ahead this year values the voucher at the surplus it adds.
         share = funded_share(s.voucher_budget, v_claims * p["p_redeem"]) * p["p_redeem"]
@@ -71,14 +70,16 @@ def register_tech_smes(m: World, q: int, key: np.uint64) -> None:
     """Quarterly batch of the yearly register: an eligible firm that attends to it this quarter (always, if it was
     registered last year; else with the quarterly share of ``p_register``, a slot draw under ``key``) registers
     when registering is worth more than its cost."""
-    f, p = m.firms, m.params
-    cand = register_candidates(key, 1.0 - (1.0 - p["p_register"]) ** 0.25, f.alive, f.tech, f.revenue,
-                               f.rd_last_year, f.hte, f.tech_sme, f.tech_sme_last, TECH_SME_MAX_REVENUE,
-                               TECH_SME_MIN_INTENSITY)
+    f, p, s = m.firms, m.params, m.signals
+    cand, *claims = register_scan(
+        q, key, 1.0 - (1.0 - p["p_register"]) ** 0.25, f.alive, f.tech, f.revenue, f.rd_last_year, f.hte,
+        f.tech_sme, f.tech_sme_last, f.large, f.voucher_need_q, f.svc_ratio, f.svc_fee, TECH_SME_MAX_REVENUE,
+        TECH_SME_MIN_INTENSITY, s.voucher_rate, s.voucher_cap, s.sme_share_of_rd, s.sme_min_rd, SME_MIN_ASK,
+        s.sme_cap, LOAN_SIZE_OF_REVENUE * LOAN_RATE * LOAN_SUBSIDISED, s.loan_subsidy)
     if cand.size == 0:
         return
     cost = p["reg_cost_wan"] * WAN * np.exp(REG_COST_SIGMA * f.z_reg[cand])
-    new = cand[registers(registration_value(m, q, m.year, cand), cost)]
+    new = cand[registers(registration_value(m, q, m.year, cand, tuple(claims)), cost)]
     f.tech_sme[new] = True
 
 

@@ -25,49 +25,47 @@ def _name_key(name: str) -> int:
 
 
 _MASK = (1 << 64) - 1
-_QUARTERS_AHEAD = 64  # quarter indices -1 .. 62 get their states in one vectorised pass per process name
 
 
-def _splitmix64(x):
-    """One step of SplitMix64 (Steele et al. 2014), a bijective 64-bit mixer, on a Python int or a uint64 array."""
-    if isinstance(x, int):
-        x = (x + 0x9E3779B97F4A7C15) & _MASK
-        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
-        return x ^ (x >> 31)
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+def _splitmix64(x: int) -> int:
+    """One step of SplitMix64 (Steele et al. 2014), a bijective 64-bit mixer, on a Python int."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
 
 
 def _name_hash(seed: int, replicate: int, name: str) -> int:
     return _splitmix64(_splitmix64(_splitmix64(seed) ^ replicate) ^ _name_key(name))
 
 
-def _states(prefix: int, quarters: np.ndarray) -> list[dict]:
-    """PCG64 states for quarter indices ``quarters``: four chained SplitMix64 words of (prefix, quarter + 1)."""
-    a = _splitmix64(np.uint64(prefix) ^ (quarters + 1).astype(np.uint64))
+def _state(prefix: int, quarter: int) -> dict:
+    """PCG64 state of quarter index ``quarter``: four chained SplitMix64 words of (prefix, quarter + 1)."""
+    a = _splitmix64(prefix ^ ((quarter + 1) & _MASK))
     b = _splitmix64(a)
     c = _splitmix64(b)
     d = _splitmix64(c)
-    return [{"bit_generator": "PCG64", "has_uint32": 0, "uinteger": 0,
-             "state": {"state": (int(w) << 64) | int(x), "inc": (int(y) << 64) | int(z) | 1}}
-            for w, x, y, z in zip(a, b, c, d, strict=True)]
+    return {"bit_generator": "PCG64", "has_uint32": 0, "uinteger": 0,
+            "state": {"state": (a << 64) | b, "inc": (c << 64) | d | 1}}
 
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 
 
 @njit(cache=True, nogil=True)
-def slot_uniform(key, i):
-    """Uniform in [0, 1) of firm slot ``i`` under a 64-bit stream key: the SplitMix64 output at counter ``i``
-    (counter-based: any subset of slots can be drawn, and slot ``i`` gets the same number whichever others are)."""
+def slot_bits(key, i):
+    """The 64 random bits of firm slot ``i`` under a 64-bit stream key: the SplitMix64 output at counter ``i``
+    (counter-based: any subset of slots can be drawn, and slot ``i`` gets the same bits whichever others are)."""
     x = key + np.uint64(i + 1) * np.uint64(0x9E3779B97F4A7C15)
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    x = x ^ (x >> np.uint64(31))
-    return np.float64(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def slot_uniform(key, i):
+    """Uniform in [0, 1) of firm slot ``i`` under a 64-bit stream key: the top 53 of its ``slot_bits``."""
+    return np.float64(slot_bits(key, i) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @njit(cache=True, nogil=True)
@@ -81,7 +79,7 @@ def slot_uniforms(key, ids):
 
 def stream_state(seed: int, replicate: int, name: str, quarter: int) -> dict:
     """PCG64 state of process ``name`` in quarter index ``quarter`` of run (seed, replicate)."""
-    return _states(_name_hash(seed, replicate, name), np.array([quarter]))[0]
+    return _state(_name_hash(seed, replicate, name), quarter)
 
 
 class Streams:
@@ -92,19 +90,17 @@ class Streams:
             raise ValueError("seed and replicate must be non-negative integers")
         self.seed = int(seed)
         self.replicate = int(replicate)
-        self._gens: dict[str, tuple[int, list[dict], np.random.Generator]] = {}
+        self._gens: dict[str, tuple[int, np.random.Generator]] = {}
 
     def get(self, name: str, quarter: int = -1) -> np.random.Generator:
         """Generator for process ``name`` in quarter index ``quarter`` (-1: set-up, before 2021Q1); valid until
         ``name`` is asked for again."""
         known = self._gens.get(name)
         if known is None:
-            prefix = _name_hash(self.seed, self.replicate, name)
-            known = self._gens[name] = (prefix, _states(prefix, np.arange(-1, _QUARTERS_AHEAD - 1)),
+            known = self._gens[name] = (_name_hash(self.seed, self.replicate, name),
                                         np.random.Generator(np.random.PCG64(0)))
-        prefix, states, gen = known
-        gen.bit_generator.state = (states[quarter + 1] if -1 <= quarter < _QUARTERS_AHEAD - 1
-                                   else _states(prefix, np.array([quarter]))[0])
+        prefix, gen = known
+        gen.bit_generator.state = _state(prefix, quarter)
         return gen
 
     def key(self, name: str, quarter: int = -1) -> np.uint64:

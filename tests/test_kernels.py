@@ -90,13 +90,27 @@ def test_hazard_and_exits_match_the_numpy_rule(cols):
     np.testing.assert_allclose(np.exp(out), h, rtol=1e-12)
     key = np.uint64(12345)
     u = slot_uniforms(key, np.arange(N))
-    h4 = 40.0 * h  # hazards near and above 1 as well
-    ref = np.flatnonzero(c["alive"] & (u < 1.0 - (1.0 - np.minimum(h4, 1.0)) ** 0.25))
-    np.testing.assert_array_equal(K.quarterly_exits(c["alive"], key, h4), ref)
-    assert 0 < ref.size < c["alive"].sum()
+    for scale in (1.0, 40.0):  # hazards near and above 1 as well
+        ref = np.flatnonzero(c["alive"] & (u < 1.0 - (1.0 - np.minimum(scale * h, 1.0)) ** 0.25))
+        args = (c["birth_q"], c["tech"], c["rd_last_year"], c["revenue"], c["incubated"], c["loan_until_q"],
+                c["vc_backed"], c["vc_q"], c["quality"], c["growth_last"], c["large"], c["listed"],
+                np.log(by_age) + np.log(scale), np.log(m_tech), np.log(m_inc), np.log(h_loan), np.log(h_vc), a,
+                g_exit, 0.02, 12, np.log(0.5))
+        # The bucket bounds, and no bounds at all (a scalar exp for every row): same exits either way.
+        for lo, hi in ((K.EXP_LO, K.EXP_HI), (np.zeros(K.EXP_LO.size), np.full(K.EXP_HI.size, np.inf))):
+            dead, close, x, t = K.hazard_exits(q, key, c["alive"], *args, lo, hi)
+            got = np.sort(np.concatenate((dead, close[np.exp(x) > t])))
+            np.testing.assert_array_equal(got, ref)
+        assert 0 < ref.size < c["alive"].sum()
 
 
-def test_register_candidates_and_rivals_match_the_numpy_rule(cols):
+def test_exp_bounds_hold():
+    x = np.linspace(-49.99, 9.99, 200_001)
+    j = np.floor(x * 8.0).astype(np.int64) + 400
+    assert (K.EXP_LO[j] <= np.exp(x)).all() and (np.exp(x) <= K.EXP_HI[j]).all()
+
+
+def test_register_scan_matches_the_numpy_rule(cols):
     c, q = cols, 12
     key = np.uint64(4)
     u = slot_uniforms(key, np.arange(N))
@@ -105,9 +119,6 @@ def test_register_candidates_and_rivals_match_the_numpy_rule(cols):
     eligible = c["alive"] & c["tech"] & (c["revenue"] <= 2e8) & ((intensity >= 0.02) | c["hte"])
     attend = u < 1.0 - (1.0 - np.where(c["tech_sme_last"], 1.0, p_reg)) ** 0.25
     ref = np.flatnonzero(eligible & ~c["tech_sme"] & attend)
-    got = K.register_candidates(key, 1.0 - (1.0 - p_reg) ** 0.25, c["alive"], c["tech"], c["revenue"],
-                                c["rd_last_year"], c["hte"], c["tech_sme"], c["tech_sme_last"], 2e8, 0.02)
-    np.testing.assert_array_equal(got, ref)
     rate, cap, sme_share, sme_min, sme_min_ask, sme_cap, loan_cap = 0.5, 2e5, 0.3, 1e5, 1e5, 5e5, 5e4
     registered = c["alive"] & (c["tech_sme"] | c["tech_sme_last"])
     rivals = np.flatnonzero(registered & (c["voucher_need_q"] >= q))
@@ -116,19 +127,62 @@ def test_register_candidates_and_rivals_match_the_numpy_rule(cols):
     sme_rivals = registered & ~c["large"] & (c["rd_last_year"] >= sme_min)
     s_ref = float(np.sum(np.clip(sme_share * c["rd_last_year"][sme_rivals], sme_min_ask, sme_cap)))
     l_ref = float(np.sum(np.minimum(0.3 * c["revenue"][registered | (c["hte"] & c["alive"])] * 0.045 * 0.5, loan_cap)))
-    v, s, loans = K.register_rivals(q, c["alive"], c["tech_sme"], c["tech_sme_last"], c["hte"], c["large"],
-                                    c["voucher_need_q"], c["svc_ratio"], c["svc_fee"], c["rd_last_year"],
-                                    c["revenue"], rate, cap, sme_share, sme_min, sme_min_ask, sme_cap,
-                                    0.3 * 0.045 * 0.5, loan_cap)
+    got, v, s, loans = K.register_scan(q, key, 1.0 - (1.0 - p_reg) ** 0.25, c["alive"], c["tech"], c["revenue"],
+                                       c["rd_last_year"], c["hte"], c["tech_sme"], c["tech_sme_last"], c["large"],
+                                       c["voucher_need_q"], c["svc_ratio"], c["svc_fee"], 2e8, 0.02, rate, cap,
+                                       sme_share, sme_min, sme_min_ask, sme_cap, 0.3 * 0.045 * 0.5, loan_cap)
+    np.testing.assert_array_equal(got, ref)
     np.testing.assert_allclose([v, s, loans], [v_ref, s_ref, l_ref], rtol=1e-10)
     assert v_ref > 0 and s_ref > 0 and l_ref > 0
+    assert (c["svc_ratio"][rivals] < 0).any() and (c["svc_ratio"][rivals] >= 0).any()  # both voucher branches
 
 
-def test_vc_candidates_match_the_numpy_rule(cols):
-    c, q = cols, 10
+@pytest.mark.parametrize("k, k_y", [(25, 0), (25, 4), (0, 6), (3, 40), (20_000, 3)])
+def test_vc_screen_chooses_what_scoring_every_candidate_chooses(cols, k, k_y):
+    """The bound screen keeps every candidate that can be among the k best (and the k_y best young ones once
+    those are taken): scoring only the rows it keeps chooses the same firms, in the same order, as scoring all
+    candidates (the numpy rule)."""
+    from scipy.special import ndtri
+
+    from innosim.agents.investors import _Z_HI, _Z_LO, _top_k
+
+    c, q, key, key_y, noise, noise_y = cols, 10, np.uint64(0x1234_5678_9ABC), np.uint64(99), 0.7, 1.15
     age = (q - c["birth_q"]) / 4.0
-    ref = np.flatnonzero(c["alive"] & c["tech"] & (age <= 8.0) & ~c["vc_backed"])
-    np.testing.assert_array_equal(K.vc_candidates(q, c["alive"], c["tech"], c["birth_q"], c["vc_backed"], 8.0), ref)
+
+    def signal(ids):
+        return (c["quality"][ids] + noise * ndtri(slot_uniforms(key, ids)) + 0.3 * c["hte"][ids]
+                + 0.2 * c["incubated"][ids] + 0.2 * (c["tie_uni_"][ids] >= 0))
+
+    c = {**c, "tie_uni_": np.where(c["tech_sme"], 3, -1).astype(np.int16)}
+    cand = np.flatnonzero(c["alive"] & c["tech"] & (age <= 8.0) & ~c["vc_backed"])
+    ref = _top_k(cand, signal(cand), k)
+    young = cand[age[cand] <= 3.0]
+    young = young[~np.isin(young, ref)]
+    ref_y = _top_k(young, c["quality"][young] + noise_y * ndtri(slot_uniforms(key_y, young)), k_y)
+
+    ids, hi, ids_y, hi_y, t, t_y = K.vc_screen(q, c["alive"], c["tech"], c["birth_q"], c["vc_backed"], c["quality"],
+                                               c["hte"], c["incubated"], c["tie_uni_"], 8.0, 3.0, key, noise, k,
+                                               key_y, noise_y, k_y, _Z_LO, _Z_HI)
+    kept = ids[hi >= t]
+    assert np.isin(kept, cand).all() and (kept.size < 200 or k >= cand.size)  # few are scored
+    chosen = _top_k(kept, signal(kept), k)
+    np.testing.assert_array_equal(chosen, ref)
+    kept_y = ids_y[hi_y >= t_y]
+    kept_y = kept_y[~np.isin(kept_y, chosen)]
+    np.testing.assert_array_equal(
+        _top_k(kept_y, c["quality"][kept_y] + noise_y * ndtri(slot_uniforms(key_y, kept_y)), k_y), ref_y)
+
+
+def test_normal_quantile_bounds_hold():
+    """Every u in bucket ⌊u·4096⌋ has ndtri(u) within that bucket's bounds (checked at the buckets' ends)."""
+    from scipy.special import ndtri
+
+    from innosim.agents.investors import _Z_HI, _Z_LO
+
+    ends = np.arange(4096) / 4096.0
+    last = np.nextafter(ends + 1 / 4096.0, 0.0)  # the largest u of each bucket
+    assert (_Z_LO <= ndtri(ends)).all() and (ndtri(last) <= _Z_HI).all()
+    assert np.isinf(_Z_LO[0]) and np.isinf(_Z_HI[-1]) and np.isfinite(_Z_LO[1:]).all()
 
 
 def test_slot_uniforms_are_uniform_and_per_slot():
