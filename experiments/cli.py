@@ -343,6 +343,7 @@ def _guard(a: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     since, args = time.time() - 1, None  # folders this command starts have markers written after ``since``
+    stopped.PUBLISHED.clear()  # what an earlier command in this process completed is not this one's
     with stopped.CtrlC() as ctrl_c:
         try:  # from the first import on: Ctrl-C while the command starts is one line too, not a traceback
             __import__("matplotlib").use("Agg")  # files only, no display: chosen once, before any chart module

@@ -395,3 +395,24 @@ def test_a_dropped_ctrl_c_stops_the_command_before_it_publishes(tmp_path):
             claim.publish()
     claim.abandon()
     assert not (tmp_path / "o").exists()
+
+
+def test_ctrl_c_after_the_results_were_published_says_they_are_complete(tmp_path, monkeypatch):
+    """A Ctrl-C while the summary prints (the folder already published) names the complete folder instead of
+    saying that nothing was written; the next command in the same process starts from a clean slate."""
+    from innosim.experiments import cli
+    from innosim.experiments.runs import stopped
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "o"
+
+    def interrupted_summary(*_a, **_k):
+        raise KeyboardInterrupt  # as if Ctrl-C landed while the target table was printed
+
+    monkeypatch.setattr("innosim.experiments.runs.command.format_summary", interrupted_summary)
+    assert cli.main(["run", BASELINE, "--replicates", "2", "--quiet", "--out", str(out)]) == 130
+    assert (out / "manifest.json").is_file()
+    assert stopped.PUBLISHED == [out]
+    line = stopped.interrupted(cli.build_parser().parse_args(["run", "s.yaml"]), ["run", "s.yaml"], time.time())
+    assert f"{out}/ is complete" in line and "nothing was written" not in line, line
+    assert cli.main(["validate", BASELINE]) == 0 and stopped.PUBLISHED == []

@@ -31,6 +31,7 @@ import pandas as pd
 
 from innosim.experiments.runs.files import PARTIAL, write_json
 from innosim.experiments.runs.stopped import check as check_ctrl_c
+from innosim.experiments.runs.stopped import published
 from innosim.model.city import Plan
 from innosim.model.errors import InputError
 
@@ -181,6 +182,7 @@ class Claim:
                              f"nothing is lost: the computed files are in {self.stage}/ (any already moved are "
                              f"in {self.final}/); move them by hand") from None
         self.release()
+        published(self.final)
         return self.final
 
     def release(self) -> None:

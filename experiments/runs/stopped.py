@@ -13,6 +13,13 @@ from argparse import Namespace
 from pathlib import Path
 
 STARTING = "interrupted while starting; nothing was written — run the same command again"
+PUBLISHED: list[Path] = []  # results folders this process has completed (``folders.Claim.publish``)
+
+
+def published(folder: Path) -> None:
+    """Record that ``folder`` is complete: a Ctrl-C after this (while the summary prints) must not say that nothing
+    was written."""
+    PUBLISHED.append(folder)
 
 
 class CtrlC:
@@ -141,6 +148,9 @@ def again(argv: list[str], folder: Path) -> str:
 
 def interrupted(a: Namespace, argv: list[str], since: float) -> str:
     """What is on disk after Ctrl-C, and how to continue."""
+    if PUBLISHED:
+        return f"interrupted after the results were written: {PUBLISHED[-1]}/ is complete (manifest.json included) " \
+               "— nothing to redo"
     if a.command in ("run", "compare", "response", "brief"):
         return "interrupted; nothing was written (the unfinished results folder was removed) — run the same " \
                "command again to start over"
