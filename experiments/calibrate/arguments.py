@@ -53,7 +53,7 @@ def add_parsers(sub) -> None:
     """Add ``calibrate`` and ``backtest`` to argparse's sub-parsers ``sub``."""
     c = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of the behavioural parameters to the "
                        "published figures before the plan, with ABC-MCMC rejuvenation")
-    common(c, 500, 1, 1200, 2, 100, 5, 8)
+    common(c, 500, 1, 1200, 2, 100, 5, 44)
     c.add_argument("--through", type=positive("through"), default=None, metavar="YEAR",
                    help="fit only figures whose period ends in YEAR or before (the others are scored as held out)")
     c.add_argument("--out", default=None, help="folder (default results/calibration/; never overwritten)")

@@ -59,7 +59,7 @@ class CalibrateRequest:
     moves: int = 2
     scale: float = 1.0
     stages: int = 5
-    final_moves: int = 8
+    final_moves: int = 44
 
 
 def ship_folder(ship: str | None) -> Path | None:
