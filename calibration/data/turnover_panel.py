@@ -119,20 +119,28 @@ def null_rho(dev: dict[str, pd.Series], model: str, reps: int = 1500) -> float:
     lengths = [len(d) for d in dev.values()]
     out = []
     for _ in range(reps):
-        num = den_x = den_y = 0.0
-        for T in lengths:
-            if model == "rw":
-                g = RNG.standard_normal(T)
-            else:
-                e = RNG.standard_normal(T + 1)
-                g = np.diff(e)
-            g = g - g.mean()
-            a, b = g[:-1], g[1:]
-            num += float(np.sum(a * b))
-            den_x += float(np.sum(a * a))
-            den_y += float(np.sum(b * b))
-        out.append(num / math.sqrt(den_x * den_y))
+        out.append(pooled_rho([RNG.standard_normal(T) if model == "rw" else np.diff(RNG.standard_normal(T + 1))
+                               for T in lengths]))
     return float(np.mean(out))
+
+
+def pooled_rho(panel: list[np.ndarray]) -> float:
+    """Pooled lag-1 autocorrelation of the series in ``panel``, each demeaned first."""
+    num = dx = dy = 0.0
+    for g in panel:
+        g = g - g.mean()
+        a, b = g[:-1], g[1:]
+        num += float(np.sum(a * b))
+        dx += float(np.sum(a * a))
+        dy += float(np.sum(b * b))
+    return num / math.sqrt(dx * dy)
+
+
+def _level_growth(T: int, q: float) -> np.ndarray:
+    """T growth deviations of a local-level series whose transitory share of variance is ``q``."""
+    u = RNG.standard_normal(T) * math.sqrt(1 - q)
+    e = RNG.standard_normal(T + 1) * math.sqrt(q / 2)
+    return u + np.diff(e)
 
 
 def local_level(dev: dict[str, pd.Series], rho_hat: float, sd_dof: float,
@@ -152,17 +160,7 @@ def local_level(dev: dict[str, pd.Series], rho_hat: float, sd_dof: float,
     for q in grid:
         vals = []
         for _ in range(reps):
-            num = dx = dy = 0.0
-            for T in lengths:
-                u = RNG.standard_normal(T) * math.sqrt(1 - q)
-                e = RNG.standard_normal(T + 1) * math.sqrt(q / 2)
-                g = u + np.diff(e)
-                g = g - g.mean()
-                a, b = g[:-1], g[1:]
-                num += float(np.sum(a * b))
-                dx += float(np.sum(a * a))
-                dy += float(np.sum(b * b))
-            vals.append(num / math.sqrt(dx * dy))
+            vals.append(pooled_rho([_level_growth(T, q) for T in lengths]))
         expected.append(float(np.mean(vals)))
     expected = np.array(expected)               # decreasing in q
     if rho_hat >= expected[0]:
