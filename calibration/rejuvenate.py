@@ -57,9 +57,6 @@ class Space:
     def value(self, j: int, c: float) -> float:
         return float(np.exp(c)) if self.log[j] else float(c)
 
-    def inside(self, c: np.ndarray) -> bool:
-        return bool(np.all(c >= np.asarray(self.low)) and np.all(c <= np.asarray(self.high)))
-
     def unbounded(self, c: np.ndarray) -> np.ndarray:
         """u = logit of the position in the prior box (rows or one vector of coordinates); the box's edges, which
         a continuous prior never draws, are kept a hair inside."""
@@ -128,11 +125,11 @@ def move(mover: Mover, task: tuple[int, int, dict]) -> dict:
     sp = mover.space
     c = np.array([np.log(row[n]) if lg else row[n] for n, lg in zip(sp.names, sp.log, strict=True)], dtype=float)
     u = sp.unbounded(c)
-    step = u + mover.chol @ rng.standard_normal(len(c))
+    u_new = u + mover.chol @ rng.standard_normal(len(c))
     replicate = int(rng.integers(0, 2**31 - 1))
-    if np.log(rng.random()) > sp.log_prior(step) - sp.log_prior(u):
+    if np.log(rng.random()) > sp.log_prior(u_new) - sp.log_prior(u):
         return {**row, "accepted": 0}
-    proposal = sp.bounded(step)
+    proposal = sp.bounded(u_new)
     calibrated = {n: sp.value(j, proposal[j]) for j, n in enumerate(sp.names)}
     params, stats = mover.simulate(calibrated, replicate, rng)
     d = float(mover.distance(stats))
