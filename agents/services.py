@@ -39,6 +39,6 @@ def buy_services(m: World, q: int) -> None:
     idx = due[buys_service(f.svc_ratio[due], f.svc_fee[due])]
     if idx.size:
         m.add_firm_rd(idx, f.svc_fee[idx])
-        m.flows["tech_contract_turnover"] += float(f.svc_fee[idx].sum())
+        m.flows["contract_deals"] += float(f.svc_fee[idx].sum())
         m.flows["services_unsubsidised"] += float(f.svc_fee[idx].sum())
     f.voucher_need_q[due] = -1  # this year's need is met or dropped

@@ -41,7 +41,7 @@ def firm_contracts(m: World, q: int, rng: np.random.Generator) -> None:
     lam = p["theta_sell"] * float(np.sum(f.knowledge[f.alive])) / 4.0 * season / mean_value
     k = int(rng.poisson(lam))
     values = median * np.exp(p["contract_sigma"] * rng.standard_normal(k))
-    m.flows["tech_contract_turnover"] += float(values.sum())
+    m.flows["contract_deals"] += float(values.sum())
 
 
 def broker_matches(m: World, q: int, rng: np.random.Generator) -> None:
@@ -52,6 +52,6 @@ def broker_matches(m: World, q: int, rng: np.random.Generator) -> None:
     needs = rng.poisson(p["sme_need"] * tech * quarter_share(q, p["h1_share"]))
     k = int(min(needs, np.floor(m.brokers.free)))
     m.brokers.use(k)
-    m.flows["tech_contract_turnover"] += float(brokered_values(k, rng).sum())
+    m.flows["contract_deals"] += float(brokered_values(k, rng).sum())
     m.flows["sme_matches"] += k
     m.flows["brokered_matches"] += k

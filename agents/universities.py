@@ -90,7 +90,7 @@ class UniversitySector:
         n_contracts = brokered + direct
         k = int(n_contracts.sum())
         values = brokered_values(k, rng)
-        m.flows["tech_contract_turnover"] += float(values.sum())
+        m.flows["contract_deals"] += float(values.sum())
         m.flows["contracts_university"] += k
         m.flows["brokered_matches"] += int(brokered.sum())
         m.brokers.use(float(brokered.sum()))

@@ -70,7 +70,7 @@ class World(Protocol):
     brokers: BrokerPool
     hte_round: CertificationRound
     platforms: PlatformPipeline
-    last_year_turnover: float  # technology-contract turnover of the last complete year, yuan
+    last_year_turnover: float  # registered technology-contract turnover of the last complete year, yuan
     nu_scale: float
     birth_segment_code: int
     firms_alive_start: int  # living firms at the start of this year

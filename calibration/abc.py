@@ -34,10 +34,10 @@ REPLICATE = "meta:replicate"
 # Calibrated jointly (moved by the transition kernel): every parameter with a Morris effect on a 2028 target
 # indicator of at least 10% of that indicator's largest effect (calibration/README.md, "Which parameters"), plus
 # those the published figures inform (identifiability) that have no such effect (p_apply_hte, p_pass,
-# hte_cost_wan, h1_share, broker_demand, p_list).
+# hte_cost_wan, h1_share, broker_demand, p_list, reg_drive).
 CALIBRATED = ("p_register", "reg_cost_wan", "reg_out_wan", "p_apply_hte", "p_pass", "k_ip_wan", "hte_cost_wan",
               "margin", "c_real", "g_drift", "nu_growth", "g_innov", "growth_b", "m_tech", "g_exit", "entry_rate",
-              "theta_sell", "h1_share", "broker_demand", "broker_attrition", "trainee_retention", "p_list",
+              "theta_sell", "h1_share", "reg_drive", "broker_demand", "broker_attrition", "trainee_retention", "p_list",
               "national_rate", "prov_quota", "lab_cost_wan", "platform_exit")
 # Fixed at their prior medians: no measurable effect on any 2028 outcome and not a response to an instrument.
 # Every other declared parameter is an explicit prior: drawn from it in each simulation and recorded with the

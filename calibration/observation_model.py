@@ -23,14 +23,14 @@ import numpy as np
 import pandas as pd
 
 from innosim.calibration.observed import load_observed
-from innosim.model.calendar import FIRST_YEAR, index
+from innosim.model.calendar import FIRST_YEAR, LAST_FITTED_YEAR, index
 from innosim.model.units import YI
 
 REL_SD = {"actual": 0.05, "partial": 0.10, "implied_base": 0.25}
 LOWER_BOUND_MARKERS = ("lower bound", "突破", "超")
 GROWTH_SD = 0.01  # absolute scale of an average growth rate (1 percentage point)
 CAL_QUARTERS = 16  # 2021Q1-2024Q4: the 2021-2024 R&D growth figure needs 2024
-LAST_CAL_YEAR = 2023  # later single-year figures are published but kept out of the fit (out-of-sample checks)
+LAST_CAL_YEAR = LAST_FITTED_YEAR  # later single-year figures are kept out of the fit (out-of-sample checks)
 
 # (observed indicator, period) -> model statistic template; {y} is the year
 STATS = {

@@ -6,6 +6,9 @@ FIRST_YEAR = 2021
 LAST_YEAR = 2028
 YEARS: tuple[int, ...] = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
 N_QUARTERS = 4 * len(YEARS)
+# The last year whose published figures the shipped calibration fits (calibration.observation_model); processes
+# whose realised path the figures pin down (the registry's share) draw fresh shocks only after it.
+LAST_FITTED_YEAR = 2023
 
 
 def year_of(q: int) -> int:

@@ -80,12 +80,29 @@ class Investors(Strict):
     guidance_funds: int = Field(ge=1)
 
 
+class RegistryDrive(Strict):
+    """A documented campaign that raised the share of deals registered as technology contracts (service points,
+    door-to-door registration): the registered share rises linearly in logs from ``first_quarter`` to
+    ``full_quarter`` by the calibrated ``reg_drive`` and stays there."""
+
+    first_quarter: str = Field(pattern=r"^20[0-9]{2}Q[1-4]$", description="first quarter of the drive, e.g. 2022Q2")
+    full_quarter: str = Field(pattern=r"^20[0-9]{2}Q[1-4]$", description="quarter it reaches its full size")
+    evidence: str = Field(min_length=1, description="where the drive is documented")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RegistryDrive:
+        if self.full_quarter < self.first_quarter:
+            raise ValueError("full_quarter comes before first_quarter")
+        return self
+
+
 class Transfer(Strict):
     brokers: int = Field(ge=0)
     service_points: int = Field(ge=0)
     contract_value_median_wan: float = Field(gt=0)
     training_cost_wan: float = Field(gt=0, description="万 yuan per trained broker")
     turnover_initial_yi: float = Field(ge=0, description="technology-contract turnover in the initial year, 亿元")
+    registry_drive: RegistryDrive | None = Field(None, description="a documented registration drive, if any")
 
 
 class Platforms(Strict):

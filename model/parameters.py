@@ -136,6 +136,15 @@ PARAMETERS: tuple[Parameter, ...] = (
       "firms' technology sales out of their knowledge stock", "loguniform"),
     P("h1_share", "transfer", 0.15, 0.4, "share of the year's contracts",
       "calibration city: H1 2022 80.5亿 of ≥395亿 (P11)", "share of contracts registered in the first half-year"),
+    # --- the registry: which share of deals is registered as technology contracts (agents.registry) ----------
+    P("reg_drive", "transfer", 0.0, 0.6, "log points of the registered share",
+      "calibrate; prior: 95% of annual deviations from trend among 32 provincial-level registries are below +0.62 "
+      "(calibration/data/turnover_panel.md)",
+      "rise of the registered share of deals through the city's documented registration drive, at full size"),
+    P("reg_shock_sd", "transfer", 0.12, 0.30, "log points per year",
+      "large registries 2015-23: persistent level shifts SD 0.19 (0.18 net of year effects, 0.22 without "
+      "Chongqing; robust SD 0.14) (calibration/data/turnover_panel.md)",
+      "yearly persistent step of the registered share after the fitted years"),
     P("broker_attrition", "transfer", 0.05, 0.2, "share per year", "assumption", "brokers leaving"),
     P("trainee_retention", "transfer", 0.2, 0.6, "share", "assumption (硕果计划)",
       "trained brokers who become active"),

@@ -105,6 +105,9 @@ class Scenario(Strict):
     # Filled in when the scenario is loaded (model.scenario_files): the instruments the city runs. Not part of
     # the scenario's own data (excluded from dumps); None = every registered instrument.
     menu: list[str] | None = Field(None, exclude=True)
+    # Set by a calibration fitted through an earlier year (``innosim calibrate --through``, the backtest): the last
+    # year whose figures pin the registry's share; None = model.calendar.LAST_FITTED_YEAR. Not part of the file.
+    fitted_through: int | None = Field(None, exclude=True)
 
     @field_validator("name")
     @classmethod

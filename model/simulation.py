@@ -32,9 +32,10 @@ from innosim.agents.enterprises import EnterpriseAgent, synthesise
 from innosim.agents.incubators import IncubatorNetwork
 from innosim.agents.investors import InvestorSector
 from innosim.agents.platforms import PlatformRegistry
+from innosim.agents.registry import Registry
 from innosim.agents.technology_market import broker_matches, firm_contracts
 from innosim.agents.universities import UniversitySector
-from innosim.model.calendar import FIRST_YEAR, N_QUARTERS, year_of
+from innosim.model.calendar import FIRST_YEAR, LAST_FITTED_YEAR, N_QUARTERS, year_of
 from innosim.model.city import CityProfile, load_city
 from innosim.model.indicators import empty_flows
 from innosim.model.instruments.delivery import Listener, deliver
@@ -88,8 +89,12 @@ class InnosimModel(mesa.Model):
         self.ledger = Ledger(budgets_yuan(scenario))
         self.hte_round = status.HTERound()
         self.recorder = Recorder(list(REGISTRY))
-        self.last_year_turnover = c.transfer.turnover_initial_yi * YI  # yuan
+        self.last_year_turnover = c.transfer.turnover_initial_yi * YI  # registered, yuan
+        self.last_year_deals = self.last_year_turnover  # signed, in initial-year registration terms (yuan)
         self._year_turnover = 0.0
+        self._year_deals = 0.0
+        fitted = scenario.fitted_through if scenario.fitted_through is not None else LAST_FITTED_YEAR
+        self.registry = Registry(c.transfer.registry_drive, shocks_from=fitted + 1)
         self.firms_alive_start = int(np.count_nonzero(self.firms.alive))
         services.draw_service_needs(self, FIRST_YEAR, self.streams.get("voucher_need", -1))
 
@@ -140,6 +145,7 @@ class InnosimModel(mesa.Model):
         if q % 4 == 0:
             self.firms_alive_start = int(np.count_nonzero(self.firms.alive))
             rules.draw_growth(self, s.get("growth", q))
+            self.registry.start_year(self.year, self.params, s.get("registry", q))
             rules.assess_finance(self)
             rules.plan_rd_reward(self)
             self.hte_round.plan_bunching(self, self.year)
@@ -170,7 +176,8 @@ class InnosimModel(mesa.Model):
         self.universities.step(self, q, s.get("universities", q))
         firm_contracts(self, q, s.get("contracts", q))
         broker_matches(self, q, s.get("broker_matches", q))
-        self.brokers.step(self.params, self.last_year_turnover / YI)
+        # Service points hire for the deals they handle, registered or not.
+        self.brokers.step(self.params, self.last_year_deals / YI)
         # 7. platforms, then the awards for the platforms the round created
         if q % 4 == 3:
             self.platforms.annual_round(self, self.year, s.get("platforms", q))
@@ -178,7 +185,10 @@ class InnosimModel(mesa.Model):
         # 8. report the year's R&D (Q4), record, then close the year
         if q % 4 == 3:
             self.hte_round.report_rd(self)
+        deals = self.flows["contract_deals"]
+        self.flows["tech_contract_turnover"] = self.registry.share(q, self.params) * deals
         self._year_turnover += self.flows["tech_contract_turnover"]
+        self._year_deals += deals
         self.recorder.record(self, q, rd_firms + self._extra_rd, int(new.size), int(dead.size), spend)
         if q % 4 == 3:
             self._close_year(q)
@@ -197,7 +207,9 @@ class InnosimModel(mesa.Model):
         self.universities.year_end()
         self.incubators.year_end(s.get("incubators.year_end", q))
         self.last_year_turnover = self._year_turnover
+        self.last_year_deals = self._year_deals
         self._year_turnover = 0.0
+        self._year_deals = 0.0
 
     def run(self, quarters: int = N_QUARTERS) -> dict[str, np.ndarray]:
         """Run ``quarters`` steps from the start; returns the quarterly indicator arrays (copies)."""

@@ -140,6 +140,8 @@ def check_resume(folder: Path, settings: dict, scenario_sha256: str) -> None:
 def _calibrate_into(req: CalibrateRequest, folder: Path, settings: dict, source, names: list[str],
                     ship_to: Path | None, started: str) -> Path:
     scenario, plan = source.scenario, source.city.plan
+    if req.through is not None:  # the registry's share drifts from the first year the fit does not see
+        scenario = scenario.model_copy(update={"fitted_through": req.through})
     if not req.resume or (folder / SETTINGS).is_file():  # a resume may extend the final moves (``check_resume``)
         write_json(folder / SETTINGS, settings)
     A.progress_logging()

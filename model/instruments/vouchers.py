@@ -64,7 +64,7 @@ class Vouchers(Instrument):
         # Every redeemed voucher buys the service (R&D of the buyer, a service contract of the seller); where the
         # firm would have bought at full price anyway the purchase is the same and only the payment is deadweight.
         w.add_firm_rd(idx, fee)
-        w.flows["tech_contract_turnover"] += float(fee.sum())
+        w.flows["contract_deals"] += float(fee.sum())
         additional = f.svc_ratio[idx] <= 0.0
         w.flows["voucher_additional"] += float(fee[additional].sum())
         w.flows["voucher_deadweight"] += float(paid[~additional].sum())
