@@ -94,3 +94,13 @@ def test_bad_city_profile_named(tmp_path):
 def test_unsourced_city_number_rejected(tmp_path):
     r = _validate_city_variant(tmp_path, "  transfer.brokers:", "  transfer.brokers_x:")
     assert r.returncode == 2 and "no source given for transfer.brokers" in r.stderr
+
+
+@pytest.mark.parametrize("old,new,fragment", [
+    ("    first_quarter: 2022Q2\n", "    first_quarter: 2022Q5\n", "transfer.registry_drive.first_quarter"),
+    ("    full_quarter: 2023Q4\n", "    full_quarter: 2021Q4\n", "full_quarter comes before first_quarter"),
+], ids=["no_quarter_5", "full_before_first"])
+def test_bad_registry_drive_named(tmp_path, old, new, fragment):
+    r = _validate_city_variant(tmp_path, old, new)
+    assert r.returncode == 2 and "city.yaml" in r.stderr and fragment in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
