@@ -376,6 +376,23 @@ def test_simulation_based_calibration_passes_and_can_fail():
     assert ((bad["p_uniform"] < 0.01) | (bad["coverage_90"] < 0.75)).all(), bad
 
 
+def test_sbc_command_runs_end_to_end_at_a_tiny_size(tmp_path):
+    """The full-SBC script (python -m innosim.experiments.calibrate.sbc) on the model: 2 data sets, one
+    parameter, a tiny ladder; it writes ranks, summary, chart and manifest (its first full-size run crashed before
+    any data set: pyabc's database folder was never created)."""
+    import json
+
+    from innosim.experiments.calibrate import sbc
+
+    out = tmp_path / "sbc"
+    sbc.main(["--datasets", "2", "--params", "theta_sell", "--population-size", "12", "--rejuvenate", "12",
+              "--stages", "1", "--moves", "1", "--draws", "9", "--workers", "1", "--out", str(out)])
+    ranks = pd.read_csv(out / "ranks.csv")
+    assert len(ranks) == 2 and ranks["rank"].between(0, 9).all()
+    assert (out / "sbc_summary.csv").is_file() and (out / "sbc_ranks.png").is_file()
+    assert json.loads((out / "manifest.json").read_text())["calibrated"] == ["theta_sell"]
+
+
 def test_resume_may_extend_the_final_moves_only(tmp_path):
     """More --final-moves on --resume extend a finished ladder (its rounds are seeded per round and particle);
     fewer, or any other changed setting, are refused with one line naming the option."""

@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
             vec = A.full_vector(truth, fixed, np.random.default_rng(np.random.SeedSequence([seed, 1])))
             data = A.simulate_statistics(scenario, vec, seed, 10_000 + m, obs)
             folder = out / f"dataset_{m:03d}"
+            folder.mkdir(exist_ok=True)  # pyabc's SQLite file needs its folder
             abc, observed = A.build_abc(scenario, names, a.population_size, seed, ex.map, obs=obs, observed=data)
             h = A.run_abc(abc, observed, folder / A.DB_NAME, a.generations, (folder / A.DB_NAME).is_file(), seed)
             pop = A.population_frame(h)
