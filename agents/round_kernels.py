@@ -110,3 +110,28 @@ def report_top_up(slack, alive, revenue, rd_year, rd_relabel_year, rd_reported_y
         rel = needed if (planned > 0 and needed > 0 and needed <= slack * planned and alive[i]) else 0.0
         rd_relabel_year[i] = rel
         rd_reported_year[i] = rd_year[i] + rel
+
+
+@njit(cache=True, nogil=True)
+def registration_values(cand, gain, c_deduct, reg_out, margin, margin_sd, cit_hte, cit_standard, hte, z_margin,
+                        rd_last_year, revenue, v_on, v_share, sme_on, sme_coef, sme_min_rd, sme_share, sme_min_ask,
+                        sme_cap, loan_on, loan_coef, loan_cap, loan_weight):
+    """``agents.status.registration_value`` of rows ``cand`` (yuan), term by term in its floating-point order:
+    the super-deduction gain (``c_deduct`` · R&D · tax rate, nothing for loss makers) plus ``reg_out``; where a
+    programme is on, the voucher surplus ``gain`` (per candidate, 0 if its need is behind it) × ``v_share``, the
+    tech-SME project ask × ``sme_coef``, the loan-interest subsidy × ``loan_weight``."""
+    out = np.empty(cand.size)
+    for j in range(cand.size):
+        i = cand[j]
+        rd = rd_last_year[i]
+        tax = (cit_hte if hte[i] else cit_standard) * ((margin + margin_sd * z_margin[i]) > 0)
+        value = c_deduct * rd * tax + reg_out
+        if v_on:
+            value = value + gain[j] * v_share
+        if sme_on:
+            ask = min(max(sme_share * rd, sme_min_ask), sme_cap) if rd >= sme_min_rd else 0.0
+            value = value + sme_coef * ask
+        if loan_on:
+            value = value + loan_weight * min(loan_coef * revenue[i], loan_cap)
+        out[j] = value
+    return out

@@ -15,7 +15,7 @@ import numpy as np
 from innosim.agents.decisions import gap_unit_cost, notch_value, registers, relabel_share, voucher_gain
 from innosim.agents.enterprises import EnterpriseTable
 from innosim.agents.kernels import register_scan
-from innosim.agents.round_kernels import bunching_near, hte_certify, hte_consider, report_top_up
+from innosim.agents.round_kernels import bunching_near, hte_certify, hte_consider, registration_values, report_top_up
 from innosim.agents.world import World
 from innosim.model.calendar import FIRST_YEAR
 from innosim.model.signals import funded_share
@@ -48,23 +48,23 @@ def registration_value(m: World, q: int, year: int, cand: np.ndarray,
     each programme that requires registration at its expected funded share, given the ``claims`` (yuan) that
     registered firms put on the vouchers, tech-SME projects and loan subsidies (``agents.kernels.register_scan``)."""
     f, p, s = m.firms, m.params, m.signals
-    rd = f.rd_last_year[cand]
-    tax = np.where(f.hte[cand], CIT_HTE, CIT_STANDARD) * (margins(f, p["margin"], cand) > 0)
-    value = super_deduction_gain(year) * NON_MANUFACTURING_SHARE * rd * tax + p["reg_out_wan"] * WAN
     v_claims, sme_claims, loan_claims = claims
+    gain = np.zeros(cand.size)
     if s.voucher_budget > 0:
-        # A firm whose service need is still ahead this year values the voucher at the surplus it adds.
-        share = funded_share(s.voucher_budget, v_claims * p["p_redeem"]) * p["p_redeem"]
-        sub_c = np.minimum(s.voucher_rate * f.svc_fee[cand], s.voucher_cap)
-        gain = voucher_gain(f.svc_ratio[cand], f.svc_fee[cand], sub_c)
-        value = value + np.where(f.voucher_need_q[cand] >= q, gain, 0.0) * share
-    if s.sme_budget > 0:
-        ask_c = np.where(rd >= s.sme_min_rd, np.clip(s.sme_share_of_rd * rd, SME_MIN_ASK, s.sme_cap), 0.0)
-        value = value + GRANT_NET_VALUE * funded_share(s.sme_budget, sme_claims) * ask_c
-    if s.loan_budget > 0:
-        loan_sub = np.minimum(LOAN_SIZE_OF_REVENUE * LOAN_RATE * LOAN_SUBSIDISED * f.revenue[cand], s.loan_subsidy)
-        value = value + LOAN_TAKE_UP * funded_share(s.loan_budget, LOAN_TAKE_UP * loan_claims) * loan_sub
-    return value
+        # A firm whose service need is still ahead this year values the voucher at the surplus it adds (the
+        # exponential only for those rows).
+        ahead = np.flatnonzero(f.voucher_need_q[cand] >= q)
+        fee = f.svc_fee[cand[ahead]]
+        gain[ahead] = voucher_gain(f.svc_ratio[cand[ahead]], fee, np.minimum(s.voucher_rate * fee, s.voucher_cap))
+    # The rest is arithmetic, one pass (``round_kernels.registration_values``).
+    return registration_values(
+        cand, gain, super_deduction_gain(year) * NON_MANUFACTURING_SHARE, p["reg_out_wan"] * WAN, p["margin"],
+        MARGIN_SD, CIT_HTE, CIT_STANDARD, f.hte, f.z_margin, f.rd_last_year, f.revenue,
+        s.voucher_budget > 0, funded_share(s.voucher_budget, v_claims * p["p_redeem"]) * p["p_redeem"],
+        s.sme_budget > 0, GRANT_NET_VALUE * funded_share(s.sme_budget, sme_claims), s.sme_min_rd,
+        s.sme_share_of_rd, SME_MIN_ASK, s.sme_cap,
+        s.loan_budget > 0, LOAN_SIZE_OF_REVENUE * LOAN_RATE * LOAN_SUBSIDISED, s.loan_subsidy,
+        LOAN_TAKE_UP * funded_share(s.loan_budget, LOAN_TAKE_UP * loan_claims))
 
 
 def register_tech_smes(m: World, q: int, key: np.uint64) -> None:
