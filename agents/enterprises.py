@@ -77,7 +77,8 @@ class EnterpriseTable:
                 self._store[k] = grown
         ids = np.arange(self.n, need)
         for k, (_, fill) in COLUMNS.items():
-            self._store[k][self.n:need] = fill
+            if k not in values:  # given columns are written below
+                self._store[k][self.n:need] = fill
         for k, v in values.items():
             self._store[k][self.n:need] = v
         self.n = need

@@ -128,6 +128,14 @@ class GuidanceFund(mesa.Agent):
         f.convertible[dead] = 0.0
 
 
+def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Positions in ``sorted_ids`` (ascending, unique) of those ``ids`` it holds."""
+    pos = np.searchsorted(sorted_ids, ids)
+    hit = pos < sorted_ids.size
+    pos, ids = pos[hit], ids[hit]
+    return pos[sorted_ids[pos] == ids]
+
+
 class InvestorSector:
     """All investors. VC screening, deals, convertible conversion and listings are vectorised here."""
 
@@ -159,7 +167,7 @@ class InvestorSector:
         if extra:
             # Reward-driven seed deals: young firms, screened with a noisier signal (lower average quality).
             young = ids_y[hi_y >= t_y]
-            young = young[~np.isin(young, chosen)]
+            young = np.delete(young, _positions(young, chosen))  # np.isin sorts both: ~20× slower here
             noisy = f.quality[young] + young_noise * ndtri(slot_uniforms(keys[1], young))
             chosen = np.concatenate((chosen, _top_k(young, noisy, extra)))
         self.deals_this_quarter = chosen

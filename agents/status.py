@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from innosim.agents.decisions import gap_unit_cost, notch_value, registers, relabel_share, voucher_gain
-from innosim.agents.enterprises import EnterpriseTable, hte_threshold
+from innosim.agents.enterprises import EnterpriseTable
 from innosim.agents.kernels import register_scan
+from innosim.agents.round_kernels import bunching_near, hte_certify, hte_consider, registration_values, report_top_up
 from innosim.agents.world import World
 from innosim.model.calendar import FIRST_YEAR
 from innosim.model.signals import funded_share
@@ -47,23 +48,23 @@ def registration_value(m: World, q: int, year: int, cand: np.ndarray,
     each programme that requires registration at its expected funded share, given the ``claims`` (yuan) that
     registered firms put on the vouchers, tech-SME projects and loan subsidies (``agents.kernels.register_scan``)."""
     f, p, s = m.firms, m.params, m.signals
-    rd = f.rd_last_year[cand]
-    tax = np.where(f.hte[cand], CIT_HTE, CIT_STANDARD) * (margins(f, p["margin"], cand) > 0)
-    value = super_deduction_gain(year) * NON_MANUFACTURING_SHARE * rd * tax + p["reg_out_wan"] * WAN
     v_claims, sme_claims, loan_claims = claims
+    gain = np.zeros(cand.size)
     if s.voucher_budget > 0:
-        # A firm whose service need is still ahead this year values the voucher at the surplus it adds.
-        share = funded_share(s.voucher_budget, v_claims * p["p_redeem"]) * p["p_redeem"]
-        sub_c = np.minimum(s.voucher_rate * f.svc_fee[cand], s.voucher_cap)
-        gain = voucher_gain(f.svc_ratio[cand], f.svc_fee[cand], sub_c)
-        value = value + np.where(f.voucher_need_q[cand] >= q, gain, 0.0) * share
-    if s.sme_budget > 0:
-        ask_c = np.where(rd >= s.sme_min_rd, np.clip(s.sme_share_of_rd * rd, SME_MIN_ASK, s.sme_cap), 0.0)
-        value = value + GRANT_NET_VALUE * funded_share(s.sme_budget, sme_claims) * ask_c
-    if s.loan_budget > 0:
-        loan_sub = np.minimum(LOAN_SIZE_OF_REVENUE * LOAN_RATE * LOAN_SUBSIDISED * f.revenue[cand], s.loan_subsidy)
-        value = value + LOAN_TAKE_UP * funded_share(s.loan_budget, LOAN_TAKE_UP * loan_claims) * loan_sub
-    return value
+        # A firm whose service need is still ahead this year values the voucher at the surplus it adds (the
+        # exponential only for those rows).
+        ahead = np.flatnonzero(f.voucher_need_q[cand] >= q)
+        fee = f.svc_fee[cand[ahead]]
+        gain[ahead] = voucher_gain(f.svc_ratio[cand[ahead]], fee, np.minimum(s.voucher_rate * fee, s.voucher_cap))
+    # The rest is arithmetic, one pass (``round_kernels.registration_values``).
+    return registration_values(
+        cand, gain, super_deduction_gain(year) * NON_MANUFACTURING_SHARE, p["reg_out_wan"] * WAN, p["margin"],
+        MARGIN_SD, CIT_HTE, CIT_STANDARD, f.hte, f.z_margin, f.rd_last_year, f.revenue,
+        s.voucher_budget > 0, funded_share(s.voucher_budget, v_claims * p["p_redeem"]) * p["p_redeem"],
+        s.sme_budget > 0, GRANT_NET_VALUE * funded_share(s.sme_budget, sme_claims), s.sme_min_rd,
+        s.sme_share_of_rd, SME_MIN_ASK, s.sme_cap,
+        s.loan_budget > 0, LOAN_SIZE_OF_REVENUE * LOAN_RATE * LOAN_SUBSIDISED, s.loan_subsidy,
+        LOAN_TAKE_UP * funded_share(s.loan_budget, LOAN_TAKE_UP * loan_claims))
 
 
 def register_tech_smes(m: World, q: int, key: np.uint64) -> None:
@@ -113,30 +114,17 @@ class HTERound:
     def run(self, m: World, year: int, rng: np.random.Generator) -> None:
         f, p = m.firms, m.params
         u = rng.random((2, f.n))
-        # Same-period test: last year's reported R&D over last year's revenue.
-        base = np.maximum(f.revenue_last_year, 1.0)
-        eligible = (f.alive & f.tech & (f.birth_q <= 4 * (year - FIRST_YEAR) - 4)
-                    & (f.rd_reported_year / base >= hte_threshold(base)) & (f.knowledge >= p["k_ip_wan"] * WAN))
-        expiring = f.hte & (f.hte_until <= year)
-        consider = np.flatnonzero((expiring & eligible) | (~f.hte & eligible & (u[0] < p["p_apply_hte"])))
-        worth = np.zeros(f.n, dtype=bool)
-        worth[consider[self.worth_applying(m, consider)]] = True
+        # Same-period test: last year's reported R&D over last year's revenue (``round_kernels.hte_consider``).
+        consider = hte_consider(year, 4 * (year - FIRST_YEAR) - 4, p["k_ip_wan"] * WAN, p["p_apply_hte"], u[0],
+                                f.alive, f.tech, f.birth_q, f.rd_reported_year, f.revenue_last_year, f.knowledge,
+                                f.hte, f.hte_until)
         # Listed HTEs keep their certification (their reporting is built around it).
-        renew_apply = expiring & (worth | (f.listed & f.alive))
-        new_apply = ~f.hte & worth
-        applied = renew_apply | new_apply
-        passed = applied & (u[1] < p["p_pass"])
-        f.hte[expiring & ~passed] = False
-        first = new_apply & passed & (f.hte_first_year == 0)
-        f.hte_first_year[first] = year
-        f.hte[passed] = True
-        f.hte_until[passed] = year + HTE_YEARS
-        self.certified = np.flatnonzero(passed)
-        self.applications = int(applied.sum())
-        n_first = int(first.sum())
+        self.certified, self.applications, n_first, n_new = hte_certify(
+            year, HTE_YEARS, p["p_pass"], u[1], consider[self.worth_applying(m, consider)], f.alive, f.listed,
+            f.hte, f.hte_until, f.hte_first_year)
         self.award_claims = (n_first * m.signals.hte_award_first
                              + (self.certified.size - n_first) * m.signals.hte_award_renewal)
-        m.flows["hte_new"] += int((new_apply & passed).sum())
+        m.flows["hte_new"] += n_new
         m.flows["hte_applications"] += self.applications
 
     def plan_bunching(self, m: World, year: int) -> None:
@@ -146,11 +134,8 @@ class HTERound:
         on and will report ``s`` of it relabelled at the year's end (``s`` from ``agents.decisions``)."""
         f, p = m.firms, m.params
         f.rd_relabel_year[:] = 0.0
-        intensity = f.nu * f.rd_boost
-        thr = hte_threshold(f.revenue)
-        gap = thr - intensity
-        near = np.flatnonzero(f.alive & f.tech & (gap > 0) & (~f.hte | (f.hte_until <= year + 1))
-                              & (f.knowledge >= p["k_ip_wan"] * WAN) & (f.birth_q <= 4 * (year - FIRST_YEAR) - 4))
+        near, gap = bunching_near(year, 4 * (year - FIRST_YEAR) - 4, p["k_ip_wan"] * WAN, f.alive, f.tech, f.nu,
+                                  f.rd_boost, f.revenue, f.hte, f.hte_until, f.knowledge, f.birth_q)
         if near.size == 0:
             return
         kappa = p["kappa_audit"] * np.exp(KAPPA_SIGMA * f.z_kappa[near])
@@ -158,11 +143,11 @@ class HTERound:
         yearly = (notch_value(margins(f, p["margin"], near), f.revenue[near])
                   + (expected_hte_award(m, first, self.award_claims) + p["hte_out_wan"] * WAN
                      - self.hte_cost(m, near)) / HTE_YEARS)
-        cost = gap[near] * f.revenue[near] * gap_unit_cost(p["c_real"], kappa)
+        cost = gap * f.revenue[near] * gap_unit_cost(p["c_real"], kappa)
         go = yearly > cost
-        b, s = near[go], relabel_share(p["c_real"], kappa[go])
-        f.nu[b] += (1.0 - s) * gap[b] / f.rd_boost[b]
-        f.rd_relabel_year[b] = s * gap[b] * f.revenue[b]
+        b, s, gap = near[go], relabel_share(p["c_real"], kappa[go]), gap[go]
+        f.nu[b] += (1.0 - s) * gap / f.rd_boost[b]
+        f.rd_relabel_year[b] = s * gap * f.revenue[b]
         m.flows["hte_bunching"] += int(b.size)
 
     def report_rd(self, m: World) -> None:
@@ -170,9 +155,5 @@ class HTERound:
         threshold of its year-end revenue by relabelling, if that takes at most RELABEL_SLACK times the relabelling
         it planned (revenue moved during the year); otherwise it reports what it spent (over, or a miss)."""
         f = m.firms
-        planned = f.rd_relabel_year
-        needed = hte_threshold(f.revenue) * f.revenue - f.rd_year
-        top_up = (planned > 0) & (needed > 0) & (needed <= RELABEL_SLACK * planned) & f.alive
-        f.rd_relabel_year[:] = np.where(top_up, needed, 0.0)
-        f.rd_reported_year[:] = f.rd_year + f.rd_relabel_year
+        report_top_up(RELABEL_SLACK, f.alive, f.revenue, f.rd_year, f.rd_relabel_year, f.rd_reported_year)
         m.flows["rd_relabelled"] += float(f.rd_relabel_year.sum())

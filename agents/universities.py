@@ -6,6 +6,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from innosim.agents.round_kernels import tie_counts
 from innosim.agents.technology_market import brokered_values, quarter_share
 from innosim.agents.world import World
 from innosim.model.city import Universities as UniProfile
@@ -83,9 +84,7 @@ class UniversitySector:
         total = self.results.sum()
         share = np.minimum(1.0, capacity / max(total, 1.0) * conversion)
         brokered = rng.binomial(self.results.astype(np.int64), share)
-        ties = m.firms.tie_uni[m.firms.alive]
-        tie_counts = np.bincount(ties[ties >= 0], minlength=self.n)
-        direct = rng.binomial(tie_counts, TIE_CONTRACT_Q)
+        direct = rng.binomial(tie_counts(m.firms.alive, m.firms.tie_uni, self.n), TIE_CONTRACT_Q)
         self.results = np.maximum(0.0, self.results - brokered)
         n_contracts = brokered + direct
         k = int(n_contracts.sum())

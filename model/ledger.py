@@ -49,8 +49,12 @@ class Ledger:
         left = self.remaining(key, year)
         if requests.size == 0 or left <= 0:
             return np.zeros_like(requests)
-        before = np.concatenate(([0.0], np.cumsum(requests)[:-1]))
-        return np.clip(np.minimum(requests, left - before), 0.0, None)
+        # What the earlier requests take: an exclusive cumulative sum (the same additions as np.cumsum). The floor
+        # at 0 is np.maximum, which np.clip(x, 0.0, None) calls, without clip's Python-level dispatch.
+        before = np.empty_like(requests, dtype=float)
+        before[0] = 0.0
+        np.cumsum(requests[:-1], out=before[1:])
+        return np.maximum(np.minimum(requests, left - before), 0.0)
 
     def book(self, key: str, year: int, amounts: np.ndarray) -> float:
         """Book payments (yuan); raises ``BudgetExceeded`` if they exceed the remaining budget."""

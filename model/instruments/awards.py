@@ -35,8 +35,9 @@ class HTEAward(Instrument):
 
     def eligible(self, w: World, call: Call) -> np.ndarray:
         mask = np.zeros(w.firms.n, dtype=bool)
-        mask[w.hte_round.certified] = True
-        return mask & w.firms.alive
+        certified = w.hte_round.certified
+        mask[certified[w.firms.alive[certified]]] = True
+        return mask
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
         first = w.firms.hte_first_year[idx] == call.year

@@ -34,8 +34,9 @@ class VCSeedReward(Instrument):
         f = w.firms
         mask = np.zeros(f.n, dtype=bool)
         deals = w.investors.deals_this_quarter
-        mask[deals] = True
-        return mask & (f.age_years(call.q) <= self.opt.max_age_years)
+        # Ages of the deals only (the same expression as ``age_years``), not of the whole table.
+        mask[deals[(call.q - f.birth_q[deals]) / 4.0 <= self.opt.max_age_years]] = True
+        return mask
 
     def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         return np.flatnonzero(mask)

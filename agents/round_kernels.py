@@ -1,0 +1,137 @@
+"""Fused passes of the status rounds and small whole-table counts, compiled with numba.
+
+Like ``agents.kernels``: one loop over the firm columns instead of a dozen whole-table numpy masks, holding the
+arithmetic of the rule that calls it (``agents.status``, ``agents.universities``) in the same floating-point order,
+so results are bit for bit those of the numpy formulation. Exponentials and logarithms stay in numpy (its
+vectorised ``exp`` may differ from libm's by an ulp); sums that feed outputs stay ``np.sum`` (pairwise order).
+Money in yuan; quarters and years as in ``agents.enterprises``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def _hte_threshold(revenue):
+    """``agents.enterprises.hte_threshold`` of one revenue (yuan/yr)."""
+    return 0.05 if revenue <= 5e7 else (0.04 if revenue <= 2e8 else 0.03)
+
+
+@njit(cache=True, nogil=True)
+def tie_counts(alive, tie_uni, n_uni):
+    """Living firms tied to each of ``n_uni`` universities (``tie_uni`` −1: no tie); int64 like ``np.bincount``."""
+    out = np.zeros(n_uni, dtype=np.int64)
+    for i in range(alive.size):
+        t = tie_uni[i]
+        if alive[i] and t >= 0:
+            out[t] += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def hte_consider(year, cohort_q, k_ip, p_apply, u_apply, alive, tech, birth_q, rd_reported_year,
+                 revenue_last_year, knowledge, hte, hte_until):
+    """Rows (ascending) that weigh an HTE application in ``year``'s round: eligible (alive tech firms born by
+    quarter ``cohort_q`` whose last reported R&D over last year's revenue meets their threshold, with knowledge ≥
+    ``k_ip`` yuan) and either holding a certificate that expires, or uncertified with ``u_apply`` < ``p_apply``."""
+    out = np.empty(alive.size, dtype=np.int64)
+    k = 0
+    for i in range(alive.size):
+        base = max(revenue_last_year[i], 1.0)
+        eligible = (alive[i] and tech[i] and birth_q[i] <= cohort_q
+                    and rd_reported_year[i] / base >= _hte_threshold(base) and knowledge[i] >= k_ip)
+        if eligible and ((hte[i] and hte_until[i] <= year) or (not hte[i] and u_apply[i] < p_apply)):
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True, nogil=True)
+def hte_certify(year, valid_years, p_pass, u_pass, worth, alive, listed, hte, hte_until, hte_first_year):
+    """Apply and pass, in place: an expiring certificate is renewed on application (``worth``: ascending rows that
+    apply; listed firms always renew), an uncertified row in ``worth`` applies; an application passes with
+    ``u_pass`` < ``p_pass``. Returns (certified rows ascending, applications, first certifications, new HTEs)."""
+    certified = np.empty(alive.size, dtype=np.int64)
+    n_cert = 0
+    applications = 0
+    n_first = 0
+    n_new = 0
+    j = 0
+    for i in range(alive.size):
+        w = j < worth.size and worth[j] == i
+        if w:
+            j += 1
+        expiring = hte[i] and hte_until[i] <= year
+        new_apply = (not hte[i]) and w
+        applied = (expiring and (w or (listed[i] and alive[i]))) or new_apply
+        applications += applied
+        if applied and u_pass[i] < p_pass:
+            if new_apply:
+                n_new += 1
+                if hte_first_year[i] == 0:
+                    hte_first_year[i] = year
+                    n_first += 1
+            hte[i] = True
+            hte_until[i] = year + valid_years
+            certified[n_cert] = i
+            n_cert += 1
+        elif expiring:  # not renewed: applied and failed, or did not apply
+            hte[i] = False
+    return certified[:n_cert], applications, n_first, n_new
+
+
+@njit(cache=True, nogil=True)
+def bunching_near(year, cohort_q, k_ip, alive, tech, nu, rd_boost, revenue, hte, hte_until, knowledge, birth_q):
+    """Rows (ascending) below their HTE threshold that will apply by next year's round (no certificate, or one
+    expiring by ``year`` + 1), with knowledge ≥ ``k_ip`` yuan and born by quarter ``cohort_q``, and their intensity
+    gaps (threshold − nu·rd_boost)."""
+    out = np.empty(alive.size, dtype=np.int64)
+    gaps = np.empty(alive.size)
+    k = 0
+    for i in range(alive.size):
+        gap = _hte_threshold(revenue[i]) - nu[i] * rd_boost[i]
+        if (alive[i] and tech[i] and gap > 0 and ((not hte[i]) or hte_until[i] <= year + 1)
+                and knowledge[i] >= k_ip and birth_q[i] <= cohort_q):
+            out[k] = i
+            gaps[k] = gap
+            k += 1
+    return out[:k], gaps[:k]
+
+
+@njit(cache=True, nogil=True)
+def report_top_up(slack, alive, revenue, rd_year, rd_relabel_year, rd_reported_year):
+    """Year-end R&D report, in place: a row that planned relabelling (``rd_relabel_year`` > 0) tops up to its
+    threshold when that needs at most ``slack`` times the plan, else relabels nothing; reported = spent + relabelled."""
+    for i in range(alive.size):
+        planned = rd_relabel_year[i]
+        needed = _hte_threshold(revenue[i]) * revenue[i] - rd_year[i]
+        rel = needed if (planned > 0 and needed > 0 and needed <= slack * planned and alive[i]) else 0.0
+        rd_relabel_year[i] = rel
+        rd_reported_year[i] = rd_year[i] + rel
+
+
+@njit(cache=True, nogil=True)
+def registration_values(cand, gain, c_deduct, reg_out, margin, margin_sd, cit_hte, cit_standard, hte, z_margin,
+                        rd_last_year, revenue, v_on, v_share, sme_on, sme_coef, sme_min_rd, sme_share, sme_min_ask,
+                        sme_cap, loan_on, loan_coef, loan_cap, loan_weight):
+    """``agents.status.registration_value`` of rows ``cand`` (yuan), term by term in its floating-point order:
+    the super-deduction gain (``c_deduct`` · R&D · tax rate, nothing for loss makers) plus ``reg_out``; where a
+    programme is on, the voucher surplus ``gain`` (per candidate, 0 if its need is behind it) × ``v_share``, the
+    tech-SME project ask × ``sme_coef``, the loan-interest subsidy × ``loan_weight``."""
+    out = np.empty(cand.size)
+    for j in range(cand.size):
+        i = cand[j]
+        rd = rd_last_year[i]
+        tax = (cit_hte if hte[i] else cit_standard) * ((margin + margin_sd * z_margin[i]) > 0)
+        value = c_deduct * rd * tax + reg_out
+        if v_on:
+            value = value + gain[j] * v_share
+        if sme_on:
+            ask = min(max(sme_share * rd, sme_min_ask), sme_cap) if rd >= sme_min_rd else 0.0
+            value = value + sme_coef * ask
+        if loan_on:
+            value = value + loan_weight * min(loan_coef * revenue[i], loan_cap)
+        out[j] = value
+    return out
