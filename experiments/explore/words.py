@@ -6,6 +6,9 @@ WORDS: dict[str, dict[str, str]] = {
     "title": {"zh": "innosim 政策推演", "en": "innosim explore"},
     "subtitle": {"zh": "调整预算与假设，查看{year}年目标达成概率",
                  "en": "Change budgets and assumptions; see the {year} targets"},
+    "subtitle_no_target": {"zh": "调整预算与假设，查看各项指标至{year}年的走势（规划未设定目标）",
+                           "en": "Change budgets and assumptions; see where the indicators head by {year} "
+                                 "(the plan sets no target)"},
     "scenario": {"zh": "情景", "en": "Scenario"},
     "scenario_path": {"zh": "或情景文件路径", "en": "or a scenario file path"},
     "load": {"zh": "载入", "en": "Load"},
@@ -28,6 +31,7 @@ WORDS: dict[str, dict[str, str]] = {
     "change": {"zh": "相对原情景", "en": "vs unchanged"},
     "target": {"zh": "目标 > {v}", "en": "target > {v}"},
     "fans": {"zh": "预测与目标", "en": "Projections against the targets"},
+    "fans_no_target": {"zh": "预测", "en": "Projections"},
     "spending": {"zh": "各政策工具：预算与实际拨付", "en": "Spending per instrument against budget"},
     "keep": {"zh": "保留本设置以对比", "en": "Keep for comparison"},
     "kept": {"zh": "对比（最多{n}组）", "en": "Side by side (up to {n})"},
