@@ -77,6 +77,13 @@ def test_run_charts_headline_indicators_without_target_lines(folders):
     assert (out["run"] / "observed.csv").read_text(encoding="utf-8").count("T01") >= 3
 
 
+def test_sweep_and_compare_chart_projections_without_targets(folders):
+    _, out, runs = folders
+    for k in ("sweep", "compare"):
+        assert (out[k] / "value_bands.png").is_file(), k
+    assert "value_bands.png" in runs["sweep"].stdout
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_brief_on_taian(folders, lang):
     tmp, out, _ = folders
