@@ -84,6 +84,23 @@ def test_sweep_and_compare_chart_projections_without_targets(folders):
     assert "value_bands.png" in runs["sweep"].stdout
 
 
+def test_compare_deadweight_rows_are_taian_menu(folders):
+    """The deadweight table has a row for each firm-paid instrument Tai'an runs — the targeted firm list
+    (创新50强) among them — and none for instruments it does not run (vouchers, 拨改投, …)."""
+    import pandas as pd
+
+    from innosim.experiments.compare.worker import ACT
+
+    _, out, _ = folders
+    menu = set(load_city(SCENARIOS / "cities" / "taian.yaml").instruments)
+    dw = pd.read_csv(out["compare"] / "deadweight.csv")
+    assert set(dw["instrument"]) == {k for k in ACT if k in menu}
+    assert "firm_list" in set(dw["instrument"]) and "vouchers" not in set(dw["instrument"])
+    assert (dw.loc[dw["instrument"] == "firm_list", "paid_to_firms_yi"] > 0).all()
+    cols = pd.read_csv(out["compare"] / "comparison.csv").columns
+    assert "deadweight_firm_list" in cols and "deadweight_vouchers" not in cols
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_brief_on_taian(folders, lang):
     tmp, out, _ = folders

@@ -107,13 +107,14 @@ def run_compare(req: CompareRequest) -> Path:
                            f"{len(scenarios) + (cf is not None)} scenarios")
             runs = store.read().sort_values("run").reset_index(drop=True)
             names = [s.name for s in scenarios]
-            table = comparison_table(runs, names, paths, cf is not None, req.seed, plan)
+            menu = scenarios[0].menu  # with a counterfactual every scenario has the first one's city
+            table = comparison_table(runs, names, paths, cf is not None, req.seed, plan, menu)
             table.to_csv(stage / "comparison.csv", index=False, float_format="%.6g")
             files = ["comparison.csv"]
             if cf is not None:
                 cost_effectiveness(runs, names, req.seed, plan).to_csv(stage / "cost_effectiveness.csv",
                                                                        index=False, float_format="%.6g")
-                deadweight_table(runs, names, req.seed).to_csv(stage / "deadweight.csv", index=False,
+                deadweight_table(runs, names, req.seed, menu).to_csv(stage / "deadweight.csv", index=False,
                                                                float_format="%.6g")
                 files += ["cost_effectiveness.csv", "deadweight.csv"]
             variance_split(runs, names, cf is not None, plan, req.seed).to_csv(
