@@ -111,6 +111,23 @@ def test_brief_on_taian(folders, lang):
     html = (dest / "briefing.html").read_text(encoding="utf-8")
     assert ("泰安" if lang == "zh" else "Tai&#x27;an") in html
     no_other_city(r.stdout + r.stderr + text_of(dest))
+    # No target: the compare and sweep folders are charted as projections (value bands), each with a caption
+    # whose numbers are the folders' medians.
+    from html import escape as html_escape
+
+    import pandas as pd
+
+    caps = pd.read_csv(dest / "captions.csv").set_index("chart")
+    for stem in ("2_compare_value_bands", "3_sweep_value_bands"):
+        assert stem in caps.index, list(caps.index)
+        assert (dest / caps.loc[stem, "png"]).is_file() and (dest / caps.loc[stem, "pdf"]).is_file()
+        assert ("规划未设定目标" if lang == "zh" else "The plan sets no target") in caps.loc[stem, "caption"]
+        assert html_escape(caps.loc[stem, "caption"]) in html
+    nums = pd.read_csv(dest / "numbers.csv", dtype=str)
+    quoted = nums[nums["chart"].str.endswith("value_bands")]
+    assert set(quoted["file"]) == {str(out["compare"] / "comparison.csv"), str(out["sweep"] / "indicators.csv")}
+    for rec in quoted.to_dict("records"):
+        assert rec["text"] in caps.loc[rec["chart"], "caption"]
 
 
 def test_explore_engine_on_taian():

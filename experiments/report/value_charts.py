@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 
 from innosim.experiments.report import i18n
+from innosim.experiments.report.captions import SCENARIO_ZH
 from innosim.experiments.report.house_style import BLUE, GREY, WIDE, save, style
 
 COUNTERFACTUAL = "no-new-policy"
+GREY_LABELS = {COUNTERFACTUAL, SCENARIO_ZH[COUNTERFACTUAL]}  # the counterfactual as compare and the brief name it
 
 
 def value_bands(table: pd.DataFrame, folder: Path, stem: str = "value_bands", *, lang: str = "en",
@@ -31,7 +33,7 @@ def value_bands(table: pd.DataFrame, folder: Path, stem: str = "value_bands", *,
             s = table[table["indicator"] == k].assign(label=lambda d: d["label"].astype(str)).set_index("label")
             s = s.reindex(labels)
             m = s["median"].to_numpy(float)
-            colors = [GREY if lbl == COUNTERFACTUAL else BLUE for lbl in labels]
+            colors = [GREY if lbl in GREY_LABELS else BLUE for lbl in labels]
             ax.hlines(y, s["p05"].to_numpy(float), s["p95"].to_numpy(float), colors=colors, linewidth=2.5,
                       alpha=0.45)
             ax.scatter(m, y, color=colors, zorder=3, s=28)
