@@ -142,3 +142,57 @@ def test_echo_is_the_value_given_and_nothing_else():
     assert not echo(0.25, 0.24) and not echo(0.24 + 0.01, 0.24)  # one step is a move
     assert not echo(0.2375, 0.24)  # the raw scenario value is not what the slider was given
 
+
+# ---- assumption slider labels
+
+def test_param_labels_read_as_words():
+    from innosim.experiments.explore.words import param_label
+    from innosim.experiments.report import i18n
+
+    for n in settings.ASSUMPTIONS:
+        en = param_label(n, "en")
+        assert en != n and "_" not in en and en[0].isupper(), en
+        assert en.lower() in BY_NAME[n].description.lower()  # the description's words, nothing invented
+        assert param_label(n, "zh") == i18n.PARAM_ZH[n]
+    assert param_label("k_b", "en") == "Broker matching capacity"
+    assert param_label("no_such_parameter", "en") == "no_such_parameter"
+
+
+def test_param_label_in_chinese_falls_back_to_the_description(monkeypatch):
+    from innosim.experiments.explore.words import param_label
+    from innosim.experiments.report import i18n
+
+    monkeypatch.delitem(i18n.PARAM_ZH, "k_b")
+    assert param_label("k_b", "zh") == "Broker matching capacity"
+
+
+def test_taian_sliders_on_their_grid_with_readable_labels(monkeypatch):
+    """Tai'an's baseline on the page: every slider holds a value on its own grid (the browser has nothing to round
+    and send back), and the assumption sliders are named in words, in English and after switching to Chinese."""
+    solara = pytest.importorskip("solara")
+    monkeypatch.setenv("INNOSIM_EXPLORE_PARAMS", "prior")
+    monkeypatch.setenv("INNOSIM_EXPLORE_LANG", "en")
+    import ipyvuetify as v
+
+    from innosim.experiments.explore.page import Page, on_grid
+    from innosim.experiments.explore.words import param_label
+    from innosim.experiments.report import i18n
+
+    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        [select] = [s for s in rc.find(v.Select).widgets if s.label == "Scenario"]
+        select.v_model = "taian/baseline"
+        for lang in ("en", "zh"):
+            sliders = rc.find(v.Slider).widgets
+            labels = [s.label for s in sliders]
+            assert not any(t.startswith(i18n.FAMILY[lang]["voucher"]) for t in labels)  # Tai'an runs none
+            for s in sliders:
+                if s.step is not None and float(s.step) > 0 and not isinstance(s.v_model, int):
+                    assert on_grid(float(s.v_model), float(s.min), float(s.max), float(s.step)) == s.v_model, s.label
+            for n in settings.ASSUMPTIONS:
+                assert any(t.startswith(f"{param_label(n, lang)} ") for t in labels), (n, labels)
+                assert not any(t.startswith(f"{n} ") for t in labels), labels
+            [btn] = [b for b in rc.find(v.Btn).widgets if "innosim-lang" in (b.class_ or "").split()]
+            btn.click()
+    finally:
+        rc.close()

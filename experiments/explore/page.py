@@ -29,7 +29,7 @@ from innosim.experiments.explore.settings import (
     shipped_scenarios,
 )
 from innosim.experiments.explore.settings import apply as apply_setting
-from innosim.experiments.explore.words import w
+from innosim.experiments.explore.words import param_label, w
 from innosim.experiments.report import i18n
 from innosim.model.errors import InputError
 from innosim.model.policy import family_members
@@ -148,7 +148,7 @@ def changes(loaded: Loaded, setting: Setting, lang: str) -> list[str]:
     now = family_budgets(loaded.scenario, loaded.city.plan.years)
     out = [f"{i18n.FAMILY[lang][f]}: {now[f]:.2f} → {v:.2f}" for f, v in setting.budgets.items()
            if abs(v - now[f]) > 1e-9]
-    out += [f"{i18n.factor(k, lang)}: {v:g}" for k, v in setting.assumptions.items()]
+    out += [f"{param_label(k, lang)}: {v:g}" for k, v in setting.assumptions.items()]
     return out
 
 
@@ -284,7 +284,7 @@ def Page():
                        on_change=on_budget).key(f"budgets|{key}")
             solara.Markdown(f"**{w('assumptions', lang)}**")
             values = assumption_values
-            UserInputs({p.name: {"type": "SliderFloat", "label": f"{i18n.factor(p.name, lang)} {values[p.name]:.3g}",
+            UserInputs({p.name: {"type": "SliderFloat", "label": f"{param_label(p.name, lang)} {values[p.name]:.3g}",
                                  "value": shown_assumption[p.name], "min": p.low, "max": p.high,
                                  "step": assumption_range[p.name][2]} for p in ASSUMPTION_PARAMS},
                        on_change=on_assumption).key(f"assumptions|{key}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from innosim.experiments.report import i18n
+from innosim.model.parameters import BY_NAME
+
 WORDS: dict[str, dict[str, str]] = {
     "title": {"zh": "innosim 政策推演", "en": "innosim explore"},
     "subtitle": {"zh": "调整预算与假设，查看{year}年目标达成概率",
@@ -52,3 +55,16 @@ WORDS: dict[str, dict[str, str]] = {
 def w(key: str, lang: str, **kw) -> str:
     """The page text ``key`` in ``lang`` ('zh' or 'en') with ``{placeholders}`` filled."""
     return WORDS[key][lang].format(**kw)
+
+
+def param_label(name: str, lang: str) -> str:
+    """A parameter as an assumption slider names it: in Chinese the briefing's name (``i18n.PARAM_ZH``); in
+    English — and in Chinese for a parameter without one — its description in ``model/parameters.py`` up to the
+    first parenthesis, capitalised; the identifier itself only for an undeclared name."""
+    if lang == "zh" and name in i18n.PARAM_ZH:
+        return i18n.PARAM_ZH[name]
+    p = BY_NAME.get(name)
+    if p is None or not p.description.strip():
+        return name
+    text = p.description.split(" (", 1)[0].strip()
+    return text[:1].upper() + text[1:]
