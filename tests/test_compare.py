@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from innosim.experiments.compare.command import CompareRequest, counterfactual_of, run_compare
-from innosim.experiments.compare.worker import ACT, Trace, deadweight
+from innosim.experiments.compare.worker import ACT, Trace, deadweight, firm_acts
 from innosim.experiments.runs.command import RunRequest, run_scenario
 from innosim.model.policy import budgets_yuan
 from innosim.model.scenario_files import load_scenario
@@ -96,6 +96,42 @@ def test_deadweight_arithmetic():
     assert out["dw.key_tech_grants"] * 1e8 == pytest.approx(0 + 10 + 5)
     assert out["dw.hte_award"] * 1e8 == pytest.approx(4.0)
     assert set(ACT) >= {"key_tech_grants", "hte_award", "vouchers", "equity"}
+
+
+def test_firm_list_shares_the_rd_credit():
+    """The targeted firm list pays into R&D like a grant: paid together with a grant to a firm whose R&D rose by
+    half of what both paid, each carries half of its own payment as deadweight (left out of ``ACT``, the grant
+    was credited with the list's share of the extra R&D and showed no deadweight)."""
+    assert ACT["firm_list"] == "rd"
+    years = {2022: [0.0], 2023: [0.0], 2024: [100.0]}
+    hte = {y: [True] for y in years}
+    cf = _trace(years, hte, [])
+    pay = [("key_tech_grants", 2024, np.array([0]), np.array([10.0])),
+           ("firm_list", 2024, np.array([0]), np.array([10.0]))]
+    out = deadweight(_trace({**years, 2024: [110.0]}, hte, pay), cf, PLAN.years)
+    assert out["dwpaid.firm_list"] * 1e8 == pytest.approx(10.0)
+    assert out["dw.firm_list"] * 1e8 == pytest.approx(5.0)
+    assert out["dw.key_tech_grants"] * 1e8 == pytest.approx(5.0)
+
+
+def test_deadweight_counts_only_the_menu():
+    """Only instruments on the city's menu get deadweight columns (and rows); None means every instrument."""
+    assert firm_acts(None) == ACT
+    menu = ["key_tech_grants", "firm_list", "visits", "platform_awards"]
+    assert list(firm_acts(menu)) == ["key_tech_grants", "firm_list"]
+    years = {2022: [0.0], 2023: [0.0], 2024: [100.0]}
+    cf = _trace(years, {y: [True] for y in years}, [])
+    out = deadweight(_trace(years, {y: [True] for y in years}, []), cf, PLAN.years, firm_acts(menu))
+    assert set(out) == {"dwpaid.key_tech_grants", "dw.key_tech_grants", "dwpaid.firm_list", "dw.firm_list"}
+
+
+def test_deadweight_rows_are_the_menu(comparison):
+    """Qingdao's menu holds every firm-paid instrument but the firm list: no firm-list row or column."""
+    menu = load_scenario(BASE).menu
+    dw = pd.read_csv(comparison / "deadweight.csv")
+    assert list(dw["instrument"].unique()) == list(firm_acts(menu))
+    assert "firm_list" not in set(dw["instrument"])
+    assert not any("firm_list" in c for c in pd.read_csv(comparison / "comparison.csv").columns)
 
 
 def test_one_worker_equals_two(tmp_path):

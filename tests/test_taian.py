@@ -77,6 +77,30 @@ def test_run_charts_headline_indicators_without_target_lines(folders):
     assert (out["run"] / "observed.csv").read_text(encoding="utf-8").count("T01") >= 3
 
 
+def test_sweep_and_compare_chart_projections_without_targets(folders):
+    _, out, runs = folders
+    for k in ("sweep", "compare"):
+        assert (out[k] / "value_bands.png").is_file(), k
+    assert "value_bands.png" in runs["sweep"].stdout
+
+
+def test_compare_deadweight_rows_are_taian_menu(folders):
+    """The deadweight table has a row for each firm-paid instrument Tai'an runs — the targeted firm list
+    (创新50强) among them — and none for instruments it does not run (vouchers, 拨改投, …)."""
+    import pandas as pd
+
+    from innosim.experiments.compare.worker import ACT
+
+    _, out, _ = folders
+    menu = set(load_city(SCENARIOS / "cities" / "taian.yaml").instruments)
+    dw = pd.read_csv(out["compare"] / "deadweight.csv")
+    assert set(dw["instrument"]) == {k for k in ACT if k in menu}
+    assert "firm_list" in set(dw["instrument"]) and "vouchers" not in set(dw["instrument"])
+    assert (dw.loc[dw["instrument"] == "firm_list", "paid_to_firms_yi"] > 0).all()
+    cols = pd.read_csv(out["compare"] / "comparison.csv").columns
+    assert "deadweight_firm_list" in cols and "deadweight_vouchers" not in cols
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_brief_on_taian(folders, lang):
     tmp, out, _ = folders
@@ -87,6 +111,23 @@ def test_brief_on_taian(folders, lang):
     html = (dest / "briefing.html").read_text(encoding="utf-8")
     assert ("泰安" if lang == "zh" else "Tai&#x27;an") in html
     no_other_city(r.stdout + r.stderr + text_of(dest))
+    # No target: the compare and sweep folders are charted as projections (value bands), each with a caption
+    # whose numbers are the folders' medians.
+    from html import escape as html_escape
+
+    import pandas as pd
+
+    caps = pd.read_csv(dest / "captions.csv").set_index("chart")
+    for stem in ("2_compare_value_bands", "3_sweep_value_bands"):
+        assert stem in caps.index, list(caps.index)
+        assert (dest / caps.loc[stem, "png"]).is_file() and (dest / caps.loc[stem, "pdf"]).is_file()
+        assert ("规划未设定目标" if lang == "zh" else "The plan sets no target") in caps.loc[stem, "caption"]
+        assert html_escape(caps.loc[stem, "caption"]) in html
+    nums = pd.read_csv(dest / "numbers.csv", dtype=str)
+    quoted = nums[nums["chart"].str.endswith("value_bands")]
+    assert set(quoted["file"]) == {str(out["compare"] / "comparison.csv"), str(out["sweep"] / "indicators.csv")}
+    for rec in quoted.to_dict("records"):
+        assert rec["text"] in caps.loc[rec["chart"], "caption"]
 
 
 def test_explore_engine_on_taian():

@@ -22,6 +22,7 @@ from innosim.calibration.posterior import choose_posterior
 from innosim.experiments.compare.tables import comparison_table, cost_effectiveness, deadweight_table, variance_split
 from innosim.experiments.compare.worker import CompareContext, plan_span, run_pair
 from innosim.experiments.report.compare_charts import mix_ranking
+from innosim.experiments.report.value_charts import value_bands
 from innosim.experiments.runs.executors import make_executor
 from innosim.experiments.runs.folders import build_manifest, claim_out_dir, now, write_manifest
 from innosim.experiments.runs.runner import StoreRunner
@@ -106,13 +107,14 @@ def run_compare(req: CompareRequest) -> Path:
                            f"{len(scenarios) + (cf is not None)} scenarios")
             runs = store.read().sort_values("run").reset_index(drop=True)
             names = [s.name for s in scenarios]
-            table = comparison_table(runs, names, paths, cf is not None, req.seed, plan)
+            menu = scenarios[0].menu  # with a counterfactual every scenario has the first one's city
+            table = comparison_table(runs, names, paths, cf is not None, req.seed, plan, menu)
             table.to_csv(stage / "comparison.csv", index=False, float_format="%.6g")
             files = ["comparison.csv"]
             if cf is not None:
                 cost_effectiveness(runs, names, req.seed, plan).to_csv(stage / "cost_effectiveness.csv",
                                                                        index=False, float_format="%.6g")
-                deadweight_table(runs, names, req.seed).to_csv(stage / "deadweight.csv", index=False,
+                deadweight_table(runs, names, req.seed, menu).to_csv(stage / "deadweight.csv", index=False,
                                                                float_format="%.6g")
                 files += ["cost_effectiveness.csv", "deadweight.csv"]
             variance_split(runs, names, cf is not None, plan, req.seed).to_csv(
@@ -120,10 +122,12 @@ def run_compare(req: CompareRequest) -> Path:
             files.append("variance_split.csv")
             runs.to_parquet(stage / "runs.parquet", index=False)
             shutil.rmtree(stage / "store")
-            # Ranked by targets met: nothing to rank by when the plan states no target (comparison.csv holds the
-            # target-year medians and bands of the headline indicators either way).
+            # Ranked by targets met; when the plan states no target there is nothing to rank by, and the chart
+            # shows each scenario's target-year median and 90% band of the headline indicators instead.
             chart = (mix_ranking(table, stage, req.lang, stem="ranking", targets=plan.targets,
-                                 target_year=plan.target_year) if plan.targets else None)
+                                 target_year=plan.target_year) if plan.targets else
+                     value_bands(band_rows(table, plan), stage, lang=req.lang, indicators=plan.headline,
+                                 target_year=plan.target_year))
             charts = [] if chart is None else [chart.name, chart.with_suffix(".pdf").name]
             write_manifest(stage, build_manifest("innosim compare", started, req.seed, plan, {
                 "status": "complete",
@@ -147,6 +151,14 @@ def run_compare(req: CompareRequest) -> Path:
                 "seconds": round(time.monotonic() - t0, 1),
             }))
             return claim.publish()
+
+
+def band_rows(table: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """``label, indicator, median, p05, p95``: each scenario's target-year band of each headline indicator."""
+    y = plan.target_year
+    return pd.DataFrame([{"label": r["scenario"], "indicator": k, "median": r[f"{k}_{y}_median"],
+                          "p05": r[f"{k}_{y}_p05"], "p95": r[f"{k}_{y}_p95"]}
+                         for r in table.to_dict("records") for k in plan.headline])
 
 
 def format_comparison(table: pd.DataFrame, plan: Plan) -> str:

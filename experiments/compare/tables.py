@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from innosim.experiments.compare.worker import ACT, plan_span
+from innosim.experiments.compare.worker import ACT, firm_acts, plan_span
 from innosim.experiments.runs.intervals import mean_interval, ratio_of_means, wilson
 from innosim.experiments.runs.variance import split_table
 from innosim.model.calendar import FIRST_YEAR, LAST_YEAR
@@ -68,13 +68,13 @@ def _row(runs: pd.DataFrame, pre: str, plan: Plan) -> dict:
 
 
 def comparison_table(runs: pd.DataFrame, names: list[str], files: list[str], with_cf: bool, seed: int,
-                     plan: Plan) -> pd.DataFrame:
+                     plan: Plan, menu: list[str] | None = None) -> pd.DataFrame:
     """One row per scenario (and the counterfactual): budget, P(each target, all of them) with Wilson intervals,
     expected targets met, target-year median and 90% band, 拨改投 money back, and — with a counterfactual — the
-    cost per additional unit and each instrument's deadweight share."""
+    cost per additional unit and the deadweight share of each instrument on the city's ``menu``."""
     rows = []
     ce = cost_effectiveness(runs, names, seed, plan) if with_cf else None
-    dw = deadweight_table(runs, names, seed) if with_cf else None
+    dw = deadweight_table(runs, names, seed, menu) if with_cf else None
     span = plan_span(plan)
     for pre, name in _prefixes(names, with_cf):
         row = {"scenario": name, "file": files[int(pre[1:-1])] if pre != "cf." else "",
@@ -113,12 +113,16 @@ def cost_effectiveness(runs: pd.DataFrame, names: list[str], seed: int, plan: Pl
     return pd.DataFrame(rows)
 
 
-def deadweight_table(runs: pd.DataFrame, names: list[str], seed: int) -> pd.DataFrame:
-    """Per scenario and firm-paid instrument: money paid to matched firms in the plan years (亿元) and the share that
-    went to firms that did the paid-for act in the paired counterfactual anyway (bootstrap interval)."""
+def deadweight_table(runs: pd.DataFrame, names: list[str], seed: int, menu: list[str] | None = None) -> pd.DataFrame:
+    """Per scenario and firm-paid instrument on the city's ``menu`` (None = every one): money paid to matched
+    firms in the plan years (亿元) and the share that went to firms that did the paid-for act in the paired
+    counterfactual anyway (bootstrap interval)."""
+    acts = firm_acts(menu)
     rows = []
     for i, name in enumerate(names):
-        for j, key in enumerate(ACT):
+        for j, key in enumerate(ACT):  # j over all of ACT: an instrument's bootstrap stream ignores the menu
+            if key not in acts:
+                continue
             paid = runs[f"s{i}.dwpaid.{key}"].to_numpy()
             dead = runs[f"s{i}.dw.{key}"].to_numpy()
             if paid.sum() <= 0:

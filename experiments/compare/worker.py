@@ -28,11 +28,21 @@ from innosim.model.units import WAN, YI
 #  hte          the firm holds HTE status at the end of the year anyway;
 #  vc_deal      the firm closed a VC/angel round in that year anyway;
 #  survival     the firm is still alive at the end of the year anyway.
-# Instruments paid to universities, service points or per platform have no firm to compare and no entry here.
+# Instruments paid to universities, service points or per platform have no firm to compare and no entry here;
+# nor have visits (paid per visit for a tie, which the snapshots do not hold). The targeted firm list pays
+# project money into the listed firms' R&D pipeline (``fund_rd``) like a grant, so it is judged on R&D; left
+# out, its firms' extra R&D was credited to the other R&D-paying instruments alone.
 ACT: dict[str, str] = {
     "key_tech_grants": "rd", "sme_project_support": "rd", "vouchers": "rd", "equity": "rd",
     "rd_reward": "rd_increase", "hte_award": "hte", "vc_seed_reward": "vc_deal", "loan_subsidy": "survival",
+    "firm_list": "rd",
 }
+
+
+def firm_acts(menu: list[str] | None) -> dict[str, str]:
+    """``ACT`` restricted to the instruments on a city's menu (``Scenario.menu``; None = every instrument), in
+    ``ACT``'s order: the instruments whose deadweight is counted and reported."""
+    return {k: a for k, a in ACT.items() if menu is None or k in menu}
 
 
 def plan_span(plan: Plan) -> str:
@@ -166,14 +176,14 @@ def _acted_anyway(act: str, cf: Trace, year: int, ids: np.ndarray) -> np.ndarray
     return _col(cf, year, act, ids)
 
 
-def deadweight(policy: Trace, cf: Trace, years: tuple[int, ...]) -> dict[str, float]:
-    """Per instrument: yuan paid to matched firms in ``years`` (the plan's) as ``dwpaid.<key>`` and the
-    deadweight part as ``dw.<key>``, 亿元."""
-    paid = {k: 0.0 for k in ACT}
-    dead = {k: 0.0 for k in ACT}
+def deadweight(policy: Trace, cf: Trace, years: tuple[int, ...], acts: dict[str, str] = ACT) -> dict[str, float]:
+    """Per instrument of ``acts`` (``firm_acts`` of the city's menu): yuan paid to matched firms in ``years``
+    (the plan's) as ``dwpaid.<key>`` and the deadweight part as ``dw.<key>``, 亿元."""
+    paid = {k: 0.0 for k in acts}
+    dead = {k: 0.0 for k in acts}
     rd_pay: dict[int, list[tuple[str, np.ndarray, np.ndarray]]] = {}
     for key, year, ids, amount in policy.payments:
-        act = ACT.get(key)
+        act = acts.get(key)
         if act is None or year not in years:
             continue
         n_cf = cf.snap[year]["survival"].size
@@ -195,7 +205,7 @@ def deadweight(policy: Trace, cf: Trace, years: tuple[int, ...]) -> dict[str, fl
         for key, ids, amount in items:
             dead[key] += float(np.sum(amount * (1.0 - covered[ids])))
     out = {}
-    for k in ACT:
+    for k in acts:
         out[f"dwpaid.{k}"] = paid[k] / YI
         out[f"dw.{k}"] = dead[k] / YI
     return out
@@ -214,6 +224,6 @@ def run_pair(ctx: CompareContext, key: tuple[int, int]) -> dict:
         t = trace_run(sc, {**base, **sc.assumptions}, ctx.seed, run)
         row.update({f"s{i}.{k}": v for k, v in outcomes(t, ctx.plan).items()})
         if cf is not None:
-            row.update({f"s{i}.{k}": v for k, v in deadweight(t, cf, ctx.plan.years).items()})
+            row.update({f"s{i}.{k}": v for k, v in deadweight(t, cf, ctx.plan.years, firm_acts(sc.menu)).items()})
         del t
     return row

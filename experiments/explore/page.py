@@ -4,10 +4,12 @@ Sliders are Mesa's ``UserInputs`` (SolaraViz); cards, progress, charts and expor
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import solara
 from mesa.visualization.solara_viz import UserInputs
 
@@ -27,9 +29,10 @@ from innosim.experiments.explore.settings import (
     shipped_scenarios,
 )
 from innosim.experiments.explore.settings import apply as apply_setting
-from innosim.experiments.explore.words import w
+from innosim.experiments.explore.words import param_label, w
 from innosim.experiments.report import i18n
 from innosim.model.errors import InputError
+from innosim.model.policy import family_members
 
 ENV_LANG, ENV_PARAMS, ENV_WORKERS, ENV_OUT, ENV_FONT = ("INNOSIM_EXPLORE_LANG", "INNOSIM_EXPLORE_PARAMS",
                                                        "INNOSIM_EXPLORE_WORKERS", "INNOSIM_EXPLORE_OUT",
@@ -63,6 +66,22 @@ def fmt_money_or_count(indicator: str, v: float) -> str:
     """A target-year value as the cards show it (亿元 or a count)."""
     kind = "money" if indicator in ("rd_expenditure", "tech_contract_turnover") else "count"
     return i18n.number(v, kind)
+
+
+def on_grid(value: float, low: float, high: float, step: float) -> float:
+    """The value a slider of this ``low``, ``high`` and ``step`` settles on (Vuetify's rounding). A slider given a
+    value off its grid rounds it and sends the rounded value back, which the page would take for the user's move:
+    the page gives every slider its value on the grid and ignores a value equal to the one it gave (``echo``)."""
+    text = np.format_float_positional(step, trim="-")
+    decimals = len(text.partition(".")[2])
+    offset = math.fmod(low, step)
+    v = math.floor((min(max(value, low), high) - offset) / step + 0.5) * step + offset
+    return round(min(v, high), decimals)
+
+
+def echo(value: float, shown: float) -> bool:
+    """Whether a slider's ``value`` is only the value the page gave it (not a move by the user)."""
+    return abs(float(value) - shown) < 1e-9
 
 
 def signed_pp(v: float) -> str:
@@ -103,7 +122,8 @@ def Card(row: dict, lang: str, year: int):
 
 @solara.component
 def Kept(kept: list[dict], lang: str, on_remove):
-    """Up to four kept settings side by side: total budget, changed levers and P(met) per target."""
+    """Up to four kept settings side by side: total budget, changed levers and P(met) per target (the
+    target-year median for an indicator the plan sets no target for)."""
     if not kept:
         return
     solara.Markdown(f"### {w('kept', lang, n=MAX_SETTINGS)}")
@@ -115,7 +135,11 @@ def Kept(kept: list[dict], lang: str, on_remove):
                     solara.Text(line, style={"font-size": "0.85em"})
                 for r in s["cards"]:
                     label = i18n.indicator(r["indicator"], lang) if r["indicator"] != "all" else w("all", lang)
-                    solara.Text(f"{label}: {i18n.percent(r['p_met'])} ({signed_pp(r['dp'])})")
+                    if r["p_met"] == r["p_met"]:
+                        solara.Text(f"{label}: {i18n.percent(r['p_met'])} ({signed_pp(r['dp'])})")
+                    else:  # the plan states no target for it: the target-year median and its paired change
+                        solara.Text(f"{label}: {fmt_money_or_count(r['indicator'], r['median'])} "
+                                    f"({r['dmed']:+,.0f})")
                 solara.Button(w("remove", lang), on_click=lambda i=i: on_remove(i), text=True, small=True)
 
 
@@ -124,7 +148,7 @@ def changes(loaded: Loaded, setting: Setting, lang: str) -> list[str]:
     now = family_budgets(loaded.scenario, loaded.city.plan.years)
     out = [f"{i18n.FAMILY[lang][f]}: {now[f]:.2f} → {v:.2f}" for f, v in setting.budgets.items()
            if abs(v - now[f]) > 1e-9]
-    out += [f"{i18n.factor(k, lang)}: {v:g}" for k, v in setting.assumptions.items()]
+    out += [f"{param_label(k, lang)}: {v:g}" for k, v in setting.assumptions.items()]
     return out
 
 
@@ -150,8 +174,9 @@ def Page():
 
     loaded: Loaded | None = solara.use_memo(do_load, [scen_path, city])
     plan = loaded.city.plan if loaded else None
-    base_budgets = solara.use_memo(lambda: family_budgets(loaded.scenario, plan.years) if loaded else {},
-                                   [loaded])
+    # Only the families the city runs an instrument of: another family's budget would fund nothing.
+    base_budgets = solara.use_memo(lambda: {f: v for f, v in family_budgets(loaded.scenario, plan.years).items()
+                                            if family_members(f, loaded.scenario)} if loaded else {}, [loaded])
     setting, set_setting = solara.use_state(Setting(params=params))
     job: Job = solara.use_memo(Job, [])
     _, set_tick = solara.use_state(0)
@@ -170,11 +195,23 @@ def Page():
 
     budgets = {f: setting.budgets.get(f, v) for f, v in base_budgets.items()}
     total = sum(budgets.values())
+    # Each slider's range and step, and the value it is given (on its grid: see ``on_grid``).
+    total_range = (0.0, round(4 * max(total, 1.0), 1), 0.5)
+    budget_range = {f: (0.0, round(max(4 * base_budgets[f], 2.0), 1), 0.1) for f in budgets}
+    assumption_values = ({**{p.name: p.median for p in ASSUMPTION_PARAMS}, **loaded.scenario.assumptions,
+                          **setting.assumptions} if loaded else {})
+    assumption_range = {p.name: (p.low, p.high, round((p.high - p.low) / 50, 6)) for p in ASSUMPTION_PARAMS}
+    shown_total = on_grid(total, *total_range)
+    shown_budget = {f: on_grid(v, *budget_range[f]) for f, v in budgets.items()}
+    shown_assumption = {k: on_grid(v, *assumption_range[k]) for k, v in assumption_values.items()}
 
     def on_budget(fam, value):
-        set_setting(setting.with_budget(fam, value))
+        if not echo(value, shown_budget[fam]):
+            set_setting(setting.with_budget(fam, value))
 
     def on_total(value):
+        if echo(value, shown_total):
+            return
         scale = value / total if total > 0 else 0.0
         s = setting
         for f, v in budgets.items():
@@ -182,7 +219,8 @@ def Page():
         set_setting(s)
 
     def on_assumption(name, value):
-        set_setting(setting.with_assumption(name, value))
+        if not echo(value, shown_assumption[name]):
+            set_setting(setting.with_assumption(name, value))
 
     def run_or_cancel():
         if job.state == "running":
@@ -220,8 +258,8 @@ def Page():
     with solara.Sidebar():
         solara.Button(w("language", lang), on_click=lambda: set_lang("en" if lang == "zh" else "zh"), text=True,
                       classes=["innosim-lang"])
-        solara.Select(w("scenario", lang), values=list(scenarios), value=Path(scen_path).stem
-                      if Path(scen_path).stem in scenarios else None,
+        shipped = next((k for k, f in scenarios.items() if Path(f).resolve() == Path(scen_path).resolve()), None)
+        solara.Select(w("scenario", lang), values=list(scenarios), value=shipped,
                       on_value=lambda v: (set_scen_path(str(scenarios[v])), set_setting(Setting(params=params))))
         with solara.Row():
             solara.InputText(w("scenario_path", lang), value=path_text, on_value=set_path_text)
@@ -233,20 +271,23 @@ def Page():
         if error:
             solara.Error(error)
         if loaded:
+            # Keyed by the scenario: a new scenario gets new sliders (a slider whose range shrinks under its old
+            # value would send the clamped value back as if the user had moved it).
+            key = f"{Path(scen_path).resolve()}|{city}"
             solara.Markdown(f"**{w('budgets', lang, start=plan.start_year, end=plan.target_year)}**")
-            top = max(total, 1.0)
-            solara.SliderFloat(f"{w('total', lang)} {total:.1f}", value=round(total, 2), min=0.0,
-                               max=round(4 * top, 1), step=0.5, on_value=on_total)
-            UserInputs({f: {"type": "SliderFloat", "label": f"{i18n.FAMILY[lang][f]} {v:.1f}", "value": round(v, 2),
-                            "min": 0.0, "max": round(max(4 * base_budgets[f], 2.0), 1), "step": 0.1}
-                        for f, v in budgets.items()}, on_change=on_budget)
+            lo, hi, step = total_range
+            solara.SliderFloat(f"{w('total', lang)} {total:.1f}", value=shown_total, min=lo, max=hi, step=step,
+                               on_value=on_total).key(f"total|{key}")
+            UserInputs({f: {"type": "SliderFloat", "label": f"{i18n.FAMILY[lang][f]} {v:.1f}",
+                            "value": shown_budget[f], "min": budget_range[f][0], "max": budget_range[f][1],
+                            "step": budget_range[f][2]} for f, v in budgets.items()},
+                       on_change=on_budget).key(f"budgets|{key}")
             solara.Markdown(f"**{w('assumptions', lang)}**")
-            values = {**{p.name: p.median for p in ASSUMPTION_PARAMS}, **loaded.scenario.assumptions,
-                      **setting.assumptions}
-            UserInputs({p.name: {"type": "SliderFloat", "label": f"{i18n.factor(p.name, lang)} {values[p.name]:.3g}",
-                                 "value": values[p.name], "min": p.low, "max": p.high,
-                                 "step": round((p.high - p.low) / 50, 6)} for p in ASSUMPTION_PARAMS},
-                       on_change=on_assumption)
+            values = assumption_values
+            UserInputs({p.name: {"type": "SliderFloat", "label": f"{param_label(p.name, lang)} {values[p.name]:.3g}",
+                                 "value": shown_assumption[p.name], "min": p.low, "max": p.high,
+                                 "step": assumption_range[p.name][2]} for p in ASSUMPTION_PARAMS},
+                       on_change=on_assumption).key(f"assumptions|{key}")
             solara.SliderInt(f"{w('replicates', lang)} {setting.replicates}", value=setting.replicates, min=2,
                              max=MAX_REPLICATES, on_value=lambda v: set_setting(replace(setting, replicates=v)))
             solara.Button(w("reset", lang), on_click=lambda: set_setting(Setting(params=params,
@@ -255,7 +296,8 @@ def Page():
     if not loaded:
         return
     solara.Markdown(f"## {w('title', lang)} — {loaded.scenario.name}\n"
-                    f"{w('subtitle', lang, year=plan.target_year)} · {w('params_note', lang, src=setting.params)}")
+                    f"{w('subtitle' if plan.targets else 'subtitle_no_target', lang, year=plan.target_year)} · "
+                    f"{w('params_note', lang, src=setting.params)}")
     with solara.Row():
         busy = job.state == "running"
         solara.Button(w("cancel", lang) if busy else w("run", lang), on_click=run_or_cancel,
@@ -287,7 +329,7 @@ def Page():
         def export_folder():
             try:
                 set_written(str(write_results(out, lang, out_base, workers)))
-            except (InputError, OSError) as e:
+            except (InputError, OSError, RuntimeError) as e:  # shown on the page, not lost in the server log
                 set_written(f"error: {e}")
 
         solara.Button(w("keep", lang), on_click=keep, classes=["innosim-keep"])
@@ -298,7 +340,7 @@ def Page():
         solara.Text(w("written", lang, path=written), classes=["innosim-written"])
     Kept(kept, lang, lambda i: set_kept([k for j, k in enumerate(kept) if j != i]))
     if pics:
-        solara.Markdown(f"### {w('fans', lang)}")
+        solara.Markdown(f"### {w('fans' if plan.targets else 'fans_no_target', lang)}")
         with solara.GridFixed(columns=2):
             for k in plan.headline:
                 solara.Image(pics["fans"][k], width="100%")

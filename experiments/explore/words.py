@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from innosim.experiments.report import i18n
+from innosim.model.parameters import BY_NAME
+
 WORDS: dict[str, dict[str, str]] = {
     "title": {"zh": "innosim 政策推演", "en": "innosim explore"},
     "subtitle": {"zh": "调整预算与假设，查看{year}年目标达成概率",
                  "en": "Change budgets and assumptions; see the {year} targets"},
+    "subtitle_no_target": {"zh": "调整预算与假设，查看各项指标至{year}年的走势（规划未设定目标）",
+                           "en": "Change budgets and assumptions; see where the indicators head by {year} "
+                                 "(the plan sets no target)"},
     "scenario": {"zh": "情景", "en": "Scenario"},
     "scenario_path": {"zh": "或情景文件路径", "en": "or a scenario file path"},
     "load": {"zh": "载入", "en": "Load"},
@@ -28,6 +34,7 @@ WORDS: dict[str, dict[str, str]] = {
     "change": {"zh": "相对原情景", "en": "vs unchanged"},
     "target": {"zh": "目标 > {v}", "en": "target > {v}"},
     "fans": {"zh": "预测与目标", "en": "Projections against the targets"},
+    "fans_no_target": {"zh": "预测", "en": "Projections"},
     "spending": {"zh": "各政策工具：预算与实际拨付", "en": "Spending per instrument against budget"},
     "keep": {"zh": "保留本设置以对比", "en": "Keep for comparison"},
     "kept": {"zh": "对比（最多{n}组）", "en": "Side by side (up to {n})"},
@@ -48,3 +55,16 @@ WORDS: dict[str, dict[str, str]] = {
 def w(key: str, lang: str, **kw) -> str:
     """The page text ``key`` in ``lang`` ('zh' or 'en') with ``{placeholders}`` filled."""
     return WORDS[key][lang].format(**kw)
+
+
+def param_label(name: str, lang: str) -> str:
+    """A parameter as an assumption slider names it: in Chinese the briefing's name (``i18n.PARAM_ZH``); in
+    English — and in Chinese for a parameter without one — its description in ``model/parameters.py`` up to the
+    first parenthesis, capitalised; the identifier itself only for an undeclared name."""
+    if lang == "zh" and name in i18n.PARAM_ZH:
+        return i18n.PARAM_ZH[name]
+    p = BY_NAME.get(name)
+    if p is None or not p.description.strip():
+        return name
+    text = p.description.split(" (", 1)[0].strip()
+    return text[:1].upper() + text[1:]

@@ -21,10 +21,11 @@ from innosim.experiments.report import (
     run_charts,
     sensitivity_charts,
     sweep_charts,
+    value_charts,
 )
 from innosim.experiments.report import captions as cap
 from innosim.experiments.report.brief_limits import limits
-from innosim.experiments.report.brief_tables import budget_curve_frame, cost_rows, target_rows
+from innosim.experiments.report.brief_tables import band_frame, budget_curve_frame, cost_rows, target_rows
 from innosim.experiments.report.document import Chart, write_html, write_pdf
 from innosim.experiments.report.house_style import apply, style
 from innosim.experiments.report.plan import PlanView, required
@@ -113,6 +114,13 @@ def _build(sources: list[Source], lang: str, stage: Path) -> None:
                 stem = f"{tag}_budget_curve"
                 add(stem, sweep_charts.budget_curve_brief(curve, s.name, stage, stem, lang=lang, targets=targets),
                     cap.budget_curve(curve, lang, s.path("probabilities.csv"), plan_targets=targets))
+        elif s.kind in ("compare", "sweep"):  # no target: each scenario's / point's projections, no target line
+            bands = band_frame(s, own, lang)
+            if bands is not None:
+                stem = f"{tag}_value_bands"
+                add(stem, value_charts.value_bands(bands, stage, stem, lang=lang, indicators=own.headline,
+                                                   target_year=year),
+                    cap.value_bands(bands, lang, year))
         elif s.kind == "sensitivity":
             method = s.manifest.get("method", "morris")
             stem = f"{tag}_sensitivity"

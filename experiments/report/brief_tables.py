@@ -143,3 +143,25 @@ def budget_curve_frame(s: Source) -> pd.DataFrame | None:
     if grid["budget_yi_per_year"].round(6).nunique() < 2:
         return None
     return grid.drop_duplicates(subset=["budget_yi_per_year", "target"])
+
+
+def band_frame(s: Source, plan: PlanView, lang: str) -> pd.DataFrame | None:
+    """``label, indicator, median, p05, p95, file, column, row``: the target-year median and 90% band of each
+    headline indicator per compared scenario (``comparison.csv``) or sweep point (``indicators.csv``), with where
+    each median comes from; None when the folder holds no such table."""
+    y = plan.target_year
+    if s.kind == "compare":
+        t = s.tables["comparison.csv"]
+        rows = [{"label": cap.scenario_label(r["scenario"], lang), "indicator": k, "median": r[f"{k}_{y}_median"],
+                 "p05": r[f"{k}_{y}_p05"], "p95": r[f"{k}_{y}_p95"], "file": s.path("comparison.csv"),
+                 "column": f"{k}_{y}_median", "row": f"scenario={r['scenario']}"}
+                for r in t.to_dict("records") for k in plan.headline if f"{k}_{y}_median" in t.columns]
+    elif s.kind == "sweep" and "indicators.csv" in s.tables:
+        t = s.tables["indicators.csv"]
+        rows = [{"label": str(r["label"]), "indicator": r["indicator"], "median": r["median"], "p05": r["p05"],
+                 "p95": r["p95"], "file": s.path("indicators.csv"), "column": "median",
+                 "row": f"point={int(r['point'])}, indicator={r['indicator']}"}
+                for r in t.to_dict("records") if r["indicator"] in plan.headline]
+    else:
+        return None
+    return pd.DataFrame(rows) if rows else None

@@ -140,6 +140,25 @@ def mix_ranking(table: pd.DataFrame, lang: str, file: str) -> Caption:
     return Caption(text, nums)
 
 
+def value_bands(bands: pd.DataFrame, lang: str, year: int) -> Caption:
+    """For a plan without targets: the highest target-year median of each indicator and where it is reached
+    (``bands``: ``brief_tables.band_frame``)."""
+    nums: list[dict] = []
+    parts = []
+    for k in dict.fromkeys(bands["indicator"]):
+        d = bands[bands["indicator"] == k]
+        top = d.loc[d["median"].idxmax()]
+        v = _n(nums, money_or_count(k, top["median"]), top["file"], top["column"], top["row"])
+        parts.append((i18n.indicator(k, lang), v, i18n.UNIT_SHORT[lang].get(k, ""), top["label"]))
+    if lang == "zh":
+        body = "；".join(f"{name}{v}{unit}（{label}）" for name, v, unit, label in parts)
+        text = f"{year}年各指标中位预测的最高值：{body}；规划未设定目标。"
+    else:
+        body = "; ".join(f"{name}: {v} {unit} ({label})" for name, v, unit, label in parts)
+        text = f"The highest {year} median projection of each indicator — {body}. The plan sets no target."
+    return Caption(text, nums)
+
+
 def sensitivity(indices: pd.DataFrame, method: str, lang: str, file: str, *, plan_targets: Mapping[str, float],
                 year: int) -> Caption:
     """The most influential factor for each target indicator in the plan's target ``year``."""

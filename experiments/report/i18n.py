@@ -84,6 +84,8 @@ TEXT: dict[str, dict[str, str]] = {
     "fan_title": {"en": "{name}: projection to {year} ({scenario})", "zh": "{name}：至{year}年预测（{scenario}）"},
     # ---- probabilities, budget curves, heatmaps
     "prob_title": {"en": "Probability of meeting each {year} target", "zh": "{year}年各项目标达成概率"},
+    "bands_title": {"en": "Where the indicators head in {year}: median (dot) and 90% band (line); the plan sets no "
+                          "target", "zh": "{year}年各指标预测：中位数（点）与90%区间（线）；规划未设定目标"},
     "prob_axis": {"en": "probability of meeting the target (%)", "zh": "达标概率（%）"},
     "interval95": {"en": "bars: 95% interval", "zh": "误差线：95%置信区间"},
     "budget_title": {"en": "Budget and the probability of meeting the targets ({sweep})",

@@ -116,6 +116,9 @@ def load_source(folder: str | Path) -> Source:
         for extra in ("cost_effectiveness.csv", "deadweight.csv"):
             if (folder / extra).is_file():
                 src.tables[extra] = _read_csv(folder / extra, ["scenario"])
+    if kind == "sweep" and (folder / "indicators.csv").is_file():  # projections, charted when no target is set
+        src.tables["indicators.csv"] = _read_csv(folder / "indicators.csv",
+                                                 ["point", "label", "indicator", "median", "p05", "p95"])
     return src
 
 

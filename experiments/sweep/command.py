@@ -22,6 +22,7 @@ import pandas as pd
 
 from innosim.calibration.posterior import Posterior, choose_posterior
 from innosim.experiments.report.sweep_charts import budget_curve, heatmap
+from innosim.experiments.report.value_charts import value_bands
 from innosim.experiments.runs.executors import make_executor
 from innosim.experiments.runs.files import copy_file, write_csv, write_json
 from innosim.experiments.runs.folders import (
@@ -232,10 +233,13 @@ def write_outputs(sweep: Sweep, folder: Path, store: RunStore, limits: dict[int,
     # Replaced whole (runs/files.py): a --resume of a finished sweep writes these again into a complete folder.
     write_csv(probs, folder / "probabilities.csv", float_format="%.6f")
     write_csv(paired_differences(sweep, met), folder / "paired_differences.csv", float_format="%.6f")
-    write_csv(indicator_bands(sweep, store, limits), folder / "indicators.csv", float_format="%.6f")
+    bands = indicator_bands(sweep, store, limits)
+    write_csv(bands, folder / "indicators.csv", float_format="%.6f")
     axes = sweep.axis_fields
-    if not targets:
-        notes.append("budget_curve.png and heatmap not drawn: the plan states no target (see indicators.csv)")
+    if not targets:  # the target-year median and 90% band of each headline indicator per point, no target line
+        value_bands(bands, folder, lang=lang, indicators=sweep.plan.headline, target_year=year)
+        notes.append("budget_curve.png and heatmap not drawn: the plan states no target (value_bands.png and "
+                     "indicators.csv show each point's projections)")
     elif budget_curve(probs, axes, folder, sweep.spec.name, lang=lang, targets=targets) is None:
         notes.append("budget_curve.png not drawn: every point has the same annual budget")
     hm = sweep.spec.heatmap
