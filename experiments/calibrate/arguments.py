@@ -19,6 +19,19 @@ def positive(name: str, zero: bool = False):
     return parse
 
 
+def share(name: str):
+    """argparse type: a number from 0 to 1."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number from 0 to 1 (got {text!r})") from None
+        if not 0.0 <= v <= 1.0:
+            raise argparse.ArgumentTypeError(f"{name} must be from 0 to 1 (got {v})")
+        return v
+    return parse
+
+
 def common(c: argparse.ArgumentParser, population: int, generations: int, rejuvenate: int, moves: int,
            predictive: int, stages: int, final_moves: int) -> None:
     c.add_argument("--scenario", default="scenarios/baseline.yaml", help="scenario whose budgets apply")
@@ -35,6 +48,10 @@ def common(c: argparse.ArgumentParser, population: int, generations: int, rejuve
     c.add_argument("--final-moves", type=positive("final-moves"), default=final_moves,
                    help=f"more moves at the last epsilon, without resampling (default {final_moves}; fewer "
                         "unmoved copies, a larger ESS)")
+    c.add_argument("--jump", type=share("jump"), default=0.5,
+                   help="share of the final moves that are independence proposals from a normal fitted to the "
+                        "particles, so copies of a lucky vector whose neighbourhood misses epsilon can move "
+                        "(default 0.5; 0: random walk only)")
     c.add_argument("--scale", type=float, default=1.0,
                    help="move size relative to the particles' covariance × (2.38/√d)² (default 1; adapted per round)")
     grp = c.add_mutually_exclusive_group()
@@ -75,7 +92,7 @@ def request(a: argparse.Namespace, ship: str | None = None):
 
     return CalibrateRequest(a.scenario, a.population_size, a.generations, a.workers, a.scheduler, a.out, a.seed,
                             a.params, a.resume, a.predictive, ship, a.lang, a.through, a.rejuvenate, a.moves,
-                            a.scale, a.stages, a.final_moves)
+                            a.scale, a.stages, a.final_moves, a.jump)
 
 
 def run_calibrate(a: argparse.Namespace) -> int:

@@ -40,7 +40,8 @@ class CalibrateRequest:
     figures whose period ends in that year or before; ``rejuvenate``: particles resampled from the last generation
     and carried through ``stages`` stages of ABC-MCMC (each lowers epsilon to the particles' median distance and
     moves every particle ``moves`` times; 0 particles: the weighted last generation is the posterior); ``scale``:
-    the moves' kernel relative to the population's transition kernel."""
+    the moves' kernel relative to the population's transition kernel; ``jump``: the share of the final moves that
+    are independence proposals (``calibration.rejuvenate.Mover.jump``)."""
 
     scenario: str = "scenarios/baseline.yaml"
     population: int = 500
@@ -60,6 +61,7 @@ class CalibrateRequest:
     scale: float = 1.0
     stages: int = 5
     final_moves: int = 44
+    jump: float = 0.5
 
 
 def ship_folder(ship: str | None) -> Path | None:
@@ -90,7 +92,7 @@ def calibrate(req: CalibrateRequest) -> Path:
     settings = {"population_size": req.population, "calibrated_parameters": names, "seed": req.seed,
                 "scenario_chain_sha256": source.chain_sha256, "through": req.through,
                 "rejuvenate": req.rejuvenate, "moves": req.moves, "scale": req.scale, "stages": req.stages,
-                "final_moves": req.final_moves}
+                "final_moves": req.final_moves, "jump": req.jump}
     if req.resume:
         if req.out is None or not (Path(req.out) / A.DB_NAME).is_file():
             raise InputError(req.out or "--out", "--resume",
@@ -125,7 +127,8 @@ def check_resume(folder: Path, settings: dict, scenario_sha256: str) -> None:
                              "resuming would mix results — start a new folder")
     options = {"population_size": "--population-size", "calibrated_parameters": "--params", "seed": "--seed",
                "scenario_chain_sha256": "--scenario", "through": "--through", "rejuvenate": "--rejuvenate",
-               "moves": "--moves", "scale": "--scale", "stages": "--stages", "final_moves": "--final-moves"}
+               "moves": "--moves", "scale": "--scale", "stages": "--stages", "final_moves": "--final-moves",
+               "jump": "--jump"}
     for key, value in settings.items():
         # More final moves extend a finished ladder: its rounds are seeded per round and particle, so the first ones
         # are those of a run started with the larger number.
@@ -214,23 +217,25 @@ def posterior_of(req: CalibrateRequest, history, scenario, names: list[str], obs
     write_json(meta, start)
     make = functools.partial(A.build_mover, scenario, names, obs=obs, scale=req.scale)
     print(f"calibrate: ABC-MCMC: {req.rejuvenate} particles, {req.stages} stages × {req.moves} moves "
-          f"+ {req.final_moves} final moves",
+          f"+ {req.final_moves} final moves ({req.jump:.0%} of them independence proposals)",
           file=sys.stderr)
 
     def say(line: str) -> None:
         print(f"calibrate: {line}", file=sys.stderr, flush=True)
 
     state, rounds = ladder(pop, make, req.rejuvenate, req.stages, req.moves, rounds_dir, req.seed, map_, say,
-                           req.final_moves)
+                           req.final_moves, req.jump)
     write_csv(rounds, folder / "rejuvenation.csv")
     post = state[params].copy()
     post["weight"] = 1.0 / len(post)
     last = rounds.iloc[-1] if len(rounds) else None
     return post, {"posterior": f"ABC-SMC with MCMC moves: {req.rejuvenate} particles resampled from the last "
                   f"generation, {req.stages} stages (epsilon lowered to the median distance) of {req.moves} "
-                  f"Metropolis moves each, then {req.final_moves} more at the last epsilon (equal weights)",
+                  f"Metropolis moves each, then {req.final_moves} more at the last epsilon ({req.jump:.0%} of them "
+                  "independence proposals from a normal fitted to the particles; equal weights)",
                   "rejuvenation_particles": req.rejuvenate, "rejuvenation_stages": req.stages,
                   "rejuvenation_moves": req.moves, "rejuvenation_final_moves": req.final_moves,
+                  "rejuvenation_jump": req.jump,
                   "rejuvenation_scale": req.scale,
                   "final_epsilon_after_moves": float(rounds["epsilon"].iloc[-1]),
                   "rejuvenation_acceptance": [float(a) for a in rounds["acceptance"]],
