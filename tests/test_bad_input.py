@@ -104,3 +104,14 @@ def test_bad_registry_drive_named(tmp_path, old, new, fragment):
     r = _validate_city_variant(tmp_path, old, new)
     assert r.returncode == 2 and "city.yaml" in r.stderr and fragment in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--jump", "2"], "jump must be from 0 to 1"),
+    (["--jump", "half"], "jump must be a number from 0 to 1"),
+    (["--final-moves", "0"], "final-moves must be >= 1"),
+])
+def test_bad_calibrate_arguments_exit_2(args, fragment, tmp_path):
+    r = cli("calibrate", *args, "--out", str(tmp_path / "cal"))
+    assert r.returncode == 2 and fragment in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "cal").exists()

@@ -404,9 +404,10 @@ def test_resume_may_extend_the_final_moves_only(tmp_path):
     settings = {"population_size": 50, "seed": 1, "rejuvenate": 40, "moves": 2, "stages": 2, "final_moves": 8}
     (tmp_path / SETTINGS).write_text(json.dumps(settings), encoding="utf-8")
     check_resume(tmp_path, {**settings, "final_moves": 20}, "")
-    for key, value in (("final_moves", 4), ("moves", 3), ("rejuvenate", 80)):
-        with pytest.raises(InputError, match="--final-moves|--moves|--rejuvenate"):
+    for key, value in (("final_moves", 4), ("moves", 3), ("rejuvenate", 80), ("jump", 0.5)):
+        with pytest.raises(InputError, match="--final-moves|--moves|--rejuvenate|--jump"):
             check_resume(tmp_path, {**settings, key: value}, "")
+    check_resume(tmp_path, {**settings, "jump": 0.0}, "")  # a folder from before --jump: random-walk moves only
 
 
 def test_moves_keep_a_uniform_prior_uniform_up_to_its_edges(tmp_path):

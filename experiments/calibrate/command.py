@@ -120,6 +120,8 @@ def check_resume(folder: Path, settings: dict, scenario_sha256: str) -> None:
         old = json.loads((meta if meta.is_file() else older).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return  # nothing recorded (a folder interrupted before this check existed): nothing to compare
+    if "final_moves" in old:
+        old.setdefault("jump", 0.0)  # folders from before --jump made every final move a random-walk step
     if not meta.is_file() and "scenario_sha256" in old:
         settings = {**settings, "scenario_chain_sha256": old.get("scenario_chain_sha256", None)}
         if old["scenario_sha256"] != scenario_sha256:
