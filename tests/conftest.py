@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -37,6 +38,19 @@ def baseline():
 @pytest.fixture(scope="session")
 def medians():
     return prior_medians()
+
+
+# The files that take longest (CI's durations), longest first. Under pytest-xdist (pyproject's addopts: two processes,
+# one file at a time each, in collection order) they start first, so that neither process is left with a long file
+# while the other has finished; a serial run keeps the usual order.
+SLOW_FILES = ("test_calibration.py", "test_compat_newer_mesa.py", "test_brief.py", "test_sweep.py",
+              "test_report_charts.py", "test_sensitivity.py", "test_explore_browser.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {name: i for i, name in enumerate(SLOW_FILES)}
+        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

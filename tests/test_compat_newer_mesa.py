@@ -101,8 +101,10 @@ def test_fast_subset_on_python312_with_newest_mesa(tmp_path):
     mesa = subprocess.run([str(bin_python), "-c", "import mesa; print(mesa.__version__)"], capture_output=True,
                           text=True, check=True).stdout.strip()
     assert tuple(int(x) for x in mesa.split(".")[:2]) >= (3, 4), f"pip picked Mesa {mesa} under Python 3.12"
-    r = subprocess.run([str(bin_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *SUBSET], cwd=ROOT,
-                       capture_output=True, text=True, timeout=1500)
+    # In one process: pytest-xdist (pyproject's addopts) is not installed here, and the suite around this test
+    # already keeps both cores busy.
+    r = subprocess.run([str(bin_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=-ra",
+                        *SUBSET], cwd=ROOT, capture_output=True, text=True, timeout=1500)
     tail = "\n".join(r.stdout.strip().splitlines()[-15:])
     assert r.returncode == 0, f"Python 3.12 / Mesa {mesa}:\n{tail}\n{r.stderr[-2000:]}"
     # The same numbers on both lines: a mixed-budget scenario (budgets added across families) byte for byte.
