@@ -41,7 +41,7 @@ def test_tables(run_dir):
     assert any(c.startswith("spend_") for c in annual.columns)
     assert len(annual) == 4 * 8
     targets = pd.read_csv(out / "targets.csv")
-    assert list(targets.columns) == ["indicator", "target", "p_met", "ci_low", "ci_high", "n"]
+    assert list(targets.columns) == ["indicator", "target", "p_met", "ci_low", "ci_high", "n", "deff"]
     assert list(targets["indicator"]) == ["tech_enterprises", "rd_expenditure", "platforms",
                                           "tech_contract_turnover", "tech_brokers", "all"]
     plan = city_plan()

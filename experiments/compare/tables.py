@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from innosim.experiments.compare.worker import ACT, firm_acts, plan_span
-from innosim.experiments.runs.intervals import mean_interval, ratio_of_means, wilson
+from innosim.experiments.runs.intervals import design_effect, mean_interval, ratio_of_means, wilson
 from innosim.experiments.runs.variance import split_table
 from innosim.model.calendar import FIRST_YEAR, LAST_YEAR
 from innosim.model.city import Plan
@@ -41,12 +41,13 @@ def _row(runs: pd.DataFrame, pre: str, plan: Plan) -> dict:
     final, span = plan.target_year, plan_span(plan)
     row: dict = {"replicates": n}
     met_all = np.ones(n, dtype=bool)
+    draw = runs["draw"].to_numpy() if "draw" in runs else np.full(n, -1)
     for k, target in plan.targets.items():
         met = runs[f"{pre}{k}_{final}"].to_numpy() > target
         met_all &= met
-        lo, hi = wilson(int(met.sum()), n)
+        lo, hi = wilson(int(met.sum()), n, deff=design_effect(met, draw))
         row.update({f"p_{k}": met.mean(), f"p_{k}_low": lo, f"p_{k}_high": hi})
-    lo, hi = wilson(int(met_all.sum()), n) if plan.targets else (np.nan, np.nan)
+    lo, hi = wilson(int(met_all.sum()), n, deff=design_effect(met_all, draw)) if plan.targets else (np.nan, np.nan)
     row.update({"p_all": met_all.mean() if plan.targets else np.nan, "p_all_low": lo, "p_all_high": hi})
     m, lo, hi = mean_interval(runs[f"{pre}targets_met"].to_numpy())
     row.update({"targets_met_mean": m, "targets_met_low": lo, "targets_met_high": hi})
@@ -69,7 +70,8 @@ def _row(runs: pd.DataFrame, pre: str, plan: Plan) -> dict:
 
 def comparison_table(runs: pd.DataFrame, names: list[str], files: list[str], with_cf: bool, seed: int,
                      plan: Plan, menu: list[str] | None = None) -> pd.DataFrame:
-    """One row per scenario (and the counterfactual): budget, P(each target, all of them) with Wilson intervals,
+    """One row per scenario (and the counterfactual): budget, P(each target, all of them) with Wilson intervals
+    (widened by the design effect of runs sharing a posterior draw),
     expected targets met, target-year median and 90% band, 拨改投 money back, and — with a counterfactual — the
     cost per additional unit and the deadweight share of each instrument on the city's ``menu``."""
     rows = []

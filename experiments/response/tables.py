@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from innosim.experiments.runs.intervals import mean_interval, paired_difference, wilson
+from innosim.experiments.runs.intervals import design_effect, mean_interval, paired_difference, wilson
 
 DIFF_LEVEL = 0.90  # paired differences against level 1: 90% intervals (P(met) itself: Wilson 95%)
 
@@ -79,8 +79,9 @@ def response_table(runs: pd.DataFrame, points: Sequence[Point], families: Sequen
                         f"{k}_{target_year}_p95": float(np.quantile(v, 0.95)),
                         f"{k}_{target_year}_diff_mean": m, f"{k}_{target_year}_diff_low": lo,
                         f"{k}_{target_year}_diff_high": hi})
+        draw = r["draw"].to_numpy() if "draw" in r else np.full(n, -1)
         for k in (*targets, "all"):
-            lo, hi = wilson(int(met[k].sum()), n)
+            lo, hi = wilson(int(met[k].sum()), n, deff=design_effect(met[k], draw))
             pd_ = paired_difference(met[k], base_met[k], DIFF_LEVEL)
             row.update({f"p_{k}": float(met[k].mean()), f"p_{k}_low": lo, f"p_{k}_high": hi,
                         f"p_{k}_diff": pd_.diff, f"p_{k}_diff_low": pd_.low, f"p_{k}_diff_high": pd_.high})

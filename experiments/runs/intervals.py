@@ -1,5 +1,6 @@
-"""Interval arithmetic for probabilities estimated from runs: Wilson score intervals for one proportion and
-Newcombe's square-and-add interval for the difference of two paired proportions.
+"""Interval arithmetic for probabilities estimated from runs: Wilson score intervals for one proportion (widened by
+the design effect of runs that share a parameter vector) and Newcombe's square-and-add interval for the difference
+of two paired proportions.
 
 Paired here means the two estimates come from the same runs (same posterior draws and random streams, at two
 sweep points), so their errors are correlated; the paired interval uses that correlation and is much narrower
@@ -15,12 +16,47 @@ import numpy as np
 from scipy.stats import binomtest
 
 
-def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for ``k`` successes in ``n`` trials; (0, 1) when ``n`` is 0."""
+def wilson(k: int, n: int, level: float = 0.95, deff: float = 1.0) -> tuple[float, float]:
+    """Wilson score interval for ``k`` successes in ``n`` trials; (0, 1) when ``n`` is 0. With a design effect
+    ``deff`` > 1 (``design_effect``) the interval is that of the same share from n / deff independent trials
+    (Kish's effective sample size)."""
     if n == 0:
         return (0.0, 1.0)
-    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
-    return (float(ci.low), float(ci.high))
+    if deff <= 1.0:
+        ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+        return (float(ci.low), float(ci.high))
+    from scipy.stats import norm
+
+    m, p = n / deff, k / n
+    z = float(norm.ppf(0.5 + level / 2))
+    centre = (p + z * z / (2 * m)) / (1 + z * z / m)
+    half = z / (1 + z * z / m) * math.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def design_effect(outcome: np.ndarray, draw: np.ndarray) -> float:
+    """Kish's design effect 1 + (m − 1)ρ of runs that share parameter vectors: ``draw`` is each run's posterior
+    draw (runs with the same draw share the vector; −1, prior medians, shares none), m = Σ m_j² / n the run-weighted
+    number of runs per vector and ρ the one-way ANOVA intra-class correlation of ``outcome`` within vectors,
+    clipped to [0, 1]. Replicates come in pairs on one draw, and when the parameters decide the outcome (parameter
+    share of the variance near 1) a pair counts as one run: a Wilson interval over runs would be too narrow by up
+    to √2 — and more when the same vector is drawn again."""
+    y = np.asarray(outcome, dtype=float)
+    g = np.asarray(draw)
+    g = np.where(g < 0, -1 - np.arange(g.size), g)  # prior medians: every run its own group
+    n = y.size
+    _, inv, sizes = np.unique(g, return_inverse=True, return_counts=True)
+    groups = sizes.size
+    if n < 3 or groups in (1, n):
+        return 1.0
+    means = np.bincount(inv, weights=y) / sizes
+    msb = float(np.sum(sizes * (means - y.mean()) ** 2) / (groups - 1))
+    msw = float(np.sum((y - means[inv]) ** 2) / (n - groups))
+    m0 = (n - float(np.sum(sizes**2)) / n) / (groups - 1)
+    if msb + (m0 - 1) * msw <= 0:
+        return 1.0
+    rho = min(max((msb - msw) / (msb + (m0 - 1) * msw), 0.0), 1.0)
+    return 1.0 + (float(np.sum(sizes**2)) / n - 1.0) * rho
 
 
 def half_width(k: int, n: int, level: float = 0.95) -> float:

@@ -1,5 +1,6 @@
-"""Probability of meeting each of the city plan's targets in its target year, with Wilson 95% intervals
-(``runs/intervals.py``). Targets are ``{indicator: value to exceed}`` (亿元 for money), from ``CityProfile.plan``."""
+"""Probability of meeting each of the city plan's targets in its target year, with Wilson 95% intervals widened by
+the design effect of replicates that share a posterior draw (``runs/intervals.py``). Targets are
+``{indicator: value to exceed}`` (亿元 for money), from ``CityProfile.plan``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from innosim.experiments.runs.intervals import wilson
+from innosim.experiments.runs.intervals import design_effect, wilson
 
 Targets = Mapping[str, float]
 
@@ -29,15 +30,19 @@ def met_matrix(annual: pd.DataFrame, targets: Targets, year: int) -> pd.DataFram
 
 
 def target_table(annual: pd.DataFrame, targets: Targets, year: int) -> pd.DataFrame:
-    """``indicator, target, p_met, ci_low, ci_high, n`` for each target and ``all``."""
+    """``indicator, target, p_met, ci_low, ci_high, n, deff`` for each target and ``all`` (``deff``: the design
+    effect the interval allows for, ``intervals.design_effect``)."""
     met = met_matrix(annual, targets, year)
+    last = annual[annual["year"] == year].set_index("replicate").sort_index()
+    draw = last["draw"].to_numpy() if "draw" in last else np.full(len(met), -1)
     rows = []
     for col in met.columns:
         k, n = int(met[col].sum()), int(met[col].size)
-        lo, hi = wilson(k, n)
+        deff = design_effect(met[col].to_numpy(), draw)
+        lo, hi = wilson(k, n, deff=deff)
         rows.append({"indicator": col, "target": targets.get(col, np.nan), "p_met": k / n if n else np.nan,
-                     "ci_low": lo, "ci_high": hi, "n": n})
-    return pd.DataFrame(rows, columns=["indicator", "target", "p_met", "ci_low", "ci_high", "n"])
+                     "ci_low": lo, "ci_high": hi, "n": n, "deff": deff})
+    return pd.DataFrame(rows, columns=["indicator", "target", "p_met", "ci_low", "ci_high", "n", "deff"])
 
 
 def summary_table(annual: pd.DataFrame, targets: Targets, year: int,
