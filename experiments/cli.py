@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from innosim.experiments.argtypes import positive
 from innosim.experiments.calibrate.arguments import add_parsers as add_calibration
 from innosim.experiments.explore.command import add_parser as add_explore
 from innosim.experiments.runs import limits, stopped
@@ -34,15 +35,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _positive(name: str):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number (got {text!r})") from None
-        if v < (0 if name == "seed" else 1):
-            raise argparse.ArgumentTypeError(f"{name} must be {'>= 0' if name == 'seed' else '>= 1'} (got {v})")
-        return v
-    return parse
+    """A whole number >= 1; the seed may be 0."""
+    return positive(name, zero=name == "seed")
 
 
 def _lang(p: argparse.ArgumentParser) -> None:

@@ -25,7 +25,8 @@ LAYERS: list[tuple[int, tuple[str, ...]]] = [
     (6, ("experiments.runs",)),
     (7, ("experiments.report",)),
     (8, ("experiments.runs.command", "experiments.sweep", "experiments.sensitivity", "experiments.compare",
-         "experiments.calibrate", "experiments.response", "experiments.validation", "experiments.explore")),
+         "experiments.calibrate", "experiments.response", "experiments.validation", "experiments.explore",
+         "experiments.argtypes")),
     (9, ("experiments.cli",)),
 ]
 PACKAGE_ROOTS = {"model": 0, "agents": 1, "calibration": 5, "experiments": 9}  # the packages' __init__ files

@@ -410,28 +410,42 @@ def test_resume_may_extend_the_final_moves_only(tmp_path):
     check_resume(tmp_path, {**settings, "jump": 0.0}, "")  # a folder from before --jump: random-walk moves only
 
 
+def _uniform_box(seed: int, move_seed: int):
+    """1,500 particles uniform on a box (one linear, one log coordinate) and a move at infinite epsilon, where the
+    ABC posterior is the prior."""
+    from innosim.calibration.rejuvenate import Mover, Space, kernel
+
+    space = Space(("a", "b"), (False, True), (0.0, np.log(0.01)), (1.0, np.log(10.0)))
+    rng = np.random.default_rng(seed)
+    start = pd.DataFrame({"a": rng.random(1500), "b": np.exp(rng.uniform(np.log(0.01), np.log(10.0), 1500)),
+                          "distance": 0.0, "replicate": 0, "moves": 0})
+    mover = Mover(space, kernel(space, start.assign(weight=1.0)), np.inf, move_seed, functools.partial(_toy_sim),
+                  functools.partial(_toy_distance, y=(0.5, 0.5)))
+    return space, start, mover
+
+
+def _assert_still_uniform(state: pd.DataFrame) -> None:
+    """KS p ≥ 0.001 per coordinate and 3–7% of the particles in each outer 5% slice."""
+    from scipy import stats
+
+    for x in (state["a"].to_numpy(), (np.log(state["b"].to_numpy()) - np.log(0.01)) / np.log(1000.0)):
+        assert stats.kstest(x, "uniform").pvalue >= 0.001
+        for tail in (np.mean(x < 0.05), np.mean(x > 0.95)):
+            assert 0.03 <= tail <= 0.07, tail
+
+
 def test_moves_keep_a_uniform_prior_uniform_up_to_its_edges(tmp_path):
     """With every simulation accepted (epsilon infinite) the ABC posterior is the prior, uniform on the box: the
     moves (a random walk in logit coordinates with the prior's density ratio) must keep 1,500 uniform particles
     uniform over 12 rounds, edges included. Tolerance: KS p ≥ 0.001 per coordinate and 3–7% of the particles in
     each outer 5% slice (binomial SE 0.56%: ± 3.5 SE). Without the density ratio the walk drifts to the edges
     (measured: 36–42% of the particles in each outer slice, KS p < 1e-5)."""
-    from scipy import stats
+    from innosim.calibration.rejuvenate import rejuvenate
 
-    from innosim.calibration.rejuvenate import Mover, Space, kernel, rejuvenate
-
-    space = Space(("a", "b"), (False, True), (0.0, np.log(0.01)), (1.0, np.log(10.0)))
-    rng = np.random.default_rng(3)
-    start = pd.DataFrame({"a": rng.random(1500), "b": np.exp(rng.uniform(np.log(0.01), np.log(10.0), 1500)),
-                          "distance": 0.0, "replicate": 0, "moves": 0})
-    mover = Mover(space, kernel(space, start.assign(weight=1.0)), np.inf, 11, functools.partial(_toy_sim),
-                  functools.partial(_toy_distance, y=(0.5, 0.5)))
+    _, start, mover = _uniform_box(3, 11)
     state, rounds = rejuvenate(start, mover, 12, tmp_path)
     assert rounds["acceptance"].min() > 0.2  # the chain moves (measured 0.30)
-    for x in (state["a"].to_numpy(), (np.log(state["b"].to_numpy()) - np.log(0.01)) / np.log(1000.0)):
-        assert stats.kstest(x, "uniform").pvalue >= 0.001
-        for tail in (np.mean(x < 0.05), np.mean(x > 0.95)):
-            assert 0.03 <= tail <= 0.07, tail
+    _assert_still_uniform(state)
 
 
 def test_independence_jumps_keep_a_uniform_prior_uniform(tmp_path):
@@ -441,24 +455,14 @@ def test_independence_jumps_keep_a_uniform_prior_uniform(tmp_path):
     3–7% in each outer 5% slice)."""
     import dataclasses
 
-    from scipy import stats
+    from innosim.calibration.rejuvenate import independence, rejuvenate
 
-    from innosim.calibration.rejuvenate import Mover, Space, independence, kernel, rejuvenate
-
-    space = Space(("a", "b"), (False, True), (0.0, np.log(0.01)), (1.0, np.log(10.0)))
-    rng = np.random.default_rng(4)
-    start = pd.DataFrame({"a": rng.random(1500), "b": np.exp(rng.uniform(np.log(0.01), np.log(10.0), 1500)),
-                          "distance": 0.0, "replicate": 0, "moves": 0})
-    mover = Mover(space, kernel(space, start.assign(weight=1.0)), np.inf, 12, functools.partial(_toy_sim),
-                  functools.partial(_toy_distance, y=(0.5, 0.5)))
+    space, start, mover = _uniform_box(4, 12)
     center, spread = independence(space, start)
     state, rounds = rejuvenate(start, dataclasses.replace(mover, jump=1.0, center=center, spread=spread), 12,
                                tmp_path)
     assert rounds["acceptance"].min() > 0.2 and state["jumped"].all()
-    for x in (state["a"].to_numpy(), (np.log(state["b"].to_numpy()) - np.log(0.01)) / np.log(1000.0)):
-        assert stats.kstest(x, "uniform").pvalue >= 0.001
-        for tail in (np.mean(x < 0.05), np.mean(x > 0.95)):
-            assert 0.03 <= tail <= 0.07, tail
+    _assert_still_uniform(state)
 
 
 def test_jumps_free_the_copies_of_a_lucky_vector(tmp_path):
