@@ -15,6 +15,7 @@ from innosim.agents.decisions import constrained_share
 from innosim.agents.enterprises import LARGE_REVENUE, EnterpriseTable, traits
 from innosim.agents.kernels import EXP_HI, EXP_LO, hazard_exits, log_hazard, rd_and_growth
 from innosim.agents.world import World
+from innosim.model.rng import slot_uniforms
 from innosim.model.signals import funded_share
 from innosim.model.units import WAN
 
@@ -60,13 +61,17 @@ def spend_rd_and_grow(m: World, q: int) -> np.ndarray:
     return f.rd
 
 
-def draw_growth(m: World, rng: np.random.Generator) -> None:
-    """The year's Laplace shock of log revenue per firm (drawn once a year, so *annual* growth rates are
-    Laplace-shaped; Bottazzi & Secchi), smaller for larger firms."""
+def draw_growth(m: World, key: np.uint64) -> None:
+    """The year's Laplace shock of log revenue per living firm (drawn once a year, so *annual* growth rates are
+    Laplace-shaped; Bottazzi & Secchi), smaller for larger firms; a slot draw under ``key`` per living firm (dead
+    rows keep 0: ``spend_rd_and_grow`` gives them no growth)."""
     f, p = m.firms, m.params
-    u = rng.random(f.n) - 0.5
-    scale = p["growth_b"] * np.clip(np.exp(-SIZE_VARIANCE_EXP * np.log(np.maximum(f.revenue, 1.0) / 1e7)), 0.3, 1.5)
-    f.growth_year[:] = -scale * np.sign(u) * np.log1p(-2.0 * np.abs(u))
+    ids = np.flatnonzero(f.alive)
+    u = slot_uniforms(key, ids) - 0.5
+    scale = p["growth_b"] * np.clip(np.exp(-SIZE_VARIANCE_EXP * np.log(np.maximum(f.revenue[ids], 1.0) / 1e7)),
+                                    0.3, 1.5)
+    f.growth_year[:] = 0.0
+    f.growth_year[ids] = -scale * np.sign(u) * np.log1p(-2.0 * np.abs(u))
 
 
 def _hazard_args(m: World, q: int) -> tuple:
@@ -152,10 +157,11 @@ def plan_rd_reward(m: World) -> None:
     f.rd_boost[expects] = 1.0 + p["eps_rd"] * rate[expects] * (1.0 - ROLLING_DISCOUNT) * share
 
 
-def year_end(m: World, year: int, rng: np.random.Generator) -> None:
-    """Close the year (after ``HTERound.report_rd``): roll R&D and the registers, note growth and innovation."""
+def year_end(m: World, year: int, keys: tuple[np.uint64, np.uint64]) -> None:
+    """Close the year (after ``HTERound.report_rd``): roll R&D and the registers, note growth and innovation.
+    ``keys``: slot-draw keys of innovation (drawn for living firms that did R&D) and of tie persistence (for tied
+    firms)."""
     f, p = m.firms, m.params
-    u = rng.random((2, f.n))
     f.rd_prev_year[:] = f.rd_last_year
     f.large[:] = f.revenue >= LARGE_REVENUE
     f.rd_last_year[:] = f.rd_year
@@ -165,9 +171,12 @@ def year_end(m: World, year: int, rng: np.random.Generator) -> None:
     np.clip(f.nu, 1e-4, 0.6, out=f.nu)
     f.rd_year[:] = 0.0
     f.public_year[:] = 0.0
-    f.innov_year[:] = f.alive & (u[0] < 1.0 - np.exp(-p["zeta"] * f.rd_last_year / 1e6))
+    # A firm without R&D last year cannot innovate (its chance 1 − e⁰ is 0), so only R&D performers draw.
+    rd = np.flatnonzero(f.alive & (f.rd_last_year > 0.0))
+    f.innov_year[:] = False
+    f.innov_year[rd] = slot_uniforms(keys[0], rd) < 1.0 - np.exp(-p["zeta"] * f.rd_last_year[rd] / 1e6)
     f.tech_sme_last[:] = f.tech_sme
     f.tech_sme[:] = False
     f.voucher_used[:] = 0.0
-    keep_tie = (f.tie_uni >= 0) & (u[1] < p["p_tie_persist"])
-    f.tie_uni[~keep_tie] = -1
+    tied = np.flatnonzero(f.tie_uni >= 0)
+    f.tie_uni[tied[slot_uniforms(keys[1], tied) >= p["p_tie_persist"]]] = -1

@@ -17,6 +17,7 @@ import numpy as np
 from innosim.agents.enterprises import EnterpriseTable
 from innosim.agents.world import World
 from innosim.model.calendar import FIRST_YEAR
+from innosim.model.rng import slot_normals
 from innosim.model.units import WAN
 
 LAB_RD_SHARE = 0.05  # share of a host's yearly R&D that goes into each of its labs (assumption)
@@ -119,9 +120,10 @@ class PlatformRegistry:
             self.created += found.size
 
     # --- the annual round ----------------------------------------------------------------------------
-    def annual_round(self, m: World, year: int, rng: np.random.Generator) -> None:
+    def annual_round(self, m: World, year: int, rng: np.random.Generator, key: np.uint64) -> None:
         """Closures, host investment, provincial approvals within the ration, national promotions, and this
-        year's municipal-lab applicants (for the award instrument, which pays after the round)."""
+        year's municipal-lab applicants (for the award instrument, which pays after the round). ``key``: slot-draw
+        key of the firm applicants' set-up costs."""
         f, p, u = m.firms, m.params, m.universities
         self.year = year
         n = self.kind.size
@@ -145,24 +147,26 @@ class PlatformRegistry:
         self.level[ready] = PROVINCIAL
         # A few provincial labs become national, the readiest first.
         k = int(rng.poisson(p["national_rate"]))
-        prov = np.flatnonzero(self.open & (self.level == PROVINCIAL))
-        prov = np.setdiff1d(prov, ready)
+        prov = self.open & (self.level == PROVINCIAL)
+        prov[ready] = False  # this year's approvals are not promoted again
+        prov = np.flatnonzero(prov)
         nat = prov[np.argsort(-self.invest[prov], kind="stable")[:k]]
         self.level[nat] = NATIONAL
         self.national += nat.size
         self.new_labs = np.concatenate((nat, ready))
         self._mark_firms(f)
-        self._applicants(m, rng)
+        self._applicants(m, rng, key)
 
-    def _applicants(self, m: World, rng: np.random.Generator) -> None:
+    def _applicants(self, m: World, rng: np.random.Generator, key: np.uint64) -> None:
         """Hosts that found a municipal lab if the city funds it: firms with enough R&D and no lab yet, and
-        university proposals, apply when the expected award exceeds their set-up cost."""
+        university proposals, apply when the expected award exceeds their set-up cost (a firm's, a slot draw under
+        ``key``)."""
         f, p, u, s = m.firms, m.params, m.universities, m.signals
         firm_c = np.flatnonzero(f.alive & (f.platform == 0) & (f.rd_last_year >= self.muni_threshold))
         univ_rd = u.rd_year + u.grant_year
         proposals = rng.poisson(UNIV_PROPOSALS_PER_THRESHOLD * univ_rd / self.threshold)
         univ_c = np.repeat(np.arange(self.n_univ), proposals)
-        z_f = rng.standard_normal(f.n)[firm_c]
+        z_f = slot_normals(key, firm_c)
         z_u = rng.standard_normal(univ_c.size)
         cost_f = p["lab_cost_wan"] * WAN * np.exp(LAB_COST_SIGMA * z_f)
         cost_u = p["lab_cost_wan"] * WAN * np.exp(LAB_COST_SIGMA * z_u)

@@ -13,22 +13,26 @@ import numpy as np
 from innosim.agents.decisions import buys_service
 from innosim.agents.world import World
 from innosim.model.calendar import FIRST_YEAR
+from innosim.model.rng import slot_normals, slot_uniforms
 from innosim.model.units import WAN
 
 FEE_MEDIAN_WAN = 4.5  # median fee of a service need, 万 yuan (mean ≈ 6.2万 with the log-sd below)
 FEE_SIGMA = 0.8
 
 
-def draw_service_needs(m: World, year: int, rng: np.random.Generator) -> None:
+def draw_service_needs(m: World, year: int, keys: tuple[np.uint64, np.uint64, np.uint64, np.uint64]) -> None:
     """Which tech firms have an external R&D / testing need in ``year``, in which quarter, worth what to the firm
-    (log value / fee) and at what fee (yuan)."""
+    (log value / fee) and at what fee (yuan). ``keys``: slot-draw keys of the need, its quarter, its value and its
+    fee (``model.rng``): draws only for the living tech firms, values only for those with a need, and each firm's
+    draws are its own in every scenario. Value and fee columns of rows without a need are stale; nothing reads
+    them (every reader selects rows whose need is due)."""
     f, p = m.firms, m.params
-    u = rng.random((2, f.n))
-    z = rng.standard_normal((2, f.n))
-    need = f.alive & f.tech & (u[0] < p["p_need"])
-    f.voucher_need_q[:] = np.where(need, 4 * (year - FIRST_YEAR) + (u[1] * 4).astype(np.int16), -1)
-    f.svc_ratio[:] = p["svc_mu"] + p["svc_sigma"] * z[0]
-    f.svc_fee[:] = FEE_MEDIAN_WAN * WAN * np.exp(FEE_SIGMA * z[1])
+    tech = np.flatnonzero(f.alive & f.tech)
+    need = tech[slot_uniforms(keys[0], tech) < p["p_need"]]
+    f.voucher_need_q[:] = -1
+    f.voucher_need_q[need] = 4 * (year - FIRST_YEAR) + (slot_uniforms(keys[1], need) * 4).astype(np.int16)
+    f.svc_ratio[need] = p["svc_mu"] + p["svc_sigma"] * slot_normals(keys[2], need)
+    f.svc_fee[need] = FEE_MEDIAN_WAN * WAN * np.exp(FEE_SIGMA * slot_normals(keys[3], need))
 
 
 def buy_services(m: World, q: int) -> None:

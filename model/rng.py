@@ -17,6 +17,7 @@ import zlib
 
 import numpy as np
 from numba import njit
+from scipy.special import ndtri
 
 
 def _name_key(name: str) -> int:
@@ -75,6 +76,22 @@ def slot_uniforms(key, ids):
     for j in range(ids.size):
         out[j] = slot_uniform(key, ids[j])
     return out
+
+
+@njit(cache=True, nogil=True)
+def slot_open_uniforms(key, ids):
+    """Uniforms in (0, 1) of the slots in ``ids`` (int64): the middle of the slot's 2⁻⁵² cell, from the top 52 of
+    its ``slot_bits``, so that an inverse distribution function of it is finite ((2k + 1)·2⁻⁵³ is exact)."""
+    out = np.empty(ids.size)
+    for j in range(ids.size):
+        out[j] = (np.float64(slot_bits(key, ids[j]) >> np.uint64(12)) + 0.5) * (1.0 / 4503599627370496.0)
+    return out
+
+
+def slot_normals(key: np.uint64, ids: np.ndarray) -> np.ndarray:
+    """Standard normals of the slots in ``ids`` under ``key``: the inverse normal of their ``slot_open_uniforms``
+    (|z| ≤ 8.3), so a rule draws a normal only for the rows it weighs."""
+    return ndtri(slot_open_uniforms(key, np.asarray(ids, dtype=np.int64)))
 
 
 def stream_state(seed: int, replicate: int, name: str, quarter: int) -> dict:

@@ -96,7 +96,7 @@ class InnosimModel(mesa.Model):
         fitted = scenario.fitted_through if scenario.fitted_through is not None else LAST_FITTED_YEAR
         self.registry = Registry(c.transfer.registry_drive, shocks_from=fitted + 1)
         self.firms_alive_start = int(np.count_nonzero(self.firms.alive))
-        services.draw_service_needs(self, FIRST_YEAR, self.streams.get("voucher_need", -1))
+        services.draw_service_needs(self, FIRST_YEAR, self._need_keys(-1))
 
     # --- the actions World grants rules and instruments ----------------------------------------------
     def queue_spinouts(self, parents: np.ndarray) -> None:
@@ -144,7 +144,7 @@ class InnosimModel(mesa.Model):
         # 0. year start
         if q % 4 == 0:
             self.firms_alive_start = int(np.count_nonzero(self.firms.alive))
-            rules.draw_growth(self, s.get("growth", q))
+            rules.draw_growth(self, s.key("growth", q))
             self.registry.start_year(self.year, self.params, s.get("registry", q))
             rules.assess_finance(self)
             rules.plan_rd_reward(self)
@@ -180,7 +180,7 @@ class InnosimModel(mesa.Model):
         self.brokers.step(self.params, self.last_year_deals / YI)
         # 7. platforms, then the awards for the platforms the round created
         if q % 4 == 3:
-            self.platforms.annual_round(self, self.year, s.get("platforms", q))
+            self.platforms.annual_round(self, self.year, s.get("platforms", q), s.key("platforms.lab_cost", q))
         self._deliver(q, "platforms", spend)
         # 8. report the year's R&D (Q4), record, then close the year
         if q % 4 == 3:
@@ -200,10 +200,14 @@ class InnosimModel(mesa.Model):
             if inst.phase == phase:
                 spend[key] += deliver(inst, self, self.ledger, self.streams, q, self.payment_listeners)
 
+    def _need_keys(self, q: int) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
+        """Slot-draw keys of next year's service needs drawn in quarter ``q``: need, quarter, value, fee."""
+        return tuple(self.streams.key(f"voucher_need.{part}", q) for part in ("need", "quarter", "value", "fee"))
+
     def _close_year(self, q: int) -> None:
         s = self.streams
-        rules.year_end(self, self.year, s.get("year_end", q))
-        services.draw_service_needs(self, self.year + 1, s.get("voucher_need", q))
+        rules.year_end(self, self.year, (s.key("innovation", q), s.key("ties", q)))
+        services.draw_service_needs(self, self.year + 1, self._need_keys(q))
         self.universities.year_end()
         self.incubators.year_end(s.get("incubators.year_end", q))
         self.last_year_turnover = self._year_turnover

@@ -63,3 +63,37 @@ def test_stream_draws_are_per_slot():
     np.testing.assert_array_equal(short, long[:1000])
     assert not np.array_equal(s.get("growth", 5).random(10), s.get("exits", 5).random(10))
     assert not np.array_equal(s.get("growth", 5).random(10), Streams(1, 5).get("growth", 5).random(10))
+
+
+def test_yearly_draws_per_firm_have_their_distributions():
+    """The yearly draws made per firm slot (service needs, growth shocks; ``model.rng.slot_*``) have the
+    distributions of the rules: a living tech firm has a need with probability ``p_need`` (within 4 standard
+    errors), no other firm has one, the quarter is uniform (χ² p > 0.001), log value / fee is N(svc_mu, svc_sigma)
+    and the log fee N(log 4.5万, 0.8) (means within 4 SE, sds within 5%); growth shocks are Laplace with the
+    size-scaled spread (mean |shock| / scale within 3% of 1, ≈ 5 standard errors over 26,000 firms), 0 for firms
+    born later in the year."""
+    from scipy import stats
+
+    from innosim.agents.enterprise_rules import SIZE_VARIANCE_EXP
+    from innosim.agents.services import FEE_MEDIAN_WAN, FEE_SIGMA
+    from innosim.model.units import WAN
+
+    m = InnosimModel(load_scenario("scenarios/baseline.yaml"), seed=11, replicate=0)
+    f, p = m.firms, m.params
+    tech = f.alive & f.tech
+    need = f.voucher_need_q >= 0
+    assert not (need & ~tech).any()
+    share, n = need[tech].mean(), int(tech.sum())
+    assert abs(share - p["p_need"]) < 4 * np.sqrt(p["p_need"] * (1 - p["p_need"]) / n)
+    assert stats.chisquare(np.bincount(f.voucher_need_q[need], minlength=4)).pvalue > 1e-3
+    k = int(need.sum())
+    ratio, log_fee = f.svc_ratio[need], np.log(f.svc_fee[need] / (FEE_MEDIAN_WAN * WAN))
+    assert abs(ratio.mean() - p["svc_mu"]) < 4 * p["svc_sigma"] / np.sqrt(k)
+    assert abs(ratio.std() / p["svc_sigma"] - 1) < 0.05
+    assert abs(log_fee.mean()) < 4 * FEE_SIGMA / np.sqrt(k) and abs(log_fee.std() / FEE_SIGMA - 1) < 0.05
+    before = f.n
+    m.step()  # 2021Q1 draws the year's growth shocks (at the start-of-year revenue) before anybody is born
+    scale = p["growth_b"] * np.clip(
+        np.exp(-SIZE_VARIANCE_EXP * np.log(np.maximum(f.revenue_last_year[:before], 1.0) / 1e7)), 0.3, 1.5)
+    assert abs(np.mean(np.abs(f.growth_year[:before]) / scale) - 1) < 0.03
+    assert (f.growth_year[before:] == 0).all()
