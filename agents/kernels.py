@@ -5,7 +5,10 @@ The behaviour is that of the rules that call these kernels (``agents.enterprise_
 ``agents.investors``); the kernels hold only arithmetic, no decisions of their own. Measured in
 ``benchmarks/``: the cost of a quarter is memory traffic over the firm columns, not arithmetic, so one pass
 instead of many is what saves time. Compiled once per machine (``cache=True`` keeps the machine code beside
-the source, or under ``NUMBA_CACHE_DIR``).
+the source, or under ``NUMBA_CACHE_DIR``). Every kernel here, in ``agents.round_kernels`` and in ``model.rng``
+uses ``error_model="numpy"``: a division by zero would give inf/nan instead of raising, and without the check
+LLVM can vectorise a loop (the R&D pass: 0.31 → 0.18 ms over 48,000 rows, same bits). No kernel divides by a
+value that can be zero (under the default model such a division would have raised).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from numba import njit
 from innosim.model.rng import slot_bits, slot_uniform
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def rd_and_growth(alive, nu, revenue, rd_boost, public_pipe, private_pipe, fin_tight, public_year, rd_last_year,
                   award_cash, innov_year, incubated, growth_year, rd, rd_year, knowledge, log_growth,
                   pipe_spend, alpha_c, alpha_u, s_sat, alpha_reward, decay_q, g_drift, g_innov, g_inc, g_vc):
@@ -50,7 +53,7 @@ def rd_and_growth(alive, nu, revenue, rd_boost, public_pipe, private_pipe, fin_t
         log_growth[i] = drift + growth_year[i] / 4.0 if live else 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _log_hazard_row(log_age, quality, growth_last, rd_firm, incubated, loan, vc_recent, big, log_m_tech, log_m_inc,
                     log_h_loan, log_h_vc, q_exit, g_exit, log_large):
     """Log of one row's yearly exit hazard: the age profile's log (``log_age``) plus the logs of the status
@@ -64,7 +67,7 @@ def _log_hazard_row(log_age, quality, growth_last, rd_firm, incubated, loan, vc_
     return h
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def log_hazard(q, birth_q, tech, rd_last_year, revenue, incubated, loan_until_q, vc_backed, vc_q, quality,
                growth_last, large, listed, log_by_age, log_m_tech, log_m_inc, log_h_loan, log_h_vc, q_exit, g_exit,
                min_intensity, vc_protect, log_large, out):
@@ -88,7 +91,7 @@ EXP_HI = np.exp(_EXP_K[1:]) * (1.0 + 1e-12)
 EXP_HI[-1] = np.inf
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def hazard_exits(q, key, alive, birth_q, tech, rd_last_year, revenue, incubated, loan_until_q, vc_backed, vc_q,
                  quality, growth_last, large, listed, log_by_age, log_m_tech, log_m_inc, log_h_loan, log_h_vc,
                  q_exit, g_exit, min_intensity, vc_protect, log_large, exp_lo, exp_hi):
@@ -145,7 +148,7 @@ def hazard_exits(q, key, alive, birth_q, tech, rd_last_year, revenue, incubated,
     return dead[:k], close[:c], close_x[:c], close_t[:c]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def register_scan(q, key, attend_new, alive, tech, revenue, rd_last_year, hte, tech_sme, tech_sme_last, large,
                   voucher_need_q, svc_ratio, svc_fee, max_revenue, min_intensity, v_rate, v_cap, sme_share,
                   sme_min_rd, sme_min_ask, sme_cap, loan_coef, loan_cap):
@@ -189,7 +192,7 @@ def register_scan(q, key, attend_new, alive, tech, revenue, rd_last_year, hte, t
     return out[:k], vouchers, sme, loans
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _heap_push(heap, size, x):
     """Keep the ``heap.size`` largest values seen in a min-heap; ``size`` values are in it; returns the new size."""
     if size < heap.size:
@@ -219,7 +222,7 @@ def _heap_push(heap, size, x):
     return size
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def vc_screen(q, alive, tech, birth_q, vc_backed, quality, hte, incubated, tie_uni, max_age_years, young_years,
               key, noise, k, key_y, noise_y, k_y, z_lo, z_hi):
     """Which VC candidates (alive tech rows no older than ``max_age_years`` without a round yet) may be among the

@@ -13,13 +13,13 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _hte_threshold(revenue):
     """``agents.enterprises.hte_threshold`` of one revenue (yuan/yr)."""
     return 0.05 if revenue <= 5e7 else (0.04 if revenue <= 2e8 else 0.03)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def tie_counts(alive, tie_uni, n_uni):
     """Living firms tied to each of ``n_uni`` universities (``tie_uni`` −1: no tie); int64 like ``np.bincount``."""
     out = np.zeros(n_uni, dtype=np.int64)
@@ -30,7 +30,7 @@ def tie_counts(alive, tie_uni, n_uni):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def hte_consider(year, cohort_q, k_ip, p_apply, u_apply, alive, tech, birth_q, rd_reported_year,
                  revenue_last_year, knowledge, hte, hte_until):
     """Rows (ascending) that weigh an HTE application in ``year``'s round: eligible (alive tech firms born by
@@ -48,7 +48,7 @@ def hte_consider(year, cohort_q, k_ip, p_apply, u_apply, alive, tech, birth_q, r
     return out[:k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def hte_certify(year, valid_years, p_pass, u_pass, worth, alive, listed, hte, hte_until, hte_first_year):
     """Apply and pass, in place: an expiring certificate is renewed on application (``worth``: ascending rows that
     apply; listed firms always renew), an uncertified row in ``worth`` applies; an application passes with
@@ -82,7 +82,7 @@ def hte_certify(year, valid_years, p_pass, u_pass, worth, alive, listed, hte, ht
     return certified[:n_cert], applications, n_first, n_new
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def bunching_near(year, cohort_q, k_ip, alive, tech, nu, rd_boost, revenue, hte, hte_until, knowledge, birth_q):
     """Rows (ascending) below their HTE threshold that will apply by next year's round (no certificate, or one
     expiring by ``year`` + 1), with knowledge ≥ ``k_ip`` yuan and born by quarter ``cohort_q``, and their intensity
@@ -100,7 +100,7 @@ def bunching_near(year, cohort_q, k_ip, alive, tech, nu, rd_boost, revenue, hte,
     return out[:k], gaps[:k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def report_top_up(slack, alive, revenue, rd_year, rd_relabel_year, rd_reported_year):
     """Year-end R&D report, in place: a row that planned relabelling (``rd_relabel_year`` > 0) tops up to its
     threshold when that needs at most ``slack`` times the plan, else relabels nothing; reported = spent + relabelled."""
@@ -112,7 +112,7 @@ def report_top_up(slack, alive, revenue, rd_year, rd_relabel_year, rd_reported_y
         rd_reported_year[i] = rd_year[i] + rel
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def registration_values(cand, gain, c_deduct, reg_out, margin, margin_sd, cit_hte, cit_standard, hte, z_margin,
                         rd_last_year, revenue, v_on, v_share, sme_on, sme_coef, sme_min_rd, sme_share, sme_min_ask,
                         sme_cap, loan_on, loan_coef, loan_cap, loan_weight):

@@ -53,7 +53,7 @@ def _state(prefix: int, quarter: int) -> dict:
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def slot_bits(key, i):
     """The 64 random bits of firm slot ``i`` under a 64-bit stream key: the SplitMix64 output at counter ``i``
     (counter-based: any subset of slots can be drawn, and slot ``i`` gets the same bits whichever others are)."""
@@ -63,13 +63,13 @@ def slot_bits(key, i):
     return x ^ (x >> np.uint64(31))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def slot_uniform(key, i):
     """Uniform in [0, 1) of firm slot ``i`` under a 64-bit stream key: the top 53 of its ``slot_bits``."""
     return np.float64(slot_bits(key, i) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def slot_uniforms(key, ids):
     """``slot_uniform`` of every slot in ``ids`` (int64)."""
     out = np.empty(ids.size)
@@ -78,7 +78,7 @@ def slot_uniforms(key, ids):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def slot_open_uniforms(key, ids):
     """Uniforms in (0, 1) of the slots in ``ids`` (int64): the middle of the slot's 2⁻⁵² cell, from the top 52 of
     its ``slot_bits``, so that an inverse distribution function of it is finite ((2k + 1)·2⁻⁵³ is exact)."""
