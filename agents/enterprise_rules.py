@@ -147,14 +147,15 @@ def plan_rd_reward(m: World) -> None:
     if s.rd_reward_budget <= 0:
         return
     inc = f.rd_last_year - f.rd_prev_year
-    expects = f.alive & (inc >= s.rd_reward_min)
-    claims = float(np.sum(np.minimum(s.rd_reward_rate * inc[expects], s.rd_reward_cap)))
+    expects = np.flatnonzero(f.alive & (inc >= s.rd_reward_min))
+    inc = inc[expects]
+    claims = float(np.sum(np.minimum(s.rd_reward_rate * inc, s.rd_reward_cap)))
     share = funded_share(s.rd_reward_budget, claims)
     # Beyond the cap, the marginal yuan earns nothing: the cut applies to the capped part of the increase only.
     rate = s.rd_reward_rate * np.minimum(1.0, s.rd_reward_cap / np.maximum(s.rd_reward_rate * inc, 1.0))
     # The base rolls: a yuan added this year is rewarded once, then raises next year's base, so a lasting rise
     # earns the rate once, not every year (Hall 1993 on the rolling-base US credit).
-    f.rd_boost[expects] = 1.0 + p["eps_rd"] * rate[expects] * (1.0 - ROLLING_DISCOUNT) * share
+    f.rd_boost[expects] = 1.0 + p["eps_rd"] * rate * (1.0 - ROLLING_DISCOUNT) * share
 
 
 def year_end(m: World, year: int, keys: tuple[np.uint64, np.uint64]) -> None:

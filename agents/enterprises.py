@@ -49,12 +49,18 @@ def hte_threshold(revenue: np.ndarray) -> np.ndarray:
     return np.where(revenue <= 5e7, 0.05, np.where(revenue <= 2e8, 0.04, 0.03))
 
 
+def _blank(dtype: type, fill: float, size: int) -> np.ndarray:
+    """A column of ``size`` rows holding its default: zeros from fresh (calloc'd) pages, which cost nothing until
+    a row is used, else filled."""
+    return np.zeros(size, dtype=dtype) if fill == 0 else np.full(size, fill, dtype=dtype)
+
+
 class EnterpriseTable:
     """Columnar enterprise state with amortised growth; ``n`` rows are in use."""
 
     def __init__(self, capacity: int) -> None:
-        # Rows are filled with their defaults when appended, so the spare capacity need not be written now.
-        self._store = {k: np.empty(max(capacity, 16), dtype=dt) for k, (dt, _) in COLUMNS.items()}
+        # Spare rows hold their defaults from the start, so an append writes only the columns it is given.
+        self._store = {k: _blank(dt, fill, max(capacity, 16)) for k, (dt, fill) in COLUMNS.items()}
         self.n = 0
         self.nu_scale = 1.0  # factor that matched initial R&D intensities to the profile's R&D total
         self._rebind()
@@ -71,14 +77,11 @@ class EnterpriseTable:
         cap = len(self._store["alive"])
         if need > cap:
             new_cap = max(need, int(cap * 1.5))
-            for k, (dt, _) in COLUMNS.items():
-                grown = np.empty(new_cap, dtype=dt)
+            for k, (dt, fill) in COLUMNS.items():
+                grown = _blank(dt, fill, new_cap)
                 grown[: self.n] = self._store[k][: self.n]
                 self._store[k] = grown
         ids = np.arange(self.n, need)
-        for k, (_, fill) in COLUMNS.items():
-            if k not in values:  # given columns are written below
-                self._store[k][self.n:need] = fill
         for k, v in values.items():
             self._store[k][self.n:need] = v
         self.n = need
@@ -139,7 +142,7 @@ def traits(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     return {"z_reg": z[0], "z_hte": z[1], "z_kappa": z[2], "z_margin": z[3], "fin_u": rng.random(n)}
 
 
-def _top(mask: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+def top_rows(mask: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` rows of ``mask`` with the highest ``score``, best first, ties in row order: the first ``k`` of a
     stable sort of all of them by descending score, without sorting them all."""
     idx = np.flatnonzero(mask)
@@ -161,18 +164,18 @@ def _initial_statuses(t: EnterpriseTable, profile: CityProfile, rng: np.random.G
     ratio = t.nu / hte_threshold(t.revenue)
     # Certified firms are those that meet the criteria best (intensity relative to the threshold, knowledge).
     score = np.log(ratio) + 0.3 * np.log1p(t.knowledge / 1e6) + 0.3 * noise[0]
-    hte = _top(t.tech & (t.birth_q <= -4), score, ent.hte_stock)
+    hte = top_rows(t.tech & (t.birth_q <= -4), score, ent.hte_stock)
     t.hte[hte] = True
     # Certificates run three years; spread the initial ones over the three renewal years.
     t.hte_until[hte] = year0 + 1 + rng.integers(0, 3, hte.size)
     t.hte_first_year[hte] = year0 - rng.integers(0, 6, hte.size)
-    listed = _top(t.hte, np.log(t.revenue), ent.listed_hte)
+    listed = top_rows(t.hte, np.log(t.revenue), ent.listed_hte)
     t.listed[listed] = True
     small_tech = t.tech & ~t.large & (t.revenue <= 2e8)
-    reg = _top(small_tech, np.log(t.nu) + np.log(t.knowledge + 1) * 0.2 + 0.5 * noise[1], ent.tech_sme_registered)
+    reg = top_rows(small_tech, np.log(t.nu) + np.log(t.knowledge + 1) * 0.2 + 0.5 * noise[1], ent.tech_sme_registered)
     t.tech_sme_last[reg] = True
     young = small_tech & (t.birth_q > -32)
-    vc = _top(young, t.quality + noise[2], ent.vc_backed)
+    vc = top_rows(young, t.quality + noise[2], ent.vc_backed)
     t.vc_backed[vc] = True
     t.vc_q[vc] = -4
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from innosim.agents.enterprises import EnterpriseTable
+from innosim.agents.enterprises import EnterpriseTable, top_rows
 from innosim.agents.world import World
 from innosim.model.calendar import FIRST_YEAR
 from innosim.model.rng import slot_normals
@@ -42,10 +42,11 @@ class PlatformRegistry:
         self.n_univ = n_univ
         # Initial labs: a third of each level at the largest R&D firms, the rest at universities by R&D.
         kinds, hosts, levels = [], [], []
-        order = np.argsort(-firms.rd_last_year, kind="stable")
+        counts = ((NATIONAL, national_key_labs), (PROVINCIAL, provincial_plus - national_key_labs),
+                  (MUNICIPAL, municipal))
+        order = top_rows(np.ones(firms.n, dtype=bool), firms.rd_last_year, sum(c // 3 for _, c in counts))
         taken = 0
-        for level, count in ((NATIONAL, national_key_labs), (PROVINCIAL, provincial_plus - national_key_labs),
-                             (MUNICIPAL, municipal)):
+        for level, count in counts:
             n_firm = count // 3
             kinds += [FIRM] * n_firm + [UNIV] * (count - n_firm)
             hosts += list(order[taken:taken + n_firm])

