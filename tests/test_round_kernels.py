@@ -1,5 +1,5 @@
-"""The numba passes of the status rounds and university ties (``agents.round_kernels``) compute what the numpy rules
-they replaced computed, bit for bit.
+"""The numba passes of the status rounds, university ties and the recorder's counts (``agents.round_kernels``)
+compute what the numpy rules they replaced computed, bit for bit.
 
 Each reference below is the numpy formulation as it stood in ``agents.status`` / ``agents.universities`` before the
 fusion (commit 6f828bb). The kernels keep the floating-point order, so rows, counts and floats must be identical
@@ -361,3 +361,22 @@ def test_small_tables(seed, n, on):
     check_report_top_up(c)
     check_tie_counts(c)
     check_registration_values(c, r, on)
+
+
+@pytest.mark.parametrize("with_last", [False, True])
+def test_census_matches_the_recorders_numpy_counts(seeded, with_last):
+    """``census`` gives the counts the recorder took with numpy masks before (commit aa93381), on the random
+    columns plus stakes (some exactly 0, some negative zero) and VC flags."""
+    c, r = seeded
+    stake = _mix(r, r.uniform(0.0, 0.3, N) * (r.random(N) < 0.1), [0.0, -0.0, 1e-300], 0.05)
+    vc, inc, sme, sme_last = (r.random(N) < share for share in (0.1, 0.05, 0.3, 0.4))
+    young_after = 12 - 20
+    got = R.census(c["alive"], c["hte"], sme, sme_last, c["listed"], inc, c["birth_q"], stake, vc, with_last,
+                   young_after)
+    registered = sme | (sme_last & with_last)
+    ref = (np.count_nonzero(c["alive"] & (c["hte"] | registered)), np.count_nonzero(c["hte"]),
+           np.count_nonzero(sme), np.count_nonzero(c["listed"] & c["hte"] & c["alive"]), np.count_nonzero(inc),
+           np.count_nonzero(c["alive"]), np.count_nonzero(c["alive"] & (c["birth_q"] > young_after)),
+           np.count_nonzero(stake > 0), np.count_nonzero(vc & c["alive"]))
+    assert tuple(int(x) for x in got) == ref
+    assert all(0 < x < N for x in ref)
