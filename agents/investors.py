@@ -11,7 +11,7 @@ from innosim.agents.enterprise_rules import annual_hazard
 from innosim.agents.kernels import vc_screen
 from innosim.agents.world import World
 from innosim.model.calendar import year_of
-from innosim.model.rng import slot_uniforms
+from innosim.model.rng import slot_normals, slot_uniforms
 from innosim.model.signals import funded_share
 from innosim.model.units import WAN
 
@@ -84,13 +84,14 @@ class GuidanceFund(mesa.Agent):
         self.proceeds = 0.0  # yuan
         self.written_off = 0.0  # yuan of cost lost to firm exits
 
-    def step_exits(self, m: World, q: int, rng: np.random.Generator) -> None:
-        """Exit stakes whose holding period ends: heavy-tailed multiples of cost, mean ``R_rec``."""
+    def step_exits(self, m: World, q: int, key: np.uint64) -> None:
+        """Exit stakes whose holding period ends: heavy-tailed multiples of cost, mean ``R_rec`` (a slot draw under
+        ``key`` per exiting stake)."""
         f, p = m.firms, m.params
         due = np.flatnonzero((f.stake > 0) & (f.stake_exit_q == q))
         if due.size == 0:
             return
-        u = ndtri(rng.random(f.n)[due])  # one draw per firm slot keeps streams aligned across scenarios
+        u = slot_normals(key, due)
         sigma = 2.0 / p["pareto_a"]
         quality_tilt = np.exp(0.3 * f.quality[due] - 0.045)
         multiple = p["R_rec"] * np.exp(sigma * u - 0.5 * sigma**2) * quality_tilt

@@ -164,7 +164,7 @@ class InnosimModel(mesa.Model):
         vc_keys = (s.key("vc.signal", q), s.key("vc.seed", q), s.key("vc.amount", q))
         self.investors.step(self, q, s.get("vc", q), vc_keys)
         self.investors.expire_convertibles(self, q)
-        self.investors.fund.step_exits(self, q, s.get("equity_exits", q))
+        self.investors.fund.step_exits(self, q, s.key("equity_exits", q))
         self.investors.listings(self, q, s.key("listings", q))
         # 4. instruments
         spend = dict.fromkeys(self.instruments, 0.0)
