@@ -72,7 +72,8 @@ class IncubatorNetwork:
 
     def step(self, firms: EnterpriseTable, q: int, new_ids: np.ndarray, rng: np.random.Generator) -> None:
         """Graduate tenants whose tenancy ended or who died, then select applicants among new firms."""
-        leaving = np.flatnonzero(firms.incubated & ((firms.inc_until_q <= q) | ~firms.alive))
+        tenants = np.flatnonzero(firms.incubated)  # a few thousand rows: test them, not the whole table
+        leaving = tenants[(firms.inc_until_q[tenants] <= q) | ~firms.alive[tenants]]
         if leaving.size:
             np.subtract.at(self.tenants, firms.incubator[leaving], 1)
             firms.incubated[leaving] = False

@@ -88,7 +88,8 @@ class GuidanceFund(mesa.Agent):
         """Exit stakes whose holding period ends: heavy-tailed multiples of cost, mean ``R_rec`` (a slot draw under
         ``key`` per exiting stake)."""
         f, p = m.firms, m.params
-        due = np.flatnonzero((f.stake > 0) & (f.stake_exit_q == q))
+        due = np.flatnonzero(f.stake_exit_q == q)  # few rows: the stake test on those only
+        due = due[f.stake[due] > 0]
         if due.size == 0:
             return
         u = slot_normals(key, due)
