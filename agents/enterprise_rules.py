@@ -3,8 +3,8 @@ constraints), knowledge, yearly growth, exit, entry and the year-end bookkeeping
 ``agents.status``, service purchases in ``agents.services``.
 
 Units: revenue yuan/year; R&D yuan/quarter (``rd``) or yuan/year (``rd_*year``); hazards per year.
-Every random draw is one array over all firm slots from the rule's own stream, so a firm's draw does not
-depend on how many other firms exist (common random numbers).
+Every draw about an existing firm is a counter-based slot draw under the rule's own key (``model.rng``), so a
+firm's draw does not depend on how many other firms exist or which of them are drawn (common random numbers).
 """
 
 from __future__ import annotations

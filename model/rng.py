@@ -1,9 +1,11 @@
 """Named random streams for common random numbers (CRN).
 
 Every random process draws from its own stream, seeded from (run seed, replicate, process name, quarter).
-Within a quarter a process draws one array indexed by firm slot, so firm ``i`` receives the same uniform in
-every scenario that shares the seed and replicate: adding an instrument, or changing a budget, does not shift
-anybody else's draws, and scenario differences are paired rather than noise.
+Within a quarter a process draws by firm slot — counter-based (``slot_uniforms``, ``slot_normals``: a hash of
+the stream's key and the slot, so only the slots a rule weighs are drawn), or one array indexed by slot from a
+generator — so firm ``i`` receives the same number in every scenario that shares the seed and replicate: adding an
+instrument, or changing a budget, does not shift anybody else's draws, and scenario differences are paired
+rather than noise.
 
 A run asks for ≈ 500 (process, quarter) streams. Building a seeded PCG64 costs ≈ 20 µs; setting the state of an
 existing one ≈ 1 µs, so each process name keeps one generator whose 128-bit state and stream increment are set
