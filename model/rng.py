@@ -110,6 +110,7 @@ class Streams:
         self.seed = int(seed)
         self.replicate = int(replicate)
         self._gens: dict[str, tuple[int, np.random.Generator]] = {}
+        self._keys: dict[str, int] = {}
 
     def get(self, name: str, quarter: int = -1) -> np.random.Generator:
         """Generator for process ``name`` in quarter index ``quarter`` (-1: set-up, before 2021Q1); valid until
@@ -125,7 +126,10 @@ class Streams:
     def key(self, name: str, quarter: int = -1) -> np.uint64:
         """64-bit key of process ``name`` in quarter index ``quarter`` for counter-based per-slot draws
         (``slot_uniform``), independent of the generator ``get`` returns for the same name and quarter."""
-        return np.uint64(_splitmix64(_name_hash(self.seed, self.replicate, "slots:" + name) ^ (quarter + 1)))
+        prefix = self._keys.get(name)
+        if prefix is None:  # the name's hash once per run, not per quarter
+            prefix = self._keys[name] = _name_hash(self.seed, self.replicate, "slots:" + name)
+        return np.uint64(_splitmix64(prefix ^ (quarter + 1)))
 
     def uniforms(self, name: str, quarter: int, ids: np.ndarray) -> np.ndarray:
         """Uniforms of firm slots ``ids`` for process ``name`` in quarter ``quarter``: slot ``i`` gets the same
