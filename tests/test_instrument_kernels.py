@@ -74,3 +74,13 @@ def test_first_come(left):
     assert np.array_equal(first_come(requests, left), ref)
     ledger = Ledger({"x": {2021: left}})
     assert np.array_equal(ledger.fit("x", 2021, requests), ref)
+
+
+@pytest.mark.parametrize("n", [1, 7, 130, 4_000, 15_000])
+def test_merit_order_moments_are_numpys(n):
+    """``merit_order`` computes k.mean() and k.std() itself; they are numpy's to the bit at every size (the
+    pairwise summation changes its blocking at 8 and 128 elements)."""
+    k = np.log1p(np.random.default_rng(n).exponential(1e3, n))
+    mean = np.add.reduce(k) / k.size
+    dev = k - mean
+    assert mean == k.mean() and np.sqrt(np.add.reduce(dev * dev) / k.size) == k.std()
