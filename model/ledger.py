@@ -14,16 +14,16 @@ from innosim.model.calendar import FIRST_YEAR, YEARS
 
 
 @njit(cache=True, nogil=True)
-def first_come(requests, left):
-    """Paid per request (yuan, in priority order) out of ``left``: each request less what the earlier ones take,
-    floored at 0, i.e. ``max(min(request, left - before), 0)`` with ``before`` the exclusive running sum of the
-    requests, added in order as np.cumsum adds them. One loop instead of five numpy calls on every delivery."""
-    out = np.empty(requests.size)
+def first_come(requests, left, out):
+    """Paid per request (yuan, in priority order) out of ``left``, into ``out``: each request less what the earlier
+    ones take, floored at 0, i.e. ``max(min(request, left - before), 0)`` with ``before`` the exclusive running sum
+    of the requests, added in order as np.cumsum adds them. One loop instead of five numpy calls on every delivery.
+    ``out`` comes from numpy: numba's own arrays carry a float64 descriptor that takes ``np.add.at`` (used on the
+    payments downstream) off its fast path."""
     before = 0.0
     for j in range(requests.size):
         out[j] = max(min(requests[j], left - before), 0.0)
         before += requests[j]
-    return out
 
 
 class BudgetExceeded(RuntimeError):
@@ -63,7 +63,9 @@ class Ledger:
         left = self.remaining(key, year)
         if requests.size == 0 or left <= 0:
             return np.zeros_like(requests)
-        return first_come(np.asarray(requests, dtype=float), left)
+        paid = np.empty(requests.size)
+        first_come(np.asarray(requests, dtype=float), left, paid)
+        return paid
 
     def book(self, key: str, year: int, amounts: np.ndarray) -> float:
         """Book payments (yuan); raises ``BudgetExceeded`` if they exceed the remaining budget."""

@@ -131,7 +131,8 @@ def merit_order(w: World, idx: np.ndarray, rng: np.random.Generator, noise: floa
     mean = np.add.reduce(k) / k.size
     dev = k - mean
     sd = np.sqrt(np.add.reduce(dev * dev) / k.size)
-    score = merit_score(idx, k, mean, sd + 1e-9, f.quality, rng.standard_normal(idx.size), f.grants_cum, noise,
-                        prior_bonus)
+    score = np.empty(idx.size)
+    merit_score(idx, k, mean, sd + 1e-9, f.quality, rng.standard_normal(idx.size), f.grants_cum, noise, prior_bonus,
+                score)
     score += extra
     return best_first(idx, score, limit)

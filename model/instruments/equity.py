@@ -55,14 +55,17 @@ class Equity(Instrument):
 
     def eligible(self, w: World, call: Call) -> np.ndarray:
         f = w.firms
-        return equity_mask(f.alive, f.tech, f.hte, f.tech_sme, f.incubated, f.birth_q, f.stake, f.convertible, call.q,
-                           self.opt.max_age_years)
+        mask = np.empty(f.n, dtype=bool)
+        equity_mask(f.alive, f.tech, f.hte, f.tech_sme, f.incubated, f.birth_q, f.stake, f.convertible, call.q,
+                    self.opt.max_age_years, mask)
+        return mask
 
     def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask)
         f = w.firms
-        signal = equity_signal(idx, call.rng.standard_normal(idx.size), f.quality, f.hte, f.incubated, f.vc_backed,
-                               self.opt.screen_noise)
+        signal = np.empty(idx.size)
+        equity_signal(idx, call.rng.standard_normal(idx.size), f.quality, f.hte, f.incubated, f.vc_backed,
+                      self.opt.screen_noise, signal)
         return best_first(idx, signal, payable(call.budget_left, self.opt.min_ticket_wan * WAN))
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
