@@ -8,8 +8,22 @@ exits and money back are tracked to the yuan.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from innosim.model.calendar import FIRST_YEAR, YEARS
+
+
+@njit(cache=True, nogil=True)
+def first_come(requests, left, out):
+    """Paid per request (yuan, in priority order) out of ``left``, into ``out``: each request less what the earlier
+    ones take, floored at 0, i.e. ``max(min(request, left - before), 0)`` with ``before`` the exclusive running sum
+    of the requests, added in order as np.cumsum adds them. One loop instead of five numpy calls on every delivery.
+    ``out`` comes from numpy: numba's own arrays carry a float64 descriptor that takes ``np.add.at`` (used on the
+    payments downstream) off its fast path."""
+    before = 0.0
+    for j in range(requests.size):
+        out[j] = max(min(requests[j], left - before), 0.0)
+        before += requests[j]
 
 
 class BudgetExceeded(RuntimeError):
@@ -49,17 +63,15 @@ class Ledger:
         left = self.remaining(key, year)
         if requests.size == 0 or left <= 0:
             return np.zeros_like(requests)
-        # What the earlier requests take: an exclusive cumulative sum (the same additions as np.cumsum). The floor
-        # at 0 is np.maximum, which np.clip(x, 0.0, None) calls, without clip's Python-level dispatch.
-        before = np.empty_like(requests, dtype=float)
-        before[0] = 0.0
-        np.cumsum(requests[:-1], out=before[1:])
-        return np.maximum(np.minimum(requests, left - before), 0.0)
+        paid = np.empty(requests.size)
+        first_come(np.asarray(requests, dtype=float), left, paid)
+        return paid
 
     def book(self, key: str, year: int, amounts: np.ndarray) -> float:
         """Book payments (yuan); raises ``BudgetExceeded`` if they exceed the remaining budget."""
-        total = float(np.sum(amounts))
-        if total < 0 or np.any(amounts < 0):
+        # The array methods run the same reductions as np.sum / np.any without their Python-level dispatch.
+        total = float(amounts.sum())
+        if total < 0 or (amounts < 0).any():
             raise BudgetExceeded(f"{key}: negative payment")
         r, c = self._row[key], year - FIRST_YEAR
         if self.spent[r, c] + total > self.budget[r, c] * (1 + 1e-12) + 1e-6:

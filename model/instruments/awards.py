@@ -120,9 +120,9 @@ class PlatformAwards(Instrument):
         return np.flatnonzero(mask)  # the round lists national promotions first, then provincial, then applicants
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
-        kind, _ = w.platforms.offers()
-        wan = np.select([kind[idx] == 3, kind[idx] == 2], [self.opt.national_key_lab_wan, self.opt.provincial_wan],
-                        self.opt.municipal_wan)
+        kind = w.platforms.offers()[0][idx]
+        o = self.opt  # np.where rather than np.select: the same choice, without select's list handling
+        wan = np.where(kind == 3, o.national_key_lab_wan, np.where(kind == 2, o.provincial_wan, o.municipal_wan))
         return Ask(wan * WAN)
 
     def effect(self, w: World, call: Call, grant: Grant) -> None:

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from innosim.agents.world import World
 from innosim.model.instruments.base import Ask, Call, Grant, Instrument, Options, best_first, fund_rd, payable
+from innosim.model.instruments.kernels import equity_mask, equity_signal
 from innosim.model.units import WAN
 
 
@@ -54,14 +55,17 @@ class Equity(Instrument):
 
     def eligible(self, w: World, call: Call) -> np.ndarray:
         f = w.firms
-        young = f.age_years(call.q) <= self.opt.max_age_years
-        return f.alive & f.tech & young & (f.hte | f.tech_sme | f.incubated) & (f.stake == 0) & (f.convertible == 0)
+        mask = np.empty(f.n, dtype=bool)
+        equity_mask(f.alive, f.tech, f.hte, f.tech_sme, f.incubated, f.birth_q, f.stake, f.convertible, call.q,
+                    self.opt.max_age_years, mask)
+        return mask
 
     def select(self, w: World, call: Call, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask)
         f = w.firms
-        signal = f.quality[idx] + self.opt.screen_noise * call.rng.standard_normal(idx.size)
-        signal += 0.2 * f.hte[idx] + 0.2 * f.incubated[idx] + 0.2 * f.vc_backed[idx]
+        signal = np.empty(idx.size)
+        equity_signal(idx, call.rng.standard_normal(idx.size), f.quality, f.hte, f.incubated, f.vc_backed,
+                      self.opt.screen_noise, signal)
         return best_first(idx, signal, payable(call.budget_left, self.opt.min_ticket_wan * WAN))
 
     def request(self, w: World, call: Call, idx: np.ndarray) -> Ask:
