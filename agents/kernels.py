@@ -5,10 +5,10 @@ The behaviour is that of the rules that call these kernels (``agents.enterprise_
 ``agents.investors``); the kernels hold only arithmetic, no decisions of their own. Measured in
 ``benchmarks/``: the cost of a quarter is memory traffic over the firm columns, not arithmetic, so one pass
 instead of many is what saves time. Compiled once per machine (``cache=True`` keeps the machine code beside
-the source, or under ``NUMBA_CACHE_DIR``). Every kernel here, in ``agents.round_kernels`` and in ``model.rng``
-uses ``error_model="numpy"``: a division by zero would give inf/nan instead of raising, and without the check
-LLVM can vectorise a loop (the R&D pass: 0.31 → 0.18 ms over 48,000 rows, same bits). No kernel divides by a
-value that can be zero (under the default model such a division would have raised).
+the source, or under ``NUMBA_CACHE_DIR``). Every kernel here, in ``agents.round_kernels``, ``model.rng`` and
+``model.instruments.kernels`` uses ``error_model="numpy"``: a division by zero would give inf/nan instead of
+raising, and without the check LLVM can vectorise a loop (the R&D pass: 0.31 → 0.18 ms over 48,000 rows, same
+bits). No kernel divides by a value that can be zero (under the default model such a division would have raised).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from __future__ import annotations
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def equity_mask(alive, tech, hte, tech_sme, incubated, birth_q, stake, convertible, q, max_age, out):
     """Mask of live tech firms at most ``max_age`` years old (age as ``EnterpriseTable.age_years``), registered,
     certified or incubated, holding no stake and no convertible, into ``out`` (bool). Branch-free: every row is a
@@ -29,7 +29,7 @@ def equity_mask(alive, tech, hte, tech_sme, incubated, birth_q, stake, convertib
                   & (stake[i] == 0.0) & (convertible[i] == 0.0))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def equity_signal(idx, z, quality, hte, incubated, vc_backed, noise, out):
     """The fund's screening signal of rows ``idx``: quality plus ``noise`` times the normal draws ``z``, plus 0.2
     each for certified, incubated and VC-backed (the same additions, in the same order, as ``Equity.select``), into
@@ -41,7 +41,7 @@ def equity_signal(idx, z, quality, hte, incubated, vc_backed, noise, out):
         out[j] = s
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def merit_score(idx, k, k_mean, k_scale, quality, z, grants_cum, noise, prior_bonus, out):
     """``base.merit_order``'s score of rows ``idx`` before its ``extra``: standardised log knowledge ``k`` (mean
     ``k_mean``, divided by ``k_scale``) plus half the quality, ``noise`` times the normal draws ``z``, and
