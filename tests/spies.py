@@ -23,5 +23,5 @@ def spy_effect(inst: Instrument, check: Callable[..., None]) -> None:
 def recheck_eligibility(inst: Instrument, w, call: Call, idx: np.ndarray) -> bool:
     """Whether every paid id is still eligible at the moment of payment (for instruments whose eligibility
     draws no randomness), on a throw-away stream so the run's own draws are untouched."""
-    probe = Call(q=call.q, year=call.year, budget_left=call.budget_left, rng=np.random.default_rng(0))
+    probe = Call(q=call.q, year=call.year, budget_left=call.budget_left, stream=lambda: np.random.default_rng(0))
     return bool(np.all(inst.eligible(w, probe)[idx]))

@@ -9,7 +9,9 @@ Money in yuan; options in 万元 (``WAN``) as the documents state caps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -31,12 +33,18 @@ class Options(BaseModel):
 
 @dataclass(frozen=True)
 class Call:
-    """One instrument's call in one quarter: quarter index, calendar year, budget left (yuan), its own stream."""
+    """One instrument's call in one quarter: quarter index, calendar year, budget left (yuan), and its own stream
+    (``rng``), made from ``stream`` on first use: most calls draw nothing, and setting a generator's state costs
+    more than many of them (≈ 12 µs against 450 calls a run)."""
 
     q: int
     year: int
     budget_left: float
-    rng: np.random.Generator
+    stream: Callable[[], np.random.Generator]
+
+    @cached_property
+    def rng(self) -> np.random.Generator:
+        return self.stream()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ the payment record, then the effect on the recipients. Money in yuan."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 import numpy as np
 
@@ -25,7 +26,7 @@ def deliver(inst: Instrument, w: World, ledger: Ledger, streams: Streams, q: int
     left = ledger.remaining(inst.key, year)
     if quarter_of(q) not in inst.quarters or left <= 0:
         return 0.0
-    call = Call(q=q, year=year, budget_left=left, rng=streams.get(inst.key, q))
+    call = Call(q=q, year=year, budget_left=left, stream=partial(streams.get, inst.key, q))
     mask = inst.eligible(w, call)
     idx = inst.select(w, call, mask)
     if idx.size == 0:
