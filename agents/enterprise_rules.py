@@ -13,7 +13,7 @@ import numpy as np
 
 from innosim.agents.decisions import constrained_share
 from innosim.agents.enterprises import LARGE_REVENUE, EnterpriseTable, traits
-from innosim.agents.kernels import EXP_HI, EXP_LO, hazard_exits, log_hazard, rd_and_growth
+from innosim.agents.kernels import EXP_HI, EXP_LO, hazard_exits, log_hazard, rd_and_growth, roll_year
 from innosim.agents.world import World
 from innosim.model.rng import slot_uniforms
 from innosim.model.signals import funded_share
@@ -163,21 +163,15 @@ def year_end(m: World, year: int, keys: tuple[np.uint64, np.uint64]) -> None:
     ``keys``: slot-draw keys of innovation (drawn for living firms that did R&D) and of tie persistence (for tied
     firms)."""
     f, p = m.firms, m.params
-    f.rd_prev_year[:] = f.rd_last_year
-    f.large[:] = f.revenue >= LARGE_REVENUE
-    f.rd_last_year[:] = f.rd_year
-    f.growth_last[:] = np.log(np.maximum(f.revenue, 1.0) / np.maximum(f.revenue_last_year, 1.0))
-    f.revenue_last_year[:] = f.revenue
-    f.nu *= np.exp(p["nu_growth"])
-    np.clip(f.nu, 1e-4, 0.6, out=f.nu)
-    f.rd_year[:] = 0.0
-    f.public_year[:] = 0.0
+    ratio = np.empty(f.n)
+    performer = np.empty(f.n, dtype=bool)
+    roll_year(LARGE_REVENUE, np.exp(p["nu_growth"]), 1e-4, 0.6, f.alive, f.revenue, f.rd_year, f.rd_last_year,
+              f.rd_prev_year, f.revenue_last_year, f.large, f.nu, f.public_year, f.tech_sme, f.tech_sme_last,
+              f.voucher_used, ratio, performer)
+    np.log(ratio, out=f.growth_last)
     # A firm without R&D last year cannot innovate (its chance 1 − e⁰ is 0), so only R&D performers draw.
-    rd = np.flatnonzero(f.alive & (f.rd_last_year > 0.0))
+    rd = np.flatnonzero(performer)
     f.innov_year[:] = False
     f.innov_year[rd] = slot_uniforms(keys[0], rd) < 1.0 - np.exp(-p["zeta"] * f.rd_last_year[rd] / 1e6)
-    f.tech_sme_last[:] = f.tech_sme
-    f.tech_sme[:] = False
-    f.voucher_used[:] = 0.0
     tied = np.flatnonzero(f.tie_uni >= 0)
     f.tie_uni[tied[slot_uniforms(keys[1], tied) >= p["p_tie_persist"]]] = -1

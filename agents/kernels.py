@@ -54,6 +54,32 @@ def rd_and_growth(alive, nu, revenue, rd_boost, public_pipe, private_pipe, fin_t
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def roll_year(large_revenue, nu_factor, nu_lo, nu_hi, alive, revenue, rd_year, rd_last_year, rd_prev_year,
+              revenue_last_year, large, nu, public_year, tech_sme, tech_sme_last, voucher_used, growth_ratio,
+              performer):
+    """The year-end roll of the firm columns (``agents.enterprise_rules.year_end``), in place, in one pass: last
+    year's R&D becomes the year before's and this year's becomes last year's (yuan/yr); the size class; revenue
+    rolls, its growth ratio max(revenue, 1) / max(last year's, 1) into ``growth_ratio`` (the caller takes numpy's
+    log of it); R&D intensity grows by ``nu_factor`` within [nu_lo, nu_hi]; the year's sums and the register
+    restart; ``performer``: living firms that did R&D this year."""
+    for i in range(alive.size):
+        r = rd_year[i]
+        rev = revenue[i]
+        rd_prev_year[i] = rd_last_year[i]
+        rd_last_year[i] = r
+        large[i] = rev >= large_revenue
+        growth_ratio[i] = max(rev, 1.0) / max(revenue_last_year[i], 1.0)
+        revenue_last_year[i] = rev
+        nu[i] = min(max(nu[i] * nu_factor, nu_lo), nu_hi)
+        rd_year[i] = 0.0
+        public_year[i] = 0.0
+        performer[i] = alive[i] & (r > 0.0)
+        tech_sme_last[i] = tech_sme[i]
+        tech_sme[i] = False
+        voucher_used[i] = 0.0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _log_hazard_row(log_age, quality, growth_last, rd_firm, incubated, loan, vc_recent, big, log_m_tech, log_m_inc,
                     log_h_loan, log_h_vc, q_exit, g_exit, log_large):
     """Log of one row's yearly exit hazard: the age profile's log (``log_age``) plus the logs of the status

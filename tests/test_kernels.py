@@ -226,3 +226,44 @@ def test_slot_uniforms_are_uniform_and_per_slot():
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01
     for other in (s.uniforms("exits", 6, ids), s.uniforms("growth", 5, ids), Streams(3, 2).uniforms("exits", 5, ids)):
         assert abs(np.corrcoef(u, other)[0, 1]) < 0.01
+
+
+def test_roll_year_matches_the_numpy_rule(cols):
+    """``roll_year`` rolls the columns as the numpy year end did (commit aa93381), to the bit, with revenues at
+    and around the size class's bound and the floor of 1 yuan, and intensities beyond both clip bounds."""
+    from innosim.agents.enterprises import LARGE_REVENUE
+
+    r = np.random.default_rng(11)
+    c = {k: v.copy() for k, v in cols.items()}
+    edges = [LARGE_REVENUE, np.nextafter(LARGE_REVENUE, 0), np.nextafter(LARGE_REVENUE, np.inf), 1.0, 0.5, 0.0]
+    c["revenue"][: len(edges)] = edges
+    c["rd_year"] = np.where(r.random(N) < 0.2, 0.0, r.exponential(1e6, N))
+    c["rd_prev_year"] = r.exponential(1e6, N)
+    c["revenue_last_year"] = np.where(r.random(N) < 0.05, 0.3, np.exp(r.normal(16.0, 1.5, N)))
+    c["large"] = r.random(N) < 0.1
+    c["voucher_used"] = r.exponential(1e4, N)
+    c["nu"][:4] = [1e-5, 0.7, 1e-4, 0.6]
+    factor = np.exp(0.02)
+    ref = {k: v.copy() for k, v in c.items()}
+    ref["rd_prev_year"][:] = ref["rd_last_year"]
+    ref["large"][:] = ref["revenue"] >= LARGE_REVENUE
+    ref["rd_last_year"][:] = ref["rd_year"]
+    ref_growth = np.log(np.maximum(ref["revenue"], 1.0) / np.maximum(ref["revenue_last_year"], 1.0))
+    ref["revenue_last_year"][:] = ref["revenue"]
+    ref["nu"] *= factor
+    np.clip(ref["nu"], 1e-4, 0.6, out=ref["nu"])
+    ref["rd_year"][:] = 0.0
+    ref["public_year"][:] = 0.0
+    ref_performer = ref["alive"] & (ref["rd_last_year"] > 0.0)
+    ref["tech_sme_last"][:] = ref["tech_sme"]
+    ref["tech_sme"][:] = False
+    ref["voucher_used"][:] = 0.0
+    ratio, performer = np.empty(N), np.empty(N, dtype=bool)
+    K.roll_year(LARGE_REVENUE, factor, 1e-4, 0.6, c["alive"], c["revenue"], c["rd_year"], c["rd_last_year"],
+                c["rd_prev_year"], c["revenue_last_year"], c["large"], c["nu"], c["public_year"], c["tech_sme"],
+                c["tech_sme_last"], c["voucher_used"], ratio, performer)
+    for k, v in ref.items():
+        assert v.tobytes() == c[k].tobytes(), k
+    assert np.log(ratio).tobytes() == ref_growth.tobytes()
+    np.testing.assert_array_equal(performer, ref_performer)
+    assert c["large"][:3].tolist() == [True, False, True] and c["nu"][:4].tolist() == [1e-4, 0.6, 1e-4 * factor, 0.6]
