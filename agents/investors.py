@@ -55,12 +55,23 @@ def _top_k(ids: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
 
 
 class VCFund(mesa.Agent):
-    """A venture fund; its deals are assigned by the sector's vectorised screening."""
+    """A venture fund; its deals are assigned by the sector's vectorised screening, and its tallies are kept in
+    the sector's arrays (``index``: its row there)."""
 
-    def __init__(self, model: mesa.Model) -> None:
+    def __init__(self, model: mesa.Model, book: np.ndarray, index: int) -> None:
         super().__init__(model)
-        self.deals = 0
-        self.invested = 0.0  # yuan
+        self._book = book
+        self.index = index
+
+    @property
+    def deals(self) -> int:
+        """Deals made so far."""
+        return int(self._book[0, self.index])
+
+    @property
+    def invested(self) -> float:
+        """Yuan invested so far."""
+        return float(self._book[1, self.index])
 
 
 class AngelNetwork(VCFund):
@@ -142,7 +153,10 @@ class InvestorSector:
     """All investors. VC screening, deals, convertible conversion and listings are vectorised here."""
 
     def __init__(self, model: mesa.Model, vc_funds: int, angels: int, banks: int, guidance: int) -> None:
-        self.vcs = [VCFund(model) for _ in range(vc_funds)] + [AngelNetwork(model) for _ in range(angels)]
+        # Rows: deals, yuan invested, per fund (VCs, then angel networks), added to per quarter by bincount.
+        self.vc_book = np.zeros((2, vc_funds + angels))
+        self.vcs = ([VCFund(model, self.vc_book, i) for i in range(vc_funds)]
+                    + [AngelNetwork(model, self.vc_book, vc_funds + i) for i in range(angels)])
         self.banks = [Bank(model) for _ in range(banks)]
         self.guidance = [GuidanceFund(model) for _ in range(guidance)]
         self.fund = self.guidance[0]
@@ -184,10 +198,8 @@ class InvestorSector:
         f.private_pipe[chosen] += VC_RD_SHARE * amount
         if self.vcs:
             owners = rng.integers(0, len(self.vcs), chosen.size)
-            for k, a, amt in zip(np.bincount(owners, minlength=len(self.vcs)), self.vcs,
-                                 np.bincount(owners, weights=amount, minlength=len(self.vcs)), strict=True):
-                a.deals += int(k)
-                a.invested += float(amt)
+            self.vc_book[0] += np.bincount(owners, minlength=len(self.vcs))
+            self.vc_book[1] += np.bincount(owners, weights=amount, minlength=len(self.vcs))
         m.flows["vc_deals"] += chosen.size
         self._convert(m, q, chosen, amount)
 
@@ -206,8 +218,8 @@ class InvestorSector:
     def expire_convertibles(self, m: World, q: int) -> None:
         """Convertibles past their deadline stay grants."""
         f = m.firms
-        gone = (f.convertible > 0) & (f.conv_deadline_q < q)
-        f.convertible[gone] = 0.0
+        held = np.flatnonzero(f.convertible > 0)  # few rows: the deadline test on those only
+        f.convertible[held[f.conv_deadline_q[held] < q]] = 0.0
 
     def listings(self, m: World, q: int, key: np.uint64) -> None:
         """IPOs of HTEs large enough to list (revenue ≥ 2亿); VC backing doubles the chance (a slot draw under
