@@ -75,16 +75,30 @@ def hte_certify(year, valid_years, p_pass, u_pass, worth, alive, listed, hte, ht
     """Apply and pass, in place: an expiring certificate is renewed on application (``worth``: ascending rows that
     apply; listed firms always renew), an uncertified row in ``worth`` applies; an application passes with
     ``u_pass`` < ``p_pass``. Returns (certified rows ascending, applications, first certifications, new HTEs)."""
-    certified = np.empty(alive.size, dtype=np.int64)
+    # Only expiring certificates and applicants change: find the former in a vectorised pass, then walk both
+    # ascending lists merged (every other row is left as it is).
+    flag = np.empty(alive.size, dtype=np.bool_)
+    for i in range(alive.size):
+        flag[i] = hte[i] & (hte_until[i] <= year)
+    exp_rows = np.flatnonzero(flag)
+    certified = np.empty(exp_rows.size + worth.size, dtype=np.int64)
     n_cert = 0
     applications = 0
     n_first = 0
     n_new = 0
+    a = 0
     j = 0
-    for i in range(alive.size):
-        w = j < worth.size and worth[j] == i
-        if w:
+    while a < exp_rows.size or j < worth.size:
+        if j < worth.size and (a == exp_rows.size or worth[j] <= exp_rows[a]):
+            i = worth[j]
             j += 1
+            w = True
+            if a < exp_rows.size and exp_rows[a] == i:
+                a += 1
+        else:
+            i = exp_rows[a]
+            a += 1
+            w = False
         expiring = hte[i] and hte_until[i] <= year
         new_apply = (not hte[i]) and w
         applied = (expiring and (w or (listed[i] and alive[i]))) or new_apply
