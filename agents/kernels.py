@@ -133,24 +133,31 @@ def hazard_exits(q, key, alive, birth_q, tech, rd_last_year, revenue, incubated,
     top_age = log_by_age.max()
     raise_max = (max(log_m_tech, 0.0) + max(log_m_inc, 0.0) + max(log_h_loan, 0.0) + max(log_h_vc, 0.0)
                  + max(log_large, 0.0))
-    dead = np.empty(alive.size, dtype=np.int64)
-    close = np.empty(alive.size, dtype=np.int64)
-    close_x = np.empty(alive.size)
-    close_t = np.empty(alive.size)
-    k = 0
-    c = 0
-    for i in range(alive.size):
-        if not alive[i]:
-            continue
+    n = alive.size
+    # Most rows stay whatever their statuses: bound log h from above by the worst age and the multipliers that
+    # raise it, from two columns (plus 1e-9 against rounding), and compare the bound's bucket with the threshold.
+    # Separate loops, so that the arithmetic vectorises (with the table lookup in the same loop none of it did).
+    ts = np.empty(n)
+    bucket = np.empty(n, dtype=np.int64)
+    for i in range(n):
         s = 1.0 - slot_uniform(key, i)
         s = s * s
-        t = 1.0 - s * s
-        # Most rows stay whatever their statuses: bound log h from above by the worst age and the multipliers
-        # that raise it, from two columns (plus 1e-9 against rounding).
+        ts[i] = 1.0 - s * s
         xb = (top_age - q_exit * quality[i] - 0.5 * q_exit * q_exit + g_exit * max(-growth_last[i], 0.0) + raise_max
               + 1e-9)
-        if exp_hi[min(max(int(np.floor(min(max(xb, -51.0), 11.0) * 8.0)) + 400, 0), exp_lo.size - 1)] < t:
-            continue
+        bucket[i] = min(max(int(np.floor(min(max(xb, -51.0), 11.0) * 8.0)) + 400, 0), exp_lo.size - 1)
+    flag = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        flag[i] = alive[i] & (exp_hi[bucket[i]] >= ts[i])
+    rows = np.flatnonzero(flag)
+    dead = np.empty(rows.size, dtype=np.int64)
+    close = np.empty(rows.size, dtype=np.int64)
+    close_x = np.empty(rows.size)
+    close_t = np.empty(rows.size)
+    k = 0
+    c = 0
+    for i in rows:
+        t = ts[i]
         x = _log_hazard_row(
             log_by_age[min(max(int((q - birth_q[i]) / 4.0), 0), top)], quality[i], growth_last[i],
             tech[i] & (rd_last_year[i] >= min_intensity * revenue[i]), incubated[i], loan_until_q[i] >= q,
