@@ -20,6 +20,18 @@ from innosim.model.rng import slot_bits, slot_uniform
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def flagged(flag):
+    """The rows (ascending, int64) where ``flag`` is true: ``np.flatnonzero`` for compiled code, branch-free
+    (numba's own np.flatnonzero took 4.5× as long on a 48,000-row flag array)."""
+    out = np.empty(flag.size, dtype=np.int64)
+    k = 0
+    for i in range(flag.size):
+        out[k] = i
+        k += flag[i]
+    return out[:k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def rd_and_growth(alive, nu, revenue, rd_boost, public_pipe, private_pipe, fin_tight, public_year, rd_last_year,
                   award_cash, innov_year, incubated, growth_year, rd, rd_year, knowledge, log_growth,
                   pipe_spend, alpha_c, alpha_u, s_sat, alpha_reward, decay_q, g_drift, g_innov, g_inc, g_vc):
@@ -149,7 +161,7 @@ def hazard_exits(q, key, alive, birth_q, tech, rd_last_year, revenue, incubated,
     flag = np.empty(n, dtype=np.bool_)
     for i in range(n):
         flag[i] = alive[i] & (exp_hi[bucket[i]] >= ts[i])
-    rows = np.flatnonzero(flag)
+    rows = flagged(flag)
     dead = np.empty(rows.size, dtype=np.int64)
     close = np.empty(rows.size, dtype=np.int64)
     close_x = np.empty(rows.size)
@@ -218,12 +230,12 @@ def register_scan(q, key, attend_new, alive, tech, revenue, rd_last_year, hte, t
         loans += loan_t[i]
         sme += sme_t[i]
     vouchers = 0.0
-    for i in np.flatnonzero(ahead):
+    for i in flagged(ahead):
         fee = svc_fee[i]
         sub = min(v_rate * fee, v_cap)
         if sub > 0.0 and (svc_ratio[i] >= 0.0 or fee * np.exp(svc_ratio[i]) - fee + sub > 0.0):
             vouchers += sub
-    return np.flatnonzero(attend), vouchers, sme, loans
+    return flagged(attend), vouchers, sme, loans
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

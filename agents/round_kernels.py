@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from innosim.agents.kernels import flagged
+
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _hte_threshold(revenue):
@@ -25,7 +27,7 @@ def tie_counts(alive, tie_uni, n_uni):
     out = np.zeros(n_uni, dtype=np.int64)
     # Under 1% of rows hold a tie: find them with a vectorised comparison, then count only those (a branch per
     # row over the whole table cost 5× more).
-    for i in np.flatnonzero(tie_uni >= 0):
+    for i in flagged(tie_uni >= 0):
         if alive[i]:
             out[tie_uni[i]] += 1
     return out
@@ -67,7 +69,7 @@ def hte_consider(year, cohort_q, k_ip, p_apply, u_apply, alive, tech, birth_q, r
         h = hte[i]
         flag[i] = (alive[i] & tech[i] & (birth_q[i] <= cohort_q) & (rd_reported_year[i] / base >= _hte_threshold(base))
                    & (knowledge[i] >= k_ip) & ((h & (hte_until[i] <= year)) | ((not h) & (u_apply[i] < p_apply))))
-    return np.flatnonzero(flag)
+    return flagged(flag)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -80,7 +82,7 @@ def hte_certify(year, valid_years, p_pass, u_pass, worth, alive, listed, hte, ht
     flag = np.empty(alive.size, dtype=np.bool_)
     for i in range(alive.size):
         flag[i] = hte[i] & (hte_until[i] <= year)
-    exp_rows = np.flatnonzero(flag)
+    exp_rows = flagged(flag)
     certified = np.empty(exp_rows.size + worth.size, dtype=np.int64)
     n_cert = 0
     applications = 0
@@ -131,7 +133,7 @@ def bunching_near(year, cohort_q, k_ip, alive, tech, nu, rd_boost, revenue, hte,
         gaps[i] = gap
         flag[i] = (alive[i] & tech[i] & (gap > 0) & ((not hte[i]) | (hte_until[i] <= year + 1))
                    & (knowledge[i] >= k_ip) & (birth_q[i] <= cohort_q))
-    out = np.flatnonzero(flag)
+    out = flagged(flag)
     return out, gaps[out]
 
 
