@@ -18,6 +18,7 @@ from innosim.agents.kernels import register_scan
 from innosim.agents.round_kernels import bunching_near, hte_certify, hte_consider, registration_values, report_top_up
 from innosim.agents.world import World
 from innosim.model.calendar import FIRST_YEAR
+from innosim.model.rng import slot_uniform_range
 from innosim.model.signals import funded_share
 from innosim.model.tax import CIT_HTE, CIT_STANDARD, HTE_YEARS, NON_MANUFACTURING_SHARE, super_deduction_gain
 from innosim.model.units import WAN
@@ -111,9 +112,12 @@ class HTERound:
                    + expected_hte_award(m, first, self.award_claims) + m.params["hte_out_wan"] * WAN)
         return benefit > self.hte_cost(m, idx)
 
-    def run(self, m: World, year: int, rng: np.random.Generator) -> None:
+    def run(self, m: World, year: int, keys: tuple[np.uint64, np.uint64]) -> None:
+        """The Q4 round: who weighs an application, who applies, who passes. ``keys``: slot-draw keys of an
+        uncertified firm's decision to consider applying and of passing (``model.rng``: a firm's draws are its own
+        however many firms there are)."""
         f, p = m.firms, m.params
-        u = rng.random((2, f.n))
+        u = slot_uniform_range(keys[0], f.n), slot_uniform_range(keys[1], f.n)
         # Same-period test: last year's reported R&D over last year's revenue (``round_kernels.hte_consider``).
         consider = hte_consider(year, 4 * (year - FIRST_YEAR) - 4, p["k_ip_wan"] * WAN, p["p_apply_hte"], u[0],
                                 f.alive, f.tech, f.birth_q, f.rd_reported_year, f.revenue_last_year, f.knowledge,

@@ -81,6 +81,15 @@ def slot_uniforms(key, ids):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def slot_uniform_range(key, n):
+    """``slot_uniform`` of slots 0 … n − 1 (for a rule that weighs most rows of the table)."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = slot_uniform(key, i)
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def slot_open_uniforms(key, ids):
     """Uniforms in (0, 1) of the slots in ``ids`` (int64): the middle of the slot's 2⁻⁵² cell, from the top 52 of
     its ``slot_bits``, so that an inverse distribution function of it is finite ((2k + 1)·2⁻⁵³ is exact)."""

@@ -159,7 +159,7 @@ class InnosimModel(mesa.Model):
         # 2. status rounds
         status.register_tech_smes(self, q, s.key("tech_sme", q))
         if q % 4 == 3:
-            self.hte_round.run(self, self.year, s.get("hte", q))
+            self.hte_round.run(self, self.year, (s.key("hte.apply", q), s.key("hte.pass", q)))
         # 3. investors
         vc_keys = (s.key("vc.signal", q), s.key("vc.seed", q), s.key("vc.amount", q))
         self.investors.step(self, q, s.get("vc", q), vc_keys)

@@ -97,3 +97,23 @@ def test_yearly_draws_per_firm_have_their_distributions():
         np.exp(-SIZE_VARIANCE_EXP * np.log(np.maximum(f.revenue_last_year[:before], 1.0) / 1e7)), 0.3, 1.5)
     assert abs(np.mean(np.abs(f.growth_year[:before]) / scale) - 1) < 0.03
     assert (f.growth_year[before:] == 0).all()
+
+
+def test_per_firm_draws_do_not_shift_with_the_number_of_firms():
+    """A firm's yearly draws are its own whatever the number of firms: two scenarios whose firm tables differ in
+    size (the voucher-heavy mix from 2024: other spin-outs) give every firm that is a living tech firm in both at the
+    end of 2024 the same service need for 2025 (quarter, value, fee). Draws of one array over the table
+    (``rng.random((2, n))``, before the slot draws) broke this: their second row starts at n, so with one firm more
+    in one scenario about a fifth of the firms got another need quarter."""
+    a = InnosimModel(load_scenario("scenarios/baseline.yaml"), seed=3, replicate=1)
+    b = InnosimModel(load_scenario("scenarios/mix_voucher_heavy.yaml"), seed=3, replicate=1)
+    a.run(16)
+    b.run(16)
+    assert a.firms.n != b.firms.n
+    n0 = min(a.firms.n, b.firms.n)
+    both = a.firms.alive[:n0] & b.firms.alive[:n0] & a.firms.tech[:n0] & b.firms.tech[:n0]
+    np.testing.assert_array_equal(a.firms.voucher_need_q[:n0][both], b.firms.voucher_need_q[:n0][both])
+    need = both & (a.firms.voucher_need_q[:n0] >= 0)
+    assert need.sum() > 1000
+    for col in ("svc_ratio", "svc_fee"):
+        np.testing.assert_array_equal(getattr(a.firms, col)[:n0][need], getattr(b.firms, col)[:n0][need])

@@ -209,6 +209,14 @@ def test_slot_normals_are_normal_finite_and_per_slot():
     assert np.isfinite(ndtri(edges)).all() and abs(ndtri(edges[0])) < 8.3
 
 
+def test_slot_uniform_range_is_the_slots_in_order():
+    from innosim.model.rng import Streams, slot_uniform_range, slot_uniforms
+
+    key = Streams(2, 0).key("hte.pass", 11)
+    np.testing.assert_array_equal(slot_uniform_range(key, 5000), slot_uniforms(key, np.arange(5000)))
+    assert slot_uniform_range(key, 0).size == 0
+
+
 def test_slot_uniforms_are_uniform_and_per_slot():
     """Counter-based draws: slot i's number does not depend on which other slots are drawn; the numbers are
     uniform (Kolmogorov–Smirnov p > 0.001 over 200,000 slots) and uncorrelated across neighbouring slots and
